@@ -1,0 +1,327 @@
+//! A demonstration area: agencies, an Idva service, a Marac, users for every role and
+//! about 80 cases with Dash histories. Every name is made up, and obviously so.
+use std::collections::BTreeMap;
+
+use waymark_domain::dash::{
+    Answer, Assessment, InstrumentRegistry, ProfessionalJudgement, Thresholds,
+};
+use waymark_domain::referral::{
+    Child, Consent, Gender, LivesWith, NewReferral, PersonDetails, ReferralRoute, Relationship,
+};
+use waymark_domain::role::Role;
+use waymark_store::Store;
+
+pub struct DemoAccount {
+    pub role: Role,
+    pub email: String,
+    pub password: String,
+}
+
+/// The demo accounts: (role, email, display name, agency index). Passwords are fixed so
+/// that a restarted demo prints the same working accounts.
+const ACCOUNTS: &[(Role, &str, &str, usize)] = &[
+    (
+        Role::Caseworker,
+        "idva@demo.waymark.test",
+        "Casey Idva (demo)",
+        1,
+    ),
+    (
+        Role::Caseworker,
+        "idva2@demo.waymark.test",
+        "Robin Outreach (demo)",
+        1,
+    ),
+    (
+        Role::Caseworker,
+        "police-dao@demo.waymark.test",
+        "Pat Officer (demo)",
+        0,
+    ),
+    (
+        Role::MaracCoordinator,
+        "coordinator@demo.waymark.test",
+        "Morgan Coordinator (demo)",
+        1,
+    ),
+    (
+        Role::AgencyRep,
+        "housing-rep@demo.waymark.test",
+        "Harper Housing (demo)",
+        4,
+    ),
+    (
+        Role::Manager,
+        "manager@demo.waymark.test",
+        "Jordan Manager (demo)",
+        1,
+    ),
+    (
+        Role::Admin,
+        "admin@demo.waymark.test",
+        "Alex Admin (demo)",
+        1,
+    ),
+];
+
+const AGENCIES: &[(&str, &str)] = &[
+    ("Northmoor Police (demo)", "police"),
+    ("Northmoor Domestic Abuse Service (demo)", "idva_service"),
+    (
+        "Northmoor Children's Social Care (demo)",
+        "childrens_social_care",
+    ),
+    ("Northmoor NHS Trust (demo)", "health"),
+    ("Northmoor Housing (demo)", "housing"),
+];
+
+const GIVEN: &[&str] = &[
+    "Alex", "Bailey", "Casey", "Dana", "Eden", "Frankie", "Gale", "Harley", "Indie", "Jesse",
+    "Kit", "Lee", "Morgan", "Nico", "Oakley", "Parker", "Quinn", "Rowan", "Sasha", "Tate", "Umi",
+    "Val", "Wren", "Yael", "Zion",
+];
+const FAMILY: &[&str] = &[
+    "Example",
+    "Sample",
+    "Placeholder",
+    "Testwell",
+    "Mockridge",
+    "Dummett",
+    "Fictional",
+    "Madeup",
+    "Pretendly",
+    "Notreal",
+    "Samplewood",
+    "Testington",
+    "Demoford",
+    "Imaginary",
+    "Fakeley",
+];
+
+fn password_for(role: Role, n: usize) -> String {
+    format!("demo-{}-{n}-northmoor", role.as_str().replace('_', "-"))
+}
+
+/// A small deterministic generator, so the demo area is the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n.max(1) as u64).unwrap_or(0)
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items
+            .get(self.below(items.len()))
+            .copied()
+            .unwrap_or("Example")
+    }
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+fn person(rng: &mut Rng, born_from: i32, born_to: i32, gender: Option<Gender>) -> PersonDetails {
+    let year = born_from
+        + i32::try_from(rng.below(usize::try_from(born_to - born_from).unwrap_or(1))).unwrap_or(0);
+    let day = u8::try_from(1 + rng.below(28)).unwrap_or(1);
+    let month = time::Month::try_from(u8::try_from(1 + rng.below(12)).unwrap_or(1))
+        .unwrap_or(time::Month::January);
+    PersonDetails {
+        given_name: rng.pick(GIVEN).to_owned(),
+        family_name: rng.pick(FAMILY).to_owned(),
+        date_of_birth: time::Date::from_calendar_date(year, month, day).ok(),
+        gender,
+    }
+}
+
+/// Seeds the demo area if the database has no users; returns the demo accounts either way.
+pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
+    let accounts: Vec<DemoAccount> = ACCOUNTS
+        .iter()
+        .enumerate()
+        .map(|(i, (role, email, _, _))| DemoAccount {
+            role: *role,
+            email: (*email).to_owned(),
+            password: password_for(*role, i + 1),
+        })
+        .collect();
+    let tx = store.begin().await?;
+    if tx.user_count().await? > 0 {
+        return Ok(accounts);
+    }
+    let registry = InstrumentRegistry::builtin().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let instrument = registry.default_instrument().clone();
+    let mut agencies = Vec::new();
+    for (name, kind) in AGENCIES {
+        agencies.push(tx.create_agency(name, kind).await?);
+    }
+    let marac = tx
+        .create_marac(
+            "Northmoor Marac (demo)",
+            "Northmoor",
+            &Thresholds::default(),
+        )
+        .await?;
+    let mut users = Vec::new();
+    for ((role, email, display, agency), account) in ACCOUNTS.iter().zip(&accounts) {
+        let agency_id = agencies
+            .get(*agency)
+            .map(|a| a.id)
+            .ok_or_else(|| anyhow::anyhow!("demo agency"))?;
+        users.push(
+            tx.create_user(email, display, agency_id, *role, &account.password)
+                .await?,
+        );
+    }
+    let referrers: Vec<_> = users
+        .iter()
+        .filter(|u| u.role == Role::Caseworker)
+        .cloned()
+        .collect();
+    let mut rng = Rng(0x5eed_cafe_f00d_1234);
+    let today = time::OffsetDateTime::now_utc().date();
+    for n in 0..80 {
+        // Most cases belong to the Idva service; every fifth to the police, so that the
+        // demo shows a case from another agency staying invisible.
+        let owner = if n % 5 == 4 {
+            referrers.get(2)
+        } else {
+            referrers.get(n % 2)
+        };
+        let owner = owner.ok_or_else(|| anyhow::anyhow!("demo caseworker"))?;
+        let children = (0..rng.below(3))
+            .map(|_| Child {
+                person: person(&mut rng, 2010, 2025, None),
+                lives_with: Some(if rng.chance(80) {
+                    LivesWith::Victim
+                } else {
+                    LivesWith::Both
+                }),
+            })
+            .collect();
+        let male_victim = rng.chance(7);
+        let referred_on =
+            today - time::Duration::days(i64::try_from(30 + rng.below(330)).unwrap_or(30));
+        let referral = NewReferral {
+            victim: person(
+                &mut rng,
+                1960,
+                2006,
+                Some(if male_victim {
+                    Gender::Male
+                } else {
+                    Gender::Female
+                }),
+            ),
+            perpetrator: person(
+                &mut rng,
+                1955,
+                2006,
+                Some(if male_victim {
+                    Gender::Female
+                } else {
+                    Gender::Male
+                }),
+            ),
+            relationship: *[
+                Relationship::IntimatePartner,
+                Relationship::ExPartner,
+                Relationship::IntermittentPartner,
+                Relationship::FamilyMember,
+            ]
+            .get(rng.below(4))
+            .unwrap_or(&Relationship::ExPartner),
+            children,
+            referring_agency_id: agencies
+                .get(rng.below(agencies.len()))
+                .map(|a| a.id.to_string())
+                .unwrap_or_default(),
+            route: *[
+                ReferralRoute::Police,
+                ReferralRoute::Police,
+                ReferralRoute::Police,
+                ReferralRoute::SelfReferral,
+                ReferralRoute::Health,
+                ReferralRoute::Marac,
+            ]
+            .get(rng.below(6))
+            .unwrap_or(&ReferralRoute::Police),
+            referred_on,
+            consent: if rng.chance(85) {
+                Consent::Given
+            } else {
+                Consent::NotGiven
+            },
+            consent_reason: None,
+            victim_aware: rng.chance(90),
+            reason: Some("Demo referral: recent incident reported; made-up details.".into()),
+            safe_phone: rng
+                .chance(70)
+                .then(|| format!("07700 900{:03}", rng.below(1000))),
+            safe_times: rng.chance(50).then(|| "Weekdays 10am to 2pm".to_owned()),
+            voicemail_safe: rng.chance(30),
+            post_safe: rng.chance(20),
+        };
+        let referral = if referral.consent == Consent::NotGiven {
+            NewReferral {
+                consent_reason: Some(
+                    "Risk to children; sharing is necessary and proportionate.".into(),
+                ),
+                ..referral
+            }
+        } else {
+            referral
+        };
+        let case_id = tx.create_referral(owner, marac.id, &referral, None).await?;
+        // One to three Dash assessments, weeks apart, with a tendency to change.
+        let mut assessed_on = referred_on;
+        let base = rng.below(20);
+        for k in 0..(1 + rng.below(3)) {
+            let target = (base + k * rng.below(4)).min(24);
+            let mut answers = BTreeMap::new();
+            for (i, item) in instrument.items.iter().enumerate() {
+                let answer = if i < target {
+                    Answer::Yes
+                } else if rng.chance(15) {
+                    Answer::NotKnown
+                } else {
+                    Answer::No
+                };
+                answers.insert(item.key.clone(), answer);
+            }
+            let judgement = (target < 14 && rng.chance(8))
+                .then(|| {
+                    ProfessionalJudgement::new(
+                        "Demo: serious concern after the victim's disclosure.",
+                    )
+                })
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let assessment = Assessment::new(
+                &instrument,
+                answers,
+                BTreeMap::new(),
+                u32::try_from(rng.below(5)).unwrap_or(0),
+                judgement,
+                assessed_on,
+                None,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tx.record_assessment(owner, case_id, &registry, assessment, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            assessed_on += time::Duration::days(i64::try_from(14 + rng.below(40)).unwrap_or(14));
+            if assessed_on > today {
+                break;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(accounts)
+}

@@ -1,0 +1,226 @@
+//! The `waymark` binary as a user runs it.
+// Test helpers may unwrap: a panic there is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn waymark(args: &[&str], stdin: &str, data_dir: &std::path::Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark"))
+        .args(args)
+        .env("WAYMARK_DATA_DIR", data_dir)
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn score(input: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    waymark(&["dash", "score"], input, dir.path())
+}
+
+fn answers(yes: usize) -> String {
+    let items: Vec<String> = (1..=24)
+        .map(|i| format!("\"q{i}\": \"{}\"", if i <= yes { "yes" } else { "no" }))
+        .collect();
+    format!("{{{}}}", items.join(", "))
+}
+
+#[test]
+fn dash_score_writes_the_decision() {
+    let out = score(&format!(
+        r#"{{"answers": {}, "abuse_incidents_last_12_months": 0, "professional_judgement": null, "assessed_on": "2026-03-01", "previous_marac_referral_on": null}}"#,
+        answers(14)
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["instrument"], "safelives-dash-ric");
+    assert_eq!(v["yes_count"], 14);
+    assert_eq!(v["answered"], 24);
+    assert_eq!(v["risk_level"], "high");
+    assert_eq!(v["refer_to_marac"], true);
+    assert_eq!(v["criteria"], serde_json::json!(["visible_high_risk"]));
+}
+
+#[test]
+fn dash_score_applies_every_criterion_in_order() {
+    let out = score(&format!(
+        r#"{{"answers": {}, "abuse_incidents_last_12_months": 3, "professional_judgement": {{"reason": "Threats to the children"}}, "assessed_on": "2026-03-01", "previous_marac_referral_on": "2025-03-01"}}"#,
+        answers(13)
+    ));
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["risk_level"], "high");
+    assert_eq!(
+        v["criteria"],
+        serde_json::json!(["professional_judgement", "potential_escalation", "repeat"])
+    );
+    let below = score(&format!(
+        r#"{{"answers": {}, "abuse_incidents_last_12_months": 2, "assessed_on": "2026-03-02", "previous_marac_referral_on": "2025-03-01"}}"#,
+        answers(13)
+    ));
+    let v: serde_json::Value = serde_json::from_slice(&below.stdout).unwrap();
+    assert_eq!(v["risk_level"], "medium");
+    assert_eq!(v["refer_to_marac"], false);
+}
+
+#[test]
+fn bad_dash_input_exits_2_naming_the_field() {
+    let cases = [
+        (
+            r#"{"answers": {"q25": "yes"}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-03-01"}"#,
+            "answers.q25",
+        ),
+        (
+            r#"{"answers": {"q3": "maybe"}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-03-01"}"#,
+            "answers.q3",
+        ),
+        (
+            r#"{"answers": {}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-03-01", "professional_judgement": {"reason": " "}}"#,
+            "professional_judgement.reason",
+        ),
+        (
+            r#"{"answers": {}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-13-01"}"#,
+            "assessed_on",
+        ),
+        (
+            r#"{"answers": {}, "abuse_incidents_last_12_months": -1, "assessed_on": "2026-03-01"}"#,
+            "abuse_incidents_last_12_months",
+        ),
+        (
+            r#"{"answers": {}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-03-01", "previous_marac_referral_on": "01/03/2025"}"#,
+            "previous_marac_referral_on",
+        ),
+        (
+            r#"{"answers": {}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-03-01", "instrument": "nope"}"#,
+            "instrument",
+        ),
+        (r#"{"answers": {} "#, "malformed JSON"),
+    ];
+    for (input, field) in cases {
+        let out = score(input);
+        assert_eq!(out.status.code(), Some(2), "{input}");
+        assert!(out.stdout.is_empty(), "{input}: stdout must stay empty");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{input}: one line expected, got {err}"
+        );
+        assert!(
+            err.contains(field),
+            "{input}: {err:?} does not name {field}"
+        );
+    }
+}
+
+#[test]
+fn a_fresh_install_has_no_accounts_and_users_are_added_by_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = waymark(&["migrate"], "", dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = waymark(
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.test",
+            "--agency",
+            "Nowhere",
+            "--role",
+            "caseworker",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--agency"));
+    let out = waymark(
+        &[
+            "agency",
+            "add",
+            "--name",
+            "Test Service",
+            "--kind",
+            "idva_service",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let out = waymark(
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.test",
+            "--agency",
+            "Test Service",
+            "--role",
+            "chief",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--role"));
+    let out = waymark(
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.test",
+            "--agency",
+            "Test Service",
+            "--role",
+            "caseworker",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("initial password: "))
+        .unwrap();
+    assert!(password.len() >= 12);
+    let again = waymark(
+        &[
+            "user",
+            "add",
+            "--email",
+            "A@example.test",
+            "--agency",
+            "Test Service",
+            "--role",
+            "caseworker",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(again.status.code(), Some(2), "duplicate emails are refused");
+    let out = waymark(&["audit", "verify"], "", dir.path());
+    assert!(out.status.success());
+}

@@ -1,0 +1,11 @@
+//! Waymark's pure domain rules for the risk-led response to domestic abuse: the Dash risk
+//! checklist and the Marac referral decision, user roles, and object-level access policy.
+//!
+//! This crate does no I/O. It must stay free of async runtimes, databases and HTTP so that the
+//! rules a victim's safety depends on can be read, tested and reviewed on their own.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod dash;
+pub mod referral;
+pub mod role;

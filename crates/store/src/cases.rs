@@ -1,0 +1,819 @@
+//! Cases, referrals and Dash assessments. There is no unscoped finder here: every read
+//! takes the acting [`User`], applies the domain's access policy and writes an audit row.
+use std::collections::{BTreeMap, HashMap};
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use time::Date;
+use uuid::Uuid;
+use waymark_domain::access::{self, CaseAccessFacts};
+use waymark_domain::dash::{
+    self, Answer, Assessment, Decision, InstrumentRegistry, MaracCriterion, ProfessionalJudgement,
+    RiskLevel,
+};
+use waymark_domain::referral::{NewReferral, PersonDetails};
+
+use crate::audit::{AuditEvent, Outcome};
+use crate::directory::Marac;
+use crate::entity::{case, case_person, dash_assessment, marac_referral, person, referral};
+use crate::users::User;
+use crate::{StoreError, Tx};
+
+/// Why a case operation did not happen. `NotFound` covers "does not exist" and "you
+/// may not see it" alike, so that the two cannot be told apart.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("not found")]
+    NotFound,
+    #[error("not permitted")]
+    Forbidden,
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sea_orm::DbErr> for CaseError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        CaseError::Store(StoreError::Db(e))
+    }
+}
+
+/// One row of the case list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub reference: String,
+    pub victim_name: String,
+    pub caseworker_name: Option<String>,
+    pub status: String,
+    pub risk_level: Option<RiskLevel>,
+    pub yes_count: Option<u32>,
+    pub last_assessed_on: Option<Date>,
+    pub opened_on: Date,
+}
+
+/// How to order the case list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    #[default]
+    Reference,
+    Victim,
+    Risk,
+    LastAssessed,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub risk_level: Option<RiskLevel>,
+    /// Only cases allocated to the acting user.
+    pub mine_only: bool,
+    /// A case reference or part of the victim's name.
+    pub search: Option<String>,
+    pub sort: CaseSort,
+    pub descending: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CasePerson {
+    pub person_id: Uuid,
+    pub role: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<Date>,
+    pub gender: Option<String>,
+    pub relationship: Option<String>,
+    pub lives_with: Option<String>,
+}
+
+impl CasePerson {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferralRecord {
+    pub referring_agency: String,
+    pub route: String,
+    pub referred_on: Date,
+    pub consent: String,
+    pub consent_reason: Option<String>,
+    pub victim_aware: bool,
+    pub reason: Option<String>,
+    pub safe_phone: Option<String>,
+    pub safe_times: Option<String>,
+    pub voicemail_safe: bool,
+    pub post_safe: bool,
+}
+
+/// A stored Dash with the decision made when it was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAssessment {
+    pub id: Uuid,
+    pub assessment: Assessment,
+    pub decision: Decision,
+    pub assessed_by: String,
+    pub recorded_at: time::OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseDetail {
+    pub id: Uuid,
+    pub reference: String,
+    pub status: String,
+    pub owning_agency_id: Uuid,
+    pub owning_agency: String,
+    pub marac: Marac,
+    pub caseworker_name: Option<String>,
+    pub people: Vec<CasePerson>,
+    pub referral: Option<ReferralRecord>,
+    /// Oldest first.
+    pub assessments: Vec<StoredAssessment>,
+    pub opened_on: Date,
+}
+
+impl CaseDetail {
+    /// What the access policy needs to know about this case.
+    pub fn access_facts(&self) -> CaseAccessFacts {
+        CaseAccessFacts {
+            owning_agency_id: self.owning_agency_id.to_string(),
+        }
+    }
+
+    pub fn victim(&self) -> Option<&CasePerson> {
+        self.people.iter().find(|p| p.role == "victim")
+    }
+}
+
+fn facts(c: &case::Model) -> CaseAccessFacts {
+    CaseAccessFacts {
+        owning_agency_id: c.owning_agency_id.to_string(),
+    }
+}
+
+fn count_i32(v: u32) -> Result<i32, StoreError> {
+    i32::try_from(v).map_err(|_| StoreError::Invalid("number too large".into()))
+}
+
+fn count_u32(v: i32) -> Result<u32, StoreError> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt("negative count".into()))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("stored JSON: {e}")))
+}
+
+fn assessment_from(m: &dash_assessment::Model) -> Result<(Assessment, Decision), StoreError> {
+    let answers: BTreeMap<String, Answer> = parse_json(&m.answers)?;
+    let details: BTreeMap<String, String> = parse_json(&m.details)?;
+    let criteria: Vec<MaracCriterion> = parse_json(&m.criteria)?;
+    let risk_level =
+        RiskLevel::parse(&m.risk_level).ok_or_else(|| StoreError::Corrupt("risk level".into()))?;
+    let yes_count = count_u32(m.yes_count)?;
+    let not_known_count = count_u32(m.not_known_count)?;
+    let answered = count_u32(m.answered)?;
+    let assessment = Assessment {
+        instrument_id: m.instrument_id.clone(),
+        instrument_version: m.instrument_version.clone(),
+        answers,
+        details,
+        abuse_incidents_last_12_months: count_u32(m.abuse_incidents)?,
+        professional_judgement: m
+            .professional_judgement_reason
+            .clone()
+            .map(|reason| ProfessionalJudgement { reason }),
+        assessed_on: m.assessed_on,
+        previous_marac_referral_on: m.previous_marac_referral_on,
+    };
+    let decision = Decision {
+        instrument: m.instrument_id.clone(),
+        version: m.instrument_version.clone(),
+        yes_count,
+        not_known_count,
+        answered,
+        unanswered: Vec::new(),
+        risk_level,
+        refer_to_marac: m.refer_to_marac,
+        criteria,
+    };
+    Ok((assessment, decision))
+}
+
+impl Tx {
+    async fn insert_person(&self, p: &PersonDetails) -> Result<Uuid, StoreError> {
+        let m = person::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            given_name: Set(p.given_name.clone()),
+            family_name: Set(p.family_name.clone()),
+            date_of_birth: Set(p.date_of_birth),
+            gender: Set(p.gender.map(|g| g.as_str().to_owned())),
+            created_at: Set(crate::now()),
+        }
+        .insert(self.conn())
+        .await?;
+        Ok(m.id)
+    }
+
+    async fn link_person(
+        &self,
+        case_id: Uuid,
+        person_id: Uuid,
+        role: &str,
+        relationship: Option<&str>,
+        lives_with: Option<&str>,
+        position: i32,
+    ) -> Result<(), StoreError> {
+        case_person::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(case_id),
+            person_id: Set(person_id),
+            role: Set(role.to_owned()),
+            relationship: Set(relationship.map(str::to_owned)),
+            lives_with: Set(lives_with.map(str::to_owned)),
+            position: Set(position),
+        }
+        .insert(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    async fn next_case_reference(&self, year: i32) -> Result<String, StoreError> {
+        // Writers are serialised by the audit head lock, so counting is race-free.
+        let prefix = format!("WM-{year}-");
+        let n = case::Entity::find()
+            .filter(case::Column::Reference.starts_with(prefix.clone()))
+            .count(self.conn())
+            .await?;
+        Ok(format!("{prefix}{:05}", n + 1))
+    }
+
+    /// Opens a case from a referral: people, case, referral and an audit row, all or nothing.
+    pub async fn create_referral(
+        &self,
+        actor: &User,
+        marac_id: Uuid,
+        new: &NewReferral,
+        request_id: Option<String>,
+    ) -> Result<Uuid, CaseError> {
+        if !access::can_create_referral(&actor.actor()) {
+            self.audit(AuditEvent {
+                actor_user_id: Some(actor.id),
+                action: "referral.create",
+                object_type: "case",
+                object_id: None,
+                outcome: Outcome::Denied,
+                request_id,
+            })
+            .await?;
+            return Err(CaseError::Forbidden);
+        }
+        let referring_agency_id = Uuid::parse_str(&new.referring_agency_id)
+            .ok()
+            .filter(|_| true)
+            .ok_or_else(|| CaseError::Invalid {
+                field: "referring_agency_id".into(),
+                message: "Select the referring agency from the list".into(),
+            })?;
+        if self.agency(referring_agency_id).await?.is_none() {
+            return Err(CaseError::Invalid {
+                field: "referring_agency_id".into(),
+                message: "Select the referring agency from the list".into(),
+            });
+        }
+        if self.marac(marac_id).await?.is_none() {
+            return Err(CaseError::Invalid {
+                field: "marac_id".into(),
+                message: "No such Marac".into(),
+            });
+        }
+        let now = crate::now();
+        let case_id = Uuid::now_v7();
+        let reference = self.next_case_reference(now.year()).await?;
+        case::ActiveModel {
+            id: Set(case_id),
+            reference: Set(reference),
+            owning_agency_id: Set(actor.agency_id),
+            marac_id: Set(marac_id),
+            caseworker_id: Set(Some(actor.id)),
+            status: Set("open".into()),
+            latest_risk_level: Set(None),
+            latest_yes_count: Set(None),
+            latest_assessed_on: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(self.conn())
+        .await?;
+        let victim_id = self.insert_person(&new.victim).await?;
+        self.link_person(case_id, victim_id, "victim", None, None, 0)
+            .await?;
+        let perpetrator_id = self.insert_person(&new.perpetrator).await?;
+        self.link_person(
+            case_id,
+            perpetrator_id,
+            "perpetrator",
+            Some(new.relationship.as_str()),
+            None,
+            0,
+        )
+        .await?;
+        for (i, child) in new.children.iter().enumerate() {
+            let child_id = self.insert_person(&child.person).await?;
+            let pos = i32::try_from(i).unwrap_or(i32::MAX);
+            self.link_person(
+                case_id,
+                child_id,
+                "child",
+                None,
+                child.lives_with.map(|l| l.as_str()),
+                pos,
+            )
+            .await?;
+        }
+        referral::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(case_id),
+            referring_agency_id: Set(referring_agency_id),
+            route: Set(new.route.as_str().to_owned()),
+            referred_on: Set(new.referred_on),
+            consent: Set(new.consent.as_str().to_owned()),
+            consent_reason: Set(new.consent_reason.clone()),
+            victim_aware: Set(new.victim_aware),
+            reason: Set(new.reason.clone()),
+            safe_phone: Set(new.safe_phone.clone()),
+            safe_times: Set(new.safe_times.clone()),
+            voicemail_safe: Set(new.voicemail_safe),
+            post_safe: Set(new.post_safe),
+            created_by: Set(actor.id),
+            created_at: Set(now),
+        }
+        .insert(self.conn())
+        .await?;
+        self.audit(AuditEvent {
+            actor_user_id: Some(actor.id),
+            action: "referral.create",
+            object_type: "case",
+            object_id: Some(case_id.to_string()),
+            outcome: Outcome::Allowed,
+            request_id,
+        })
+        .await?;
+        Ok(case_id)
+    }
+
+    /// Loads a case only if the actor may see it; audits the attempt either way.
+    async fn case_for_action(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        action: &'static str,
+        allowed: fn(&access::Actor, &CaseAccessFacts) -> bool,
+        request_id: Option<String>,
+    ) -> Result<case::Model, CaseError> {
+        let found = case::Entity::find_by_id(case_id).one(self.conn()).await?;
+        let permitted = found
+            .as_ref()
+            .is_some_and(|c| allowed(&actor.actor(), &facts(c)));
+        self.audit(AuditEvent {
+            actor_user_id: Some(actor.id),
+            action,
+            object_type: "case",
+            object_id: Some(case_id.to_string()),
+            outcome: if permitted {
+                Outcome::Allowed
+            } else {
+                Outcome::Denied
+            },
+            request_id,
+        })
+        .await?;
+        match found {
+            Some(c) if permitted => Ok(c),
+            _ => Err(CaseError::NotFound),
+        }
+    }
+
+    /// The cases the actor may see, filtered and sorted.
+    pub async fn list_cases(
+        &self,
+        actor: &User,
+        filter: &CaseFilter,
+        request_id: Option<String>,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let who = actor.actor();
+        // The query narrows to the actor's agency; the policy check on every row below is
+        // the rule itself, so a list can never show a case the case page would refuse.
+        let mut q = case::Entity::find().filter(case::Column::OwningAgencyId.eq(actor.agency_id));
+        if let Some(level) = filter.risk_level {
+            q = q.filter(case::Column::LatestRiskLevel.eq(level.as_str()));
+        }
+        if filter.mine_only {
+            q = q.filter(case::Column::CaseworkerId.eq(actor.id));
+        }
+        let rows: Vec<case::Model> = q
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .filter(|c| access::can_view_case(&who, &facts(c)))
+            .collect();
+        let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+        let victims = self.victim_names(&ids).await?;
+        let caseworkers = self
+            .user_names(rows.iter().filter_map(|c| c.caseworker_id).collect())
+            .await?;
+        let needle = filter
+            .search
+            .as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+        let mut out = Vec::with_capacity(rows.len());
+        for c in rows {
+            let victim_name = victims.get(&c.id).cloned().unwrap_or_default();
+            if let Some(n) = &needle
+                && !victim_name.to_lowercase().contains(n.as_str())
+                && !c.reference.to_lowercase().contains(n.as_str())
+            {
+                continue;
+            }
+            out.push(CaseSummary {
+                id: c.id,
+                reference: c.reference,
+                victim_name,
+                caseworker_name: c.caseworker_id.and_then(|id| caseworkers.get(&id).cloned()),
+                status: c.status,
+                risk_level: c.latest_risk_level.as_deref().and_then(RiskLevel::parse),
+                yes_count: c.latest_yes_count.map(count_u32).transpose()?,
+                last_assessed_on: c.latest_assessed_on,
+                opened_on: c.created_at.date(),
+            });
+        }
+        match filter.sort {
+            CaseSort::Reference => out.sort_by(|a, b| a.reference.cmp(&b.reference)),
+            CaseSort::Victim => out.sort_by(|a, b| {
+                a.victim_name
+                    .to_lowercase()
+                    .cmp(&b.victim_name.to_lowercase())
+                    .then(a.reference.cmp(&b.reference))
+            }),
+            CaseSort::Risk => out.sort_by(|a, b| {
+                a.risk_level
+                    .cmp(&b.risk_level)
+                    .then(a.yes_count.cmp(&b.yes_count))
+                    .then(a.reference.cmp(&b.reference))
+            }),
+            CaseSort::LastAssessed => out.sort_by(|a, b| {
+                a.last_assessed_on
+                    .cmp(&b.last_assessed_on)
+                    .then(a.reference.cmp(&b.reference))
+            }),
+        }
+        if filter.descending {
+            out.reverse();
+        }
+        self.audit(AuditEvent {
+            actor_user_id: Some(actor.id),
+            action: "case.list",
+            object_type: "case",
+            object_id: None,
+            outcome: Outcome::Allowed,
+            request_id,
+        })
+        .await?;
+        Ok(out)
+    }
+
+    async fn victim_names(&self, case_ids: &[Uuid]) -> Result<HashMap<Uuid, String>, StoreError> {
+        if case_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let links = case_person::Entity::find()
+            .filter(case_person::Column::CaseId.is_in(case_ids.iter().copied()))
+            .filter(case_person::Column::Role.eq("victim"))
+            .all(self.conn())
+            .await?;
+        let people: HashMap<Uuid, person::Model> = person::Entity::find()
+            .filter(person::Column::Id.is_in(links.iter().map(|l| l.person_id)))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        Ok(links
+            .into_iter()
+            .filter_map(|l| {
+                people
+                    .get(&l.person_id)
+                    .map(|p| (l.case_id, format!("{} {}", p.given_name, p.family_name)))
+            })
+            .collect())
+    }
+
+    async fn user_names(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, StoreError> {
+        use crate::entity::user;
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect())
+    }
+
+    /// The whole case, if the actor may see it. Audited as a read.
+    pub async fn case_detail(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        request_id: Option<String>,
+    ) -> Result<CaseDetail, CaseError> {
+        let c = self
+            .case_for_action(
+                actor,
+                case_id,
+                "case.view",
+                access::can_view_case,
+                request_id,
+            )
+            .await?;
+        self.load_detail(c).await
+    }
+
+    async fn load_detail(&self, c: case::Model) -> Result<CaseDetail, CaseError> {
+        let links = case_person::Entity::find()
+            .filter(case_person::Column::CaseId.eq(c.id))
+            .order_by_asc(case_person::Column::Position)
+            .all(self.conn())
+            .await?;
+        let people: HashMap<Uuid, person::Model> = person::Entity::find()
+            .filter(person::Column::Id.is_in(links.iter().map(|l| l.person_id)))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let role_order = |r: &str| match r {
+            "victim" => 0,
+            "perpetrator" => 1,
+            _ => 2,
+        };
+        let mut case_people: Vec<CasePerson> = links
+            .into_iter()
+            .filter_map(|l| {
+                people.get(&l.person_id).map(|p| CasePerson {
+                    person_id: p.id,
+                    role: l.role.clone(),
+                    given_name: p.given_name.clone(),
+                    family_name: p.family_name.clone(),
+                    date_of_birth: p.date_of_birth,
+                    gender: p.gender.clone(),
+                    relationship: l.relationship.clone(),
+                    lives_with: l.lives_with.clone(),
+                })
+            })
+            .collect();
+        case_people.sort_by_key(|p| role_order(&p.role));
+        let referral = match referral::Entity::find()
+            .filter(referral::Column::CaseId.eq(c.id))
+            .one(self.conn())
+            .await?
+        {
+            Some(r) => Some(ReferralRecord {
+                referring_agency: self
+                    .agency(r.referring_agency_id)
+                    .await?
+                    .map(|a| a.name)
+                    .unwrap_or_default(),
+                route: r.route,
+                referred_on: r.referred_on,
+                consent: r.consent,
+                consent_reason: r.consent_reason,
+                victim_aware: r.victim_aware,
+                reason: r.reason,
+                safe_phone: r.safe_phone,
+                safe_times: r.safe_times,
+                voicemail_safe: r.voicemail_safe,
+                post_safe: r.post_safe,
+            }),
+            None => None,
+        };
+        let rows = dash_assessment::Entity::find()
+            .filter(dash_assessment::Column::CaseId.eq(c.id))
+            .order_by_asc(dash_assessment::Column::AssessedOn)
+            .order_by_asc(dash_assessment::Column::CreatedAt)
+            .all(self.conn())
+            .await?;
+        let assessors = self
+            .user_names(rows.iter().map(|r| r.assessed_by).collect())
+            .await?;
+        let mut assessments = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let (assessment, decision) = assessment_from(r)?;
+            assessments.push(StoredAssessment {
+                id: r.id,
+                assessment,
+                decision,
+                assessed_by: assessors.get(&r.assessed_by).cloned().unwrap_or_default(),
+                recorded_at: r.created_at,
+            });
+        }
+        let marac = self
+            .marac(c.marac_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("case without Marac".into()))?;
+        let caseworker_name = match c.caseworker_id {
+            Some(id) => self.user(id).await?.map(|u| u.display_name),
+            None => None,
+        };
+        Ok(CaseDetail {
+            id: c.id,
+            reference: c.reference,
+            status: c.status,
+            owning_agency_id: c.owning_agency_id,
+            owning_agency: self
+                .agency(c.owning_agency_id)
+                .await?
+                .map(|a| a.name)
+                .unwrap_or_default(),
+            marac,
+            caseworker_name,
+            people: case_people,
+            referral,
+            assessments,
+            opened_on: c.created_at.date(),
+        })
+    }
+
+    /// Opens a case for an assessment: the actor must be allowed to assess it.
+    /// Returns what the Dash form needs (the Marac's thresholds and the case reference).
+    pub async fn case_for_assessment(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        request_id: Option<String>,
+    ) -> Result<CaseDetail, CaseError> {
+        let c = self
+            .case_for_action(actor, case_id, "dash.open", access::can_assess, request_id)
+            .await?;
+        self.load_detail(c).await
+    }
+
+    /// The date of the victim's most recent referral to this Marac on or before `on`.
+    async fn previous_marac_referral(
+        &self,
+        victim_person_id: Uuid,
+        marac_id: Uuid,
+        on: Date,
+    ) -> Result<Option<Date>, StoreError> {
+        Ok(marac_referral::Entity::find()
+            .filter(marac_referral::Column::VictimPersonId.eq(victim_person_id))
+            .filter(marac_referral::Column::MaracId.eq(marac_id))
+            .filter(marac_referral::Column::ReferredOn.lte(on))
+            .order_by_desc(marac_referral::Column::ReferredOn)
+            .one(self.conn())
+            .await?
+            .map(|r| r.referred_on))
+    }
+
+    /// Records a Dash against a case. The repeat rule uses the victim's earlier referrals
+    /// to the case's Marac (or the date the assessor gave, whichever is later); when the
+    /// decision refers to the Marac, a Marac referral is recorded with it.
+    pub async fn record_assessment(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        registry: &InstrumentRegistry,
+        mut assessment: Assessment,
+        request_id: Option<String>,
+    ) -> Result<(Uuid, Decision), CaseError> {
+        let c = self
+            .case_for_action(
+                actor,
+                case_id,
+                "dash.record",
+                access::can_assess,
+                request_id,
+            )
+            .await?;
+        let instrument =
+            registry
+                .get(&assessment.instrument_id)
+                .ok_or_else(|| CaseError::Invalid {
+                    field: "instrument".into(),
+                    message: "Unknown risk instrument".into(),
+                })?;
+        let marac = self
+            .marac(c.marac_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("case without Marac".into()))?;
+        let victim = case_person::Entity::find()
+            .filter(case_person::Column::CaseId.eq(c.id))
+            .filter(case_person::Column::Role.eq("victim"))
+            .one(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("case without victim".into()))?;
+        let known = self
+            .previous_marac_referral(victim.person_id, marac.id, assessment.assessed_on)
+            .await?;
+        assessment.previous_marac_referral_on = match (known, assessment.previous_marac_referral_on)
+        {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let decision = dash::decide(instrument, &marac.thresholds, &assessment);
+        let id = Uuid::now_v7();
+        let now = crate::now();
+        dash_assessment::ActiveModel {
+            id: Set(id),
+            case_id: Set(c.id),
+            instrument_id: Set(instrument.id.clone()),
+            instrument_version: Set(instrument.version.clone()),
+            answers: Set(json(&assessment.answers)?),
+            details: Set(json(&assessment.details)?),
+            abuse_incidents: Set(count_i32(assessment.abuse_incidents_last_12_months)?),
+            professional_judgement_reason: Set(assessment
+                .professional_judgement
+                .as_ref()
+                .map(|j| j.reason.clone())),
+            assessed_on: Set(assessment.assessed_on),
+            previous_marac_referral_on: Set(assessment.previous_marac_referral_on),
+            yes_count: Set(count_i32(decision.yes_count)?),
+            not_known_count: Set(count_i32(decision.not_known_count)?),
+            answered: Set(count_i32(decision.answered)?),
+            risk_level: Set(decision.risk_level.as_str().to_owned()),
+            refer_to_marac: Set(decision.refer_to_marac),
+            criteria: Set(json(&decision.criteria)?),
+            assessed_by: Set(actor.id),
+            created_at: Set(now),
+        }
+        .insert(self.conn())
+        .await?;
+        // The case list shows the latest assessment; "latest" is by assessment date, so a
+        // back-dated entry does not displace a newer one.
+        let newer_exists = c
+            .latest_assessed_on
+            .is_some_and(|d| d > assessment.assessed_on);
+        if !newer_exists {
+            case::Entity::update_many()
+                .col_expr(
+                    case::Column::LatestRiskLevel,
+                    Expr::value(decision.risk_level.as_str()),
+                )
+                .col_expr(
+                    case::Column::LatestYesCount,
+                    Expr::value(count_i32(decision.yes_count)?),
+                )
+                .col_expr(
+                    case::Column::LatestAssessedOn,
+                    Expr::value(assessment.assessed_on),
+                )
+                .col_expr(case::Column::UpdatedAt, Expr::value(now))
+                .filter(case::Column::Id.eq(c.id))
+                .exec(self.conn())
+                .await?;
+        }
+        if decision.refer_to_marac {
+            marac_referral::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                case_id: Set(c.id),
+                marac_id: Set(marac.id),
+                victim_person_id: Set(victim.person_id),
+                assessment_id: Set(id),
+                referred_on: Set(assessment.assessed_on),
+                criteria: Set(json(&decision.criteria)?),
+                created_at: Set(now),
+            }
+            .insert(self.conn())
+            .await?;
+        }
+        Ok((id, decision))
+    }
+}
+
+impl Tx {
+    /// Ends a request's transaction according to its result: success commits; a refusal
+    /// (`NotFound`/`Forbidden`) also commits, because the refusal's audit row must be
+    /// kept; anything else rolls back, so a failed change saves nothing.
+    pub async fn settle<T>(self, result: Result<T, CaseError>) -> Result<T, CaseError> {
+        match result {
+            Ok(v) => {
+                self.commit().await?;
+                Ok(v)
+            }
+            Err(e @ (CaseError::NotFound | CaseError::Forbidden)) => {
+                self.commit().await?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! A referral of a victim to a Marac: the anchor of the repeat rule.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "marac_referrals")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub marac_id: Uuid,
+    pub victim_person_id: Uuid,
+    pub assessment_id: Uuid,
+    pub referred_on: TimeDate,
+    pub criteria: String,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,13 @@
+//! Table definitions as SeaORM entities; one module per table.
+pub mod agency;
+pub mod audit_event;
+pub mod audit_head;
+pub mod case;
+pub mod case_person;
+pub mod dash_assessment;
+pub mod marac;
+pub mod marac_referral;
+pub mod person;
+pub mod referral;
+pub mod session;
+pub mod user;

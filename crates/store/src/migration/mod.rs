@@ -1,0 +1,14 @@
+//! Schema migrations: append-only, one schema for SQLite and PostgreSQL.
+use sea_orm_migration::prelude::*;
+
+mod m0001_initial;
+
+/// All migrations in order. Never edit a released migration; add a new one.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}

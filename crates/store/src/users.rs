@@ -1,0 +1,162 @@
+//! User accounts. Emails are stored lower-cased; passwords only as Argon2id hashes.
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+use waymark_domain::access::Actor;
+use waymark_domain::role::Role;
+
+use crate::entity::user;
+use crate::{StoreError, Tx, passwords};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub agency_id: Uuid,
+    pub role: Role,
+    pub active: bool,
+}
+
+impl User {
+    /// The user as the access policy sees them.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id.to_string(),
+            agency_id: self.agency_id.to_string(),
+            role: self.role,
+        }
+    }
+}
+
+fn user_from(m: user::Model) -> Result<User, StoreError> {
+    let role = Role::parse(&m.role).ok_or_else(|| StoreError::Corrupt("unknown role".into()))?;
+    Ok(User {
+        id: m.id,
+        email: m.email,
+        display_name: m.display_name,
+        agency_id: m.agency_id,
+        role,
+        active: m.active,
+    })
+}
+
+/// Normalises an email address for storage and look-up.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A very small syntactic check: something@something.something, no spaces.
+pub fn plausible_email(email: &str) -> bool {
+    let e = email.trim();
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(char::is_whitespace)
+        && e.len() <= 254
+}
+
+impl Tx {
+    pub async fn create_user(
+        &self,
+        email: &str,
+        display_name: &str,
+        agency_id: Uuid,
+        role: Role,
+        password: &str,
+    ) -> Result<User, StoreError> {
+        let email = normalise_email(email);
+        if !plausible_email(&email) {
+            return Err(StoreError::Invalid(
+                "--email is not an email address".into(),
+            ));
+        }
+        passwords::check_new_password(password).map_err(StoreError::Invalid)?;
+        if self.agency(agency_id).await?.is_none() {
+            return Err(StoreError::Invalid("no such agency".into()));
+        }
+        let exists = user::Entity::find()
+            .filter(user::Column::Email.eq(email.clone()))
+            .count(self.conn())
+            .await?;
+        if exists > 0 {
+            return Err(StoreError::Invalid(format!(
+                "a user with the email {email} already exists"
+            )));
+        }
+        let m = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(email),
+            display_name: Set(display_name.trim().to_owned()),
+            agency_id: Set(agency_id),
+            role: Set(role.as_str().to_owned()),
+            password_hash: Set(passwords::hash(password)?),
+            active: Set(true),
+            created_at: Set(crate::now()),
+        }
+        .insert(self.conn())
+        .await?;
+        user_from(m)
+    }
+
+    /// Checks an email and password. Unknown accounts, disabled accounts and wrong
+    /// passwords are indistinguishable to the caller and take similar time.
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let email = normalise_email(email);
+        let found = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(self.conn())
+            .await?;
+        let Some(m) = found else {
+            passwords::dummy_verify(password);
+            return Ok(None);
+        };
+        if !passwords::verify(password, &m.password_hash) || !m.active {
+            return Ok(None);
+        }
+        user_from(m).map(Some)
+    }
+
+    pub async fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        user::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?
+            .map(user_from)
+            .transpose()
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        user::Entity::find()
+            .order_by_asc(user::Column::Email)
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(user_from)
+            .collect()
+    }
+
+    /// Users who hold a role in an agency (for allocation lists).
+    pub async fn agency_users(&self, agency_id: Uuid) -> Result<Vec<User>, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::AgencyId.eq(agency_id))
+            .order_by_asc(user::Column::DisplayName)
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(user_from)
+            .collect()
+    }
+
+    pub async fn user_count(&self) -> Result<u64, StoreError> {
+        Ok(user::Entity::find().count(self.conn()).await?)
+    }
+}

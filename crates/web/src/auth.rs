@@ -1,0 +1,111 @@
+//! Sessions and CSRF. The session cookie is `__Host-` prefixed, Secure, HttpOnly and
+//! SameSite=Strict; the token in it is random and only its hash is stored. Every
+//! state-changing request must carry the session's CSRF token (a hidden form field, or
+//! the `X-CSRF-Token` header for the API).
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use waymark_store::sessions::ActiveSession;
+
+use crate::SharedState;
+use crate::error::AppError;
+use crate::middleware::RequestId;
+
+pub const SESSION_COOKIE: &str = "__Host-waymark-session";
+/// Double-submit token for the sign-in form, before any session exists.
+pub const SIGNIN_COOKIE: &str = "__Host-waymark-signin";
+
+/// Reads one cookie's value from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<i64>) -> String {
+    let age = max_age_secs
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict{age}")
+}
+
+pub fn clear_cookie(name: &str) -> String {
+    format!("{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// The signed-in user of this request. Extracting it resumes (and refreshes) the session
+/// in its own short transaction; an expired or unknown session is `Unauthenticated`.
+pub struct Session(pub ActiveSession);
+
+impl FromRequestParts<SharedState> for Session {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+        let tx = state.store.begin().await?;
+        let found = tx
+            .resume_session(
+                &token,
+                state.config.session,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+        tx.commit().await?;
+        found.map(Session).ok_or(AppError::Unauthenticated)
+    }
+}
+
+impl Session {
+    /// Checks a submitted CSRF token in constant time.
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
+        match submitted {
+            Some(s) if constant_time_eq(s.as_bytes(), self.0.csrf_token.as_bytes()) => Ok(()),
+            _ => Err(AppError::Csrf),
+        }
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<SharedState> for RequestId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(RequestId::new))
+    }
+}
+
+impl axum::extract::OptionalFromRequestParts<SharedState> for Session {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Session as FromRequestParts<SharedState>>::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Some(s)),
+            Err(AppError::Unauthenticated) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Waymark's HTTP surface: server-rendered pages for caseworkers, the JSON API under
+//! `/api/v1`, sessions, CSRF protection and security headers.
+//!
+//! Handlers are thin: extract, open the request's one transaction, call the store's
+//! scoped functions (which apply the domain's access policy and audit), render.
+#![forbid(unsafe_code)]
+#![recursion_limit = "512"]
+
+mod api;
+mod assets;
+mod auth;
+mod error;
+mod middleware;
+mod pages;
+pub mod routes;
+mod templates;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use waymark_domain::dash::InstrumentRegistry;
+use waymark_store::Store;
+use waymark_store::sessions::SessionPolicy;
+
+pub use error::AppError;
+
+/// Settings the web layer needs, built once in `main`.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    pub session: SessionPolicy,
+    /// Show the "demo data" banner on every page.
+    pub demo: bool,
+}
+
+/// Shared, read-only state of the application.
+pub struct AppState {
+    pub store: Store,
+    pub registry: InstrumentRegistry,
+    pub config: WebConfig,
+    templates: templates::Templates,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        registry: InstrumentRegistry,
+        config: WebConfig,
+    ) -> Result<SharedState, AppError> {
+        Ok(Arc::new(AppState {
+            store,
+            registry,
+            config,
+            templates: templates::Templates::load()?,
+        }))
+    }
+}
+
+/// Builds the whole application: routes, then the layers every response passes through.
+pub fn app(state: SharedState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Binds `addr` and serves until the process is stopped. Returns the bound address
+/// through `on_bound` first (useful when `addr` has port 0).
+pub async fn serve(
+    state: SharedState,
+    addr: SocketAddr,
+    on_bound: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    on_bound(listener.local_addr()?);
+    axum::serve(listener, app(state).into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

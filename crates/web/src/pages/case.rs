@@ -1,0 +1,143 @@
+//! One case: the people, the referral, the Dash history and the latest decision.
+use axum::extract::{Path, State};
+use axum::response::Response;
+use minijinja::{Value, context};
+use waymark_domain::dash::{Decision, InstrumentRegistry, RiskLevel};
+use waymark_domain::referral::{Consent, Gender, LivesWith, ReferralRoute, Relationship};
+use waymark_store::cases::{CaseDetail, StoredAssessment};
+
+use crate::SharedState;
+use crate::auth::Session;
+use crate::error::AppError;
+use crate::middleware::RequestId;
+use crate::pages::render;
+
+pub fn parse_id(s: &str) -> Result<uuid::Uuid, AppError> {
+    // A malformed id is treated like an id that does not exist.
+    uuid::Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}
+
+pub fn risk_tag(level: RiskLevel) -> &'static str {
+    match level {
+        RiskLevel::High => "govuk-tag--red",
+        RiskLevel::Medium => "govuk-tag--orange",
+        RiskLevel::Standard => "govuk-tag--grey",
+    }
+}
+
+/// The decision as the templates show it.
+pub fn decision_ctx(d: &Decision, items: usize) -> Value {
+    context! {
+        yes_count => d.yes_count,
+        not_known_count => d.not_known_count,
+        answered => d.answered,
+        items => items,
+        risk_level => d.risk_level.as_str(),
+        risk_label => d.risk_level.label(),
+        risk_tag => risk_tag(d.risk_level),
+        refer_to_marac => d.refer_to_marac,
+        criteria => d.criteria.iter().map(|c| c.label()).collect::<Vec<_>>(),
+    }
+}
+
+pub fn assessment_row(a: &StoredAssessment, registry: &InstrumentRegistry) -> Value {
+    let items = registry
+        .get(&a.decision.instrument)
+        .map(|i| i.items.len())
+        .unwrap_or(0);
+    context! {
+        id => a.id.to_string(),
+        assessed_on => a.assessment.assessed_on.to_string(),
+        assessed_by => a.assessed_by,
+        incidents => a.assessment.abuse_incidents_last_12_months,
+        judgement => a.assessment.professional_judgement.as_ref().map(|j| j.reason.clone()),
+        decision => decision_ctx(&a.decision, items),
+    }
+}
+
+fn label<T: Copy>(
+    v: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> Option<&'static str> {
+    v.and_then(parse).map(label)
+}
+
+pub fn case_ctx(c: &CaseDetail, registry: &InstrumentRegistry) -> Value {
+    let person = |p: &waymark_store::cases::CasePerson| {
+        context! {
+            name => p.full_name(),
+            date_of_birth => p.date_of_birth.map(|d| d.to_string()),
+            gender => label(p.gender.as_deref(), Gender::parse, Gender::label),
+            relationship => label(p.relationship.as_deref(), Relationship::parse, Relationship::label),
+            lives_with => label(p.lives_with.as_deref(), LivesWith::parse, LivesWith::label),
+        }
+    };
+    let with_role = |role: &str| {
+        c.people
+            .iter()
+            .filter(|p| p.role == role)
+            .map(person)
+            .collect::<Vec<_>>()
+    };
+    let referral = c.referral.as_ref().map(|r| {
+        context! {
+            referring_agency => r.referring_agency,
+            route => label(Some(&r.route), ReferralRoute::parse, ReferralRoute::label),
+            referred_on => r.referred_on.to_string(),
+            consent => label(Some(&r.consent), Consent::parse, Consent::label),
+            consent_reason => r.consent_reason,
+            victim_aware => r.victim_aware,
+            reason => r.reason,
+            safe_phone => r.safe_phone,
+            safe_times => r.safe_times,
+            voicemail_safe => r.voicemail_safe,
+            post_safe => r.post_safe,
+        }
+    });
+    let history: Vec<_> = c
+        .assessments
+        .iter()
+        .rev()
+        .map(|a| assessment_row(a, registry))
+        .collect();
+    context! {
+        id => c.id.to_string(),
+        reference => c.reference,
+        status => c.status,
+        owning_agency => c.owning_agency,
+        marac => c.marac.name,
+        caseworker_name => c.caseworker_name,
+        opened_on => c.opened_on.to_string(),
+        victim => c.victim().map(person),
+        perpetrators => with_role("perpetrator"),
+        children => with_role("child"),
+        referral => referral,
+        history => history,
+        latest => c.assessments.last().map(|a| assessment_row(a, registry)),
+    }
+}
+
+pub async fn show(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+    Path(case_id): Path<String>,
+) -> Result<Response, AppError> {
+    let case_id = parse_id(&case_id)?;
+    let tx = state.store.begin().await?;
+    let detail = tx
+        .case_detail(&session.0.user, case_id, Some(request_id.0))
+        .await;
+    let detail = tx.settle(detail).await?;
+    render(
+        &state,
+        Some(&session),
+        "case.html",
+        context! {
+            title => "Case",
+            case => case_ctx(&detail, &state.registry),
+            can_assess => waymark_domain::access::can_assess(&session.0.user.actor(), &detail.access_facts()),
+        },
+    )
+}

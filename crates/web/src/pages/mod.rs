@@ -1,0 +1,68 @@
+//! Server-rendered pages, one module per resource; each handler is short.
+pub mod case;
+pub mod cases;
+pub mod dash;
+pub mod health;
+pub mod home;
+pub mod referral;
+pub mod sign_in;
+
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Value, context};
+use waymark_domain::referral::FieldError;
+
+use crate::SharedState;
+use crate::auth::Session;
+use crate::error::AppError;
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Renders a page for a signed-in user with the common context (user, CSRF token, demo
+/// banner) merged with the page's own.
+pub fn render(
+    state: &SharedState,
+    session: Option<&Session>,
+    name: &str,
+    page: Value,
+) -> Result<Response, AppError> {
+    let user = session.map(|s| {
+        context! {
+            display_name => s.0.user.display_name,
+            role => s.0.user.role.label(),
+            can_create_referral => waymark_domain::access::can_create_referral(&s.0.user.actor()),
+        }
+    });
+    let common = context! {
+        user => user,
+        csrf_token => session.map(|s| s.0.csrf_token.clone()),
+        demo => state.config.demo,
+    };
+    let html = state
+        .templates
+        .render(name, context! { ..common, ..page })?;
+    Ok(Html(html).into_response())
+}
+
+/// Form errors in the shape the templates use: a list for the error summary and a map
+/// from field name to message for the inline messages.
+pub fn errors_ctx(errors: &[FieldError]) -> Value {
+    let by_field: std::collections::BTreeMap<&str, &str> = errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.message.as_str()))
+        .collect();
+    context! { list => errors, by_field => by_field }
+}
+
+/// Looks up one submitted form field.
+pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Today in the UK: dates typed by users are UK civil dates.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}

@@ -1,0 +1,146 @@
+//! Signing in and out.
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use waymark_domain::referral::FieldError;
+use waymark_store::audit::{AuditEvent, Outcome};
+use waymark_store::sessions::random_token;
+
+use crate::SharedState;
+use crate::auth::{
+    SESSION_COOKIE, SIGNIN_COOKIE, Session, clear_cookie, constant_time_eq, cookie, set_cookie,
+};
+use crate::error::AppError;
+use crate::middleware::RequestId;
+use crate::pages::{errors_ctx, field, render};
+
+fn sign_in_page(
+    state: &SharedState,
+    email: &str,
+    errors: &[FieldError],
+) -> Result<Response, AppError> {
+    let token = random_token();
+    let mut res = render(
+        state,
+        None,
+        "sign_in.html",
+        context! { title => "Sign in", email => email, signin_token => token, errors => errors_ctx(errors) },
+    )?;
+    let c = set_cookie(SIGNIN_COOKIE, &token, Some(3600));
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+pub async fn show(
+    State(state): State<SharedState>,
+    session: Option<Session>,
+) -> Result<Response, AppError> {
+    if session.is_some() {
+        return Ok(Redirect::to("/cases").into_response());
+    }
+    sign_in_page(&state, "", &[])
+}
+
+pub async fn submit(
+    State(state): State<SharedState>,
+    request_id: RequestId,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let submitted = field(&form, "signin_token").unwrap_or("");
+    let expected = cookie(&headers, SIGNIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(submitted.as_bytes(), expected.as_bytes()) {
+        return Err(AppError::Csrf);
+    }
+    let email = field(&form, "email").unwrap_or("").trim().to_owned();
+    let password = field(&form, "password").unwrap_or("");
+    let mut errors = Vec::new();
+    if email.is_empty() {
+        errors.push(FieldError::new("email", "Enter your email address"));
+    }
+    if password.is_empty() {
+        errors.push(FieldError::new("password", "Enter your password"));
+    }
+    if !errors.is_empty() {
+        return sign_in_page(&state, &email, &errors);
+    }
+    let tx = state.store.begin().await?;
+    let user = tx.authenticate(&email, password).await?;
+    let Some(user) = user else {
+        tx.audit(AuditEvent {
+            actor_user_id: None,
+            action: "sign_in",
+            object_type: "session",
+            object_id: None,
+            outcome: Outcome::Denied,
+            request_id: Some(request_id.0),
+        })
+        .await?;
+        tx.commit().await?;
+        // The same message whether the account exists or not.
+        return sign_in_page(
+            &state,
+            &email,
+            &[FieldError::new(
+                "email",
+                "Enter a correct email address and password",
+            )],
+        );
+    };
+    let token = tx.start_session(user.id, state.config.session).await?;
+    tx.audit(AuditEvent {
+        actor_user_id: Some(user.id),
+        action: "sign_in",
+        object_type: "session",
+        object_id: None,
+        outcome: Outcome::Allowed,
+        request_id: Some(request_id.0),
+    })
+    .await?;
+    tx.commit().await?;
+    let mut res = Redirect::to("/cases").into_response();
+    let max_age = state.config.session.absolute_timeout.whole_seconds();
+    for c in [
+        set_cookie(SESSION_COOKIE, &token, Some(max_age)),
+        clear_cookie(SIGNIN_COOKIE),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+pub async fn sign_out(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    session.check_csrf(field(&form, "csrf_token"))?;
+    let tx = state.store.begin().await?;
+    tx.end_session(session.0.id).await?;
+    tx.audit(AuditEvent {
+        actor_user_id: Some(session.0.user.id),
+        action: "sign_out",
+        object_type: "session",
+        object_id: None,
+        outcome: Outcome::Allowed,
+        request_id: Some(request_id.0),
+    })
+    .await?;
+    tx.commit().await?;
+    let mut res = Redirect::to("/sign-in").into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear_cookie(SESSION_COOKIE)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res.headers_mut().insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+    );
+    Ok(res)
+}

@@ -1,0 +1,165 @@
+//! Every route of the application, in one table, each with the permission it needs.
+//! The router is built only from this table, and a test checks that every route is
+//! declared with a permission and that signed-out requests are refused where required.
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::{SharedState, api, assets, middleware, pages};
+
+/// What a route requires before its handler runs. Object-level rules (which case) are
+/// applied inside the store's scoped finders, from the domain's access policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// Open to anyone: health checks, assets, the sign-in page, the API description.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// A role that may open referrals (caseworker, Marac coordinator).
+    CreateReferral,
+    /// A user who may see this case (owning agency's caseworkers, coordinators, managers).
+    ViewCase,
+    /// A user who may record a Dash on this case.
+    AssessCase,
+}
+
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub permission: Permission,
+}
+
+fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
+    use Permission::*;
+    let r = |method: Method,
+             path: &'static str,
+             permission: Permission,
+             handler: MethodRouter<SharedState>| {
+        (
+            RouteSpec {
+                method,
+                path,
+                permission,
+            },
+            handler,
+        )
+    };
+    vec![
+        r(Method::GET, "/healthz", Public, get(pages::health::healthz)),
+        r(Method::GET, "/readyz", Public, get(pages::health::readyz)),
+        r(Method::GET, "/assets/{name}", Public, get(assets::asset)),
+        r(
+            Method::GET,
+            "/api/openapi.json",
+            Public,
+            get(api::openapi::document),
+        ),
+        r(Method::GET, "/", Public, get(pages::home::home)),
+        r(Method::GET, "/sign-in", Public, get(pages::sign_in::show)),
+        r(
+            Method::POST,
+            "/sign-in",
+            Public,
+            post(pages::sign_in::submit),
+        ),
+        r(
+            Method::POST,
+            "/sign-out",
+            SignedIn,
+            post(pages::sign_in::sign_out),
+        ),
+        r(Method::GET, "/cases", SignedIn, get(pages::cases::list)),
+        r(Method::POST, "/cases", SignedIn, post(pages::cases::search)),
+        r(
+            Method::GET,
+            "/referrals/new",
+            CreateReferral,
+            get(pages::referral::new),
+        ),
+        r(
+            Method::POST,
+            "/referrals",
+            CreateReferral,
+            post(pages::referral::create),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}",
+            ViewCase,
+            get(pages::case::show),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/dash/new",
+            AssessCase,
+            get(pages::dash::new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/dash",
+            AssessCase,
+            post(pages::dash::create),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/dash/{assessment_id}",
+            ViewCase,
+            get(pages::dash::show),
+        ),
+        r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
+        r(
+            Method::GET,
+            "/api/v1/cases",
+            SignedIn,
+            get(api::v1::list_cases),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/cases/{case_id}",
+            ViewCase,
+            get(api::v1::get_case),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/referrals",
+            CreateReferral,
+            post(api::v1::create_referral),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/cases/{case_id}/assessments",
+            AssessCase,
+            post(api::v1::create_assessment),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/dash/score",
+            SignedIn,
+            post(api::v1::score),
+        ),
+    ]
+}
+
+/// The declared routes, for tests and the OpenAPI document.
+pub fn specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(s, _)| s).collect()
+}
+
+pub fn router(state: SharedState) -> Router {
+    let mut router: Router<SharedState> = Router::new();
+    for (spec, handler) in table() {
+        router = router.route(spec.path, handler);
+    }
+    router
+        .fallback(pages::not_found)
+        // Inner to outer: a panic becomes an error response, which `around` then renders
+        // with the request id and security headers like any other.
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::around,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
+        .with_state(state)
+}

@@ -1,0 +1,54 @@
+//! Page templates, compiled into the binary. Auto-escaping is on for every `.html`
+//! template; pages render only named templates, never strings built at run time.
+use minijinja::Environment;
+
+use crate::error::AppError;
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("sign_in.html", include_str!("../templates/sign_in.html")),
+    ("cases.html", include_str!("../templates/cases.html")),
+    (
+        "referral_new.html",
+        include_str!("../templates/referral_new.html"),
+    ),
+    ("case.html", include_str!("../templates/case.html")),
+    (
+        "dash_form.html",
+        include_str!("../templates/dash_form.html"),
+    ),
+    (
+        "assessment.html",
+        include_str!("../templates/assessment.html"),
+    ),
+];
+
+/// Formats an ISO date (`2024-03-27`) the UK way (`27 March 2024`).
+fn uk_date(value: String) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(&value, &fmt) {
+        Ok(d) => format!("{} {} {}", d.day(), d.month(), d.year()),
+        Err(_) => value,
+    }
+}
+
+impl Templates {
+    pub fn load() -> Result<Templates, AppError> {
+        let mut env = Environment::new();
+        env.add_filter("uk_date", uk_date);
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src)?;
+        }
+        Ok(Templates { env })
+    }
+
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, AppError> {
+        Ok(self.env.get_template(name)?.render(ctx)?)
+    }
+}

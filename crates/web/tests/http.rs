@@ -1,0 +1,701 @@
+//! The real application on `127.0.0.1:0` with a fresh database per test, on SQLite and
+//! (when `WAYMARK_TEST_DATABASE_URL` is set, always in CI) on PostgreSQL.
+// Test helpers may unwrap: a panic there is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use std::net::SocketAddr;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+use waymark_domain::dash::{InstrumentRegistry, Thresholds};
+use waymark_domain::role::Role;
+use waymark_store::Uuid;
+use waymark_store::testing::{TestStore, all_backends};
+use waymark_web::routes::{Permission, specs};
+
+const PASSWORD: &str = "a long test password";
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    marac_id: Uuid,
+    referrer_id: Uuid,
+    label: &'static str,
+    _store: TestStore,
+}
+
+/// A signed-in client: the session cookie and the CSRF token.
+struct Signed {
+    cookie: String,
+    csrf: String,
+}
+
+impl TestApp {
+    async fn spawn(t: TestStore) -> TestApp {
+        let tx = t.store.begin().await.unwrap();
+        let service = tx
+            .create_agency("DA Service", "idva_service")
+            .await
+            .unwrap();
+        let police = tx.create_agency("Police", "police").await.unwrap();
+        let marac = tx
+            .create_marac("Marac", "Area", &Thresholds::default())
+            .await
+            .unwrap();
+        tx.create_user(
+            "idva@example.test",
+            "Idva",
+            service.id,
+            Role::Caseworker,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        tx.create_user(
+            "officer@example.test",
+            "Officer",
+            police.id,
+            Role::Caseworker,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        tx.create_user(
+            "admin@example.test",
+            "Admin",
+            service.id,
+            Role::Admin,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let state = waymark_web::AppState::new(
+            t.store.clone(),
+            InstrumentRegistry::builtin().unwrap(),
+            waymark_web::WebConfig::default(),
+        )
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, waymark_web::app(state).into_make_service())
+                .await
+                .unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base: format!("http://{addr}"),
+            client,
+            marac_id: marac.id,
+            referrer_id: police.id,
+            label: t.label,
+            _store: t,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn sign_in(&self, email: &str) -> Signed {
+        let page = self.client.get(self.url("/sign-in")).send().await.unwrap();
+        let signin_cookie = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
+        let body = page.text().await.unwrap();
+        let token = hidden(&body, "signin_token");
+        let res = self
+            .client
+            .post(self.url("/sign-in"))
+            .header("cookie", &signin_cookie)
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{}: sign-in as {email}",
+            self.label
+        );
+        let cookie = cookie_pair(res.headers(), "__Host-waymark-session").unwrap();
+        let me: Value = self
+            .client
+            .get(self.url("/api/v1/me"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Signed {
+            cookie,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn get(&self, who: &Signed, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", &who.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post_form(
+        &self,
+        who: &Signed,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("cookie", &who.cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post_json(&self, who: &Signed, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    fn referral_json(&self) -> Value {
+        json!({
+            "marac_id": self.marac_id.to_string(),
+            "referral": {
+                "victim_given_name": "Zelda", "victim_family_name": "Markerton",
+                "perpetrator_given_name": "Perry", "perpetrator_family_name": "Sample",
+                "relationship": "ex_partner", "referring_agency_id": self.referrer_id.to_string(),
+                "route": "police", "referred_on": "2026-01-10", "consent": "given",
+                "victim_aware": "yes", "voicemail_safe": "no", "post_safe": "no",
+                "safe_phone": "07700 900456",
+                "children": [{ "given_name": "Kit", "family_name": "Markerton", "date_of_birth": "2019-02-03", "lives_with": "victim" }]
+            }
+        })
+    }
+}
+
+fn cookie_pair(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).unwrap() + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+fn dash_form(csrf: &str, yes: usize, incidents: &str) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("csrf_token".to_owned(), csrf.to_owned()),
+        ("assessed_on".to_owned(), "2026-01-11".to_owned()),
+        (
+            "abuse_incidents_last_12_months".to_owned(),
+            incidents.to_owned(),
+        ),
+    ];
+    for i in 1..=24 {
+        form.push((
+            format!("q{i}"),
+            if i <= yes { "yes" } else { "no" }.to_owned(),
+        ));
+    }
+    form
+}
+
+async fn apps() -> Vec<TestApp> {
+    let mut out = Vec::new();
+    for t in all_backends().await.unwrap() {
+        out.push(TestApp::spawn(t).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn health_readiness_and_api_description() {
+    for app in apps().await {
+        let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", app.label);
+        let doc: Value = app
+            .client
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        // Every API route is documented, and nothing undocumented is described.
+        let api: Vec<(String, String)> = specs()
+            .iter()
+            .filter(|s| s.path.starts_with("/api/v1/"))
+            .map(|s| (s.path.to_owned(), s.method.as_str().to_lowercase()))
+            .collect();
+        for (path, method) in &api {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} is not in the OpenAPI document"
+            );
+        }
+        let documented: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_object().unwrap().len())
+            .sum();
+        assert_eq!(documented, api.len());
+    }
+}
+
+#[tokio::test]
+async fn signed_out_requests_are_refused_on_every_protected_route() {
+    let app = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
+    let id = Uuid::now_v7();
+    let mut checked = 0;
+    for spec in specs() {
+        if spec.permission == Permission::Public {
+            continue;
+        }
+        let path = spec
+            .path
+            .replace("{case_id}", &id.to_string())
+            .replace("{assessment_id}", &id.to_string());
+        let res = app
+            .client
+            .request(spec.method.clone(), app.url(&path))
+            .send()
+            .await
+            .unwrap();
+        if path.starts_with("/api/") {
+            assert_eq!(
+                res.status(),
+                StatusCode::UNAUTHORIZED,
+                "{} {path}",
+                spec.method
+            );
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthenticated");
+        } else {
+            assert_eq!(
+                res.status(),
+                StatusCode::SEE_OTHER,
+                "{} {path}",
+                spec.method
+            );
+            assert_eq!(res.headers()[LOCATION], "/sign-in");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} protected routes found");
+}
+
+#[tokio::test]
+async fn security_headers_and_cookie_flags() {
+    let app = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
+    let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
+    let h = page.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    let me = app.sign_in("idva@example.test").await;
+    assert!(me.cookie.starts_with("__Host-waymark-session="));
+    let res = app.get(&me, "/cases").await;
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    // The session cookie itself: Secure, HttpOnly, SameSite=Strict, host-only.
+    let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
+    let token = hidden(
+        &page
+            .headers()
+            .get(SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .replace("__Host-waymark-signin=", "name=\"t\" value=\"")
+            .replace(';', "\";"),
+        "t",
+    );
+    assert!(!token.is_empty());
+    let set = page
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for flag in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(flag), "cookie lacks {flag}: {set}");
+    }
+    assert!(!set.contains("Domain="));
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_accounts_look_the_same() {
+    let app = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
+    let mut bodies = Vec::new();
+    for email in ["idva@example.test", "nobody@example.test"] {
+        let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
+        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
+        let token = hidden(&page.text().await.unwrap(), "signin_token");
+        let res = app
+            .client
+            .post(app.url("/sign-in"))
+            .header("cookie", &c)
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("email", email),
+                ("password", "not the password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(cookie_pair(res.headers(), "__Host-waymark-session").is_none());
+        let body = res.text().await.unwrap();
+        assert!(body.contains("Enter a correct email address and password"));
+        // Strip the per-page random token before comparing.
+        let t = hidden(&body, "signin_token");
+        bodies.push(body.replace(&t, "TOKEN").replace(email, "EMAIL"));
+    }
+    assert_eq!(bodies[0], bodies[1]);
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
+    let me = app.sign_in("idva@example.test").await;
+    let res = app
+        .post_form(&me, "/referrals", &[("victim_given_name", "X")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .post_form(&me, "/sign-out", &[("csrf_token", "wrong")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .client
+        .post(app.url("/api/v1/referrals"))
+        .header("cookie", &me.cookie)
+        .json(&app.referral_json())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Still signed in: a refused form does not end the session.
+    assert_eq!(app.get(&me, "/cases").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_caseworker_refers_completes_a_dash_and_sees_the_marac_decision() {
+    for app in apps().await {
+        let me = app.sign_in("idva@example.test").await;
+        // An empty form: errors by field, nothing saved.
+        let res = app
+            .post_form(&me, "/referrals", &[("csrf_token", me.csrf.as_str())])
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            app.label
+        );
+        let body = res.text().await.unwrap();
+        assert!(body.contains("There is a problem"));
+        assert!(body.contains("href=\"#victim_given_name\""));
+        assert!(body.contains("<title>Error: New referral"));
+        let list = app.get(&me, "/cases").await.text().await.unwrap();
+        assert!(
+            list.contains("0 cases"),
+            "{}: a failed form saved something",
+            app.label
+        );
+
+        let marac = app.marac_id.to_string();
+        let referrer = app.referrer_id.to_string();
+        let form = [
+            ("csrf_token", me.csrf.as_str()),
+            ("victim_given_name", "Zelda"),
+            ("victim_family_name", "Markerton"),
+            ("perpetrator_given_name", "Perry"),
+            ("perpetrator_family_name", "Sample"),
+            ("relationship", "intimate_partner"),
+            ("child_1_given_name", "Kit"),
+            ("child_1_family_name", "Markerton"),
+            ("child_1_date_of_birth", "2019-02-03"),
+            ("child_1_lives_with", "victim"),
+            ("referring_agency_id", referrer.as_str()),
+            ("route", "police"),
+            ("referred_on", "2026-01-10"),
+            ("marac_id", marac.as_str()),
+            ("consent", "given"),
+            ("victim_aware", "yes"),
+            ("safe_phone", "07700 900123"),
+            ("voicemail_safe", "no"),
+            ("post_safe", "no"),
+        ];
+        let res = app.post_form(&me, "/referrals", &form).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        let dash_url = res.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(!dash_url.contains("Zelda") && !dash_url.contains("Markerton"));
+        let case_path = dash_url.trim_end_matches("/dash/new").to_owned();
+        let page = app.get(&me, &dash_url).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Dash risk checklist") && !page.contains("<title>Zelda"));
+
+        // Bad Dash input: a clear error, nothing saved.
+        let mut bad = dash_form(&me.csrf, 3, "three");
+        bad.push(("professional_judgement".into(), "yes".into()));
+        let res = app
+            .client
+            .post(app.url(&format!("{case_path}/dash")))
+            .header("cookie", &me.cookie)
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("href=\"#abuse_incidents_last_12_months\""));
+        assert!(body.contains("href=\"#professional_judgement_reason\""));
+
+        let res = app
+            .client
+            .post(app.url(&format!("{case_path}/dash")))
+            .header("cookie", &me.cookie)
+            .form(&dash_form(&me.csrf, 14, "0"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        let decision_url = res.headers()[LOCATION].to_str().unwrap().to_owned();
+        let decision = app.get(&me, &decision_url).await.text().await.unwrap();
+        assert!(
+            decision.contains("This case meets the Marac referral criteria."),
+            "{}",
+            app.label
+        );
+        assert!(decision.contains("Visible high risk"));
+        assert!(decision.contains("<strong>14</strong> yes"));
+
+        // Re-assess: one more yes; the page shows what changed.
+        let res = app
+            .client
+            .post(app.url(&format!("{case_path}/dash")))
+            .header("cookie", &me.cookie)
+            .form(&dash_form(&me.csrf, 15, "4"))
+            .send()
+            .await
+            .unwrap();
+        let second = app
+            .get(&me, res.headers()[LOCATION].to_str().unwrap())
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(second.contains("What changed since"));
+        assert!(second.contains("Score up 1"));
+        assert!(second.contains("Potential escalation"));
+
+        let case_page = app.get(&me, &case_path).await.text().await.unwrap();
+        assert!(case_page.contains("Zelda Markerton"));
+        assert!(case_page.contains("Kit Markerton"));
+        // The Dash history links to both decisions; the re-assess button links to a new Dash.
+        let history_links = case_page
+            .matches(&format!("href=\"{case_path}/dash/"))
+            .count();
+        assert_eq!(
+            history_links, 3,
+            "{}: two decisions and the re-assess button",
+            app.label
+        );
+        assert!(case_page.contains("Re-assess risk"));
+        let list = app
+            .get(&me, "/cases?sort=risk&order=desc&risk=high")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("1 case") && list.contains("Zelda Markerton"),
+            "{}",
+            app.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn another_agencys_case_is_indistinguishable_from_a_missing_one() {
+    for app in apps().await {
+        let idva = app.sign_in("idva@example.test").await;
+        let res = app
+            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", app.label);
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let officer = app.sign_in("officer@example.test").await;
+        let admin = app.sign_in("admin@example.test").await;
+        for who in [&officer, &admin] {
+            for path in [format!("/cases/{id}"), format!("/cases/{id}/dash/new")] {
+                let theirs = app.get(who, &path).await;
+                assert_eq!(
+                    theirs.status(),
+                    StatusCode::NOT_FOUND,
+                    "{} {path}",
+                    app.label
+                );
+                let theirs = theirs.text().await.unwrap();
+                let missing = app
+                    .get(who, &path.replace(&id, &Uuid::now_v7().to_string()))
+                    .await
+                    .text()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    theirs, missing,
+                    "{}: forbidden and missing differ on {path}",
+                    app.label
+                );
+                assert!(!theirs.contains("Markerton"));
+            }
+            let api = app.get(who, &format!("/api/v1/cases/{id}")).await;
+            assert_eq!(api.status(), StatusCode::NOT_FOUND);
+            let list = app.get(who, "/api/v1/cases").await.text().await.unwrap();
+            assert!(
+                !list.contains("Markerton"),
+                "{}: a list leaked another agency's case",
+                app.label
+            );
+        }
+        let res = app
+            .post_json(
+                &officer,
+                &format!("/api/v1/cases/{id}/assessments"),
+                &json!({
+                    "answers": {}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-01-11"
+                }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn the_api_records_assessments_and_rejects_bad_input_by_field() {
+    for app in apps().await {
+        let me = app.sign_in("idva@example.test").await;
+        let mut body = app.referral_json();
+        body["referral"]["is_admin"] = json!(true);
+        let res = app.post_json(&me, "/api/v1/referrals", &body).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let err: Value = res.json().await.unwrap();
+        assert!(
+            err["error"]["fields"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("is_admin")
+        );
+        let mut body = app.referral_json();
+        body["referral"]["referred_on"] = json!("10/01/2026");
+        let err: Value = app
+            .post_json(&me, "/api/v1/referrals", &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(err["error"]["fields"][0]["field"], "referred_on");
+
+        let res = app
+            .post_json(&me, "/api/v1/referrals", &app.referral_json())
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/api/v1/cases/{id}/assessments");
+        let bad = app
+            .post_json(&me, &path, &json!({"answers": {"q25": "yes"}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-01-11"}))
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let err: Value = bad.json().await.unwrap();
+        assert_eq!(err["error"]["fields"][0]["field"], "answers.q25");
+
+        let answers: serde_json::Map<String, Value> = (1..=24)
+            .map(|i| (format!("q{i}"), json!(if i <= 5 { "yes" } else { "no" })))
+            .collect();
+        let res = app
+            .post_json(&me, &path, &json!({
+                "answers": answers, "abuse_incidents_last_12_months": 1, "assessed_on": "2026-01-11",
+                "professional_judgement": {"reason": "Threats escalated after separation"}
+            }))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", app.label);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["decision"]["risk_level"], "high");
+        assert_eq!(v["decision"]["criteria"], json!(["professional_judgement"]));
+        let case: Value = app
+            .get(&me, &format!("/api/v1/cases/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(case["assessments"].as_array().unwrap().len(), 1);
+        assert_eq!(case["people"].as_array().unwrap().len(), 3);
+        let list: Value = app
+            .get(&me, "/api/v1/cases?risk=high")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["cases"].as_array().unwrap().len(), 1);
+        let bad_query = app.get(&me, "/api/v1/cases?risk=extreme").await;
+        assert_eq!(bad_query.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() {
+    let app = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
+    let me = app.sign_in("idva@example.test").await;
+    let res = app
+        .post_form(&me, "/sign-out", &[("csrf_token", me.csrf.as_str())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers().get("clear-site-data").is_some());
+    // The old cookie, replayed, no longer works.
+    let res = app.get(&me, "/cases").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/sign-in");
+}

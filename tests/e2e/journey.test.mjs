@@ -1,0 +1,332 @@
+// Real-browser end-to-end journeys for Waymark, with an axe accessibility check on every page.
+//
+// Runs with Node's built-in test runner and playwright-core driving Debian's Chromium; nothing is
+// downloaded. Start a server first (scripts/e2e does all of this), then:
+//   WAYMARK_URL=http://127.0.0.1:PORT node --test tests/e2e/
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const BASE_URL = (process.env.WAYMARK_URL || '').replace(/\/+$/, '');
+const EMAIL = process.env.WAYMARK_DEMO_EMAIL || 'idva@demo.waymark.test';
+const PASSWORD = process.env.WAYMARK_DEMO_PASSWORD || 'demo-caseworker-1-northmoor';
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+// Obviously made-up people: none of these names should ever reach a URL or a page title.
+const VICTIM = { given: 'Testcase', family: 'Browserly' };
+const PERPETRATOR = { given: 'Fakeperson', family: 'Scriptson' };
+const CHILD = { given: 'Samplekid', family: 'Browserly', dob: '2019-06-14' };
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const JOURNEY_TIMEOUT = 180_000;
+
+let browser;
+
+before(async () => {
+  assert.ok(BASE_URL, 'Set WAYMARK_URL to the base URL of a running Waymark server (scripts/e2e does this)');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh browser context and page that remembers every URL it requested and every title seen. */
+async function newSession() {
+  const context = await browser.newContext({ baseURL: BASE_URL });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const visited = { urls: [], titles: [], lastStatus: undefined, lastUrl: undefined };
+  // Every navigation request, including each hop of a redirect chain.
+  page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      visited.urls.push(request.url());
+    }
+  });
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) visited.urls.push(frame.url());
+  });
+  // The status of the document now shown (the last response to a main-frame navigation).
+  page.on('response', (response) => {
+    const request = response.request();
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      visited.lastStatus = response.status();
+      visited.lastUrl = response.url();
+    }
+  });
+  return { context, page, visited };
+}
+
+/** Fails unless the page now shown came with the expected HTTP status. */
+async function expectStatus(page, visited, expected, label) {
+  if (visited.lastStatus === expected) return;
+  const heading = await page.locator('h1').first().innerText().catch(() => '(no h1)');
+  assert.fail(
+    `${label}: expected HTTP ${expected} but ${visited.lastUrl} answered ${visited.lastStatus} ` +
+      `(title "${await page.title()}", heading "${heading}")`,
+  );
+}
+
+/**
+ * Runs axe with the WCAG 2.2 AA tag set and fails with every violation listed.
+ * Also records the page title (for the personal-data check) and, unless told otherwise, checks
+ * that the page came with HTTP 200 so that an error page is never mistaken for the real one.
+ */
+async function checkA11y(page, label, visited, { status = 200 } = {}) {
+  if (visited) {
+    visited.titles.push(await page.title());
+    if (status !== null) await expectStatus(page, visited, status, label);
+  }
+  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const violations = results.violations;
+  if (violations.length > 0) {
+    const lines = violations.map((v) => {
+      const targets = v.nodes.map((n) => `      - ${JSON.stringify(n.target)}: ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`);
+      return `  * ${v.id} [${v.impact}] ${v.help} (${v.helpUrl})\n${targets.join('\n')}`;
+    });
+    assert.fail(`Accessibility violations on "${label}" (${page.url()}):\n${lines.join('\n')}`);
+  }
+}
+
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+async function signIn(page, visited) {
+  await page.goto('/sign-in');
+  await checkA11y(page, 'sign in', visited);
+  await page.getByLabel('Email address').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname !== '/sign-in'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  assert.equal(new URL(page.url()).pathname, '/cases', 'signing in lands on /cases');
+  await checkA11y(page, 'cases list (after sign in)', visited);
+}
+
+/** Selects the first option after the placeholder of a select and returns its label. */
+async function selectFirstRealOption(page, label) {
+  const select = page.getByLabel(label, { exact: true });
+  const options = await select.locator('option').evaluateAll((opts) =>
+    opts.map((o) => ({ value: o.value, label: o.textContent.trim() })),
+  );
+  const real = options.find((o) => o.value !== '');
+  assert.ok(real, `select "${label}" has a real option`);
+  await select.selectOption(real.value);
+  return real.label;
+}
+
+/** Answers the Dash: questions 1..yesUpTo Yes, the rest No; returns the question prompts by number. */
+async function answerDash(page, yesUpTo) {
+  const prompts = {};
+  for (let n = 1; n <= 24; n += 1) {
+    const id = n <= yesUpTo ? `#q${n}` : `#q${n}-no`;
+    await page.locator(id).check();
+    const legend = await page.locator(`fieldset:has(#q${n}) legend`).innerText();
+    prompts[n] = legend.trim().replace(/^\d+\.\s*/, '');
+  }
+  await page.locator('#abuse_incidents_last_12_months').fill('0');
+  return prompts;
+}
+
+async function submitDash(page) {
+  await Promise.all([
+    page.waitForURL(new RegExp(`/cases/${UUID}/dash/${UUID}`)),
+    page.getByRole('button', { name: 'Save and see the decision' }).click(),
+  ]);
+}
+
+describe('Waymark in a real browser', () => {
+  test('the accessibility check catches a violation (self-test)', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.setContent('<!DOCTYPE html><html lang="en"><head><title>Self-test</title></head>' +
+        '<body><main><h1>Self-test</h1><form><input id="unlabelled" type="text"></form></main></body></html>');
+      await assert.rejects(checkA11y(page, 'self-test'), (err) => {
+        assert.match(err.message, /\blabel\b \[critical\]/);
+        assert.match(err.message, /#unlabelled/);
+        return true;
+      });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('caseworker refers and the Dash meets the Marac criteria', { timeout: JOURNEY_TIMEOUT }, async () => {
+    const { context, page, visited } = await newSession();
+    try {
+      // Start: signed out, so the home page sends us to sign in.
+      await page.goto('/');
+      assert.equal(pathOf(page), '/sign-in', 'signed-out visit to / redirects to /sign-in');
+      await checkA11y(page, 'sign in (redirected from /)', visited);
+
+      await page.getByLabel('Email address').fill(EMAIL);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/cases'),
+        page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      assert.match(await page.title(), /Cases/);
+      const casesTable = page.getByRole('table', { name: 'Cases you can see' });
+      await casesTable.waitFor();
+      assert.equal(await casesTable.getByRole('columnheader', { name: 'Reference' }).count(), 1, 'cases table has a Reference column');
+      await checkA11y(page, 'cases list', visited);
+
+      // New referral from the header.
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/referrals/new'),
+        page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'New referral' }).click(),
+      ]);
+      await checkA11y(page, 'new referral (empty)', visited);
+
+      // Empty submission shows the GOV.UK error summary.
+      const saveReferral = page.getByRole('button', { name: 'Save referral and continue to the Dash' });
+      await Promise.all([page.waitForNavigation(), saveReferral.click()]);
+      const summary = page.locator('.govuk-error-summary');
+      await summary.waitFor();
+      assert.match(await summary.innerText(), /There is a problem/);
+      const firstNameError = summary.locator('a[href="#victim_given_name"]');
+      assert.equal(await firstNameError.count(), 1, 'error summary links to the victim first name');
+      assert.match(await page.title(), /^Error: /, 'title starts with "Error: " when the form has errors');
+      assert.ok([400, 422].includes(visited.lastStatus), `form errors answer 400 or 422, not ${visited.lastStatus}`);
+      await checkA11y(page, 'new referral (with errors)', visited, { status: visited.lastStatus });
+
+      // Fill in the referral.
+      await page.locator('#victim_given_name').fill(VICTIM.given);
+      await page.locator('#victim_family_name').fill(VICTIM.family);
+      await page.locator('#perpetrator_given_name').fill(PERPETRATOR.given);
+      await page.locator('#perpetrator_family_name').fill(PERPETRATOR.family);
+      await page.getByLabel('Relationship to the victim').selectOption('intimate_partner');
+      await page.locator('#child_1_given_name').fill(CHILD.given);
+      await page.locator('#child_1_family_name').fill(CHILD.family);
+      await page.locator('#child_1_date_of_birth').fill(CHILD.dob);
+      await selectFirstRealOption(page, 'Referring agency');
+      await selectFirstRealOption(page, 'Referral route');
+      await selectFirstRealOption(page, 'Marac for this area');
+      const referredOn = page.locator('#referred_on');
+      if ((await referredOn.inputValue()) === '') {
+        await referredOn.fill(new Date().toISOString().slice(0, 10));
+      }
+      await page.getByRole('group', { name: 'Did the victim consent to this referral?' }).getByLabel(/^Yes/).check();
+      await page.getByRole('group', { name: 'Does the victim know about this referral?' }).getByLabel('Yes', { exact: true }).check();
+      await page.locator('#safe_phone').fill('07700 900123');
+      await page.getByRole('group', { name: 'Is it safe to leave a voicemail?' }).getByLabel('No', { exact: true }).check();
+      await page.getByRole('group', { name: 'Is it safe to send post?' }).getByLabel('No', { exact: true }).check();
+      await Promise.all([
+        page.waitForURL(new RegExp(`/cases/${UUID}/dash/new$`)),
+        saveReferral.click(),
+      ]);
+
+      // The Dash form.
+      const caseId = pathOf(page).split('/')[2];
+      await checkA11y(page, 'Dash form (first)', visited);
+      assert.match(await page.title(), /Dash/);
+      const prompts = await answerDash(page, 14);
+      await submitDash(page);
+
+      // The decision.
+      await checkA11y(page, 'Dash decision (first)', visited);
+      const main = page.locator('main');
+      const text1 = await main.innerText();
+      assert.match(text1, /Risk level:\s*High/);
+      assert.match(text1, /Score:\s*14 yes/);
+      assert.match(text1, /This case meets the Marac referral criteria\./);
+      assert.match(await main.locator('ul').first().innerText(), /Visible high risk/);
+      assert.doesNotMatch(text1, /What changed since/, 'first Dash has nothing to compare with');
+
+      // Back to the case.
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === `/cases/${caseId}`),
+        page.getByRole('link', { name: /^Back to case/ }).click(),
+      ]);
+      await checkA11y(page, 'case page (one Dash)', visited);
+      const caseText = await page.locator('main').innerText();
+      assert.ok(caseText.includes(`${VICTIM.given} ${VICTIM.family}`), 'case page shows the victim name');
+      const history = page.getByRole('table', { name: /Dash risk checklists/ });
+      assert.equal(await history.locator('tbody tr').count(), 1, 'Dash history has one row');
+      assert.match(await history.locator('tbody tr').first().innerText(), /14 yes/);
+
+      // Re-assess: one more yes.
+      await Promise.all([
+        page.waitForURL(new RegExp(`/cases/${caseId}/dash/new$`)),
+        page.getByRole('button', { name: /Re-assess/ }).click(),
+      ]);
+      await checkA11y(page, 'Dash form (re-assessment)', visited);
+      assert.match(await page.title(), /Dash/);
+      await answerDash(page, 15);
+      await submitDash(page);
+      await checkA11y(page, 'Dash decision (re-assessment)', visited);
+
+      const text2 = await page.locator('main').innerText();
+      assert.match(text2, /Score:\s*15 yes/);
+      assert.match(text2, /What changed since/);
+      assert.match(text2, /Score up 1\./);
+      const nowYes = page.locator('h3', { hasText: 'Now yes' }).locator('xpath=following-sibling::ul[1]');
+      const nowYesItems = (await nowYes.locator('li').allInnerTexts()).map((s) => s.trim());
+      assert.deepEqual(nowYesItems, [prompts[15]], 'question 15 is listed under "Now yes"');
+
+      // Personal data never leaks into URLs or titles.
+      assert.ok(visited.urls.length >= 8, `recorded the URLs visited (${visited.urls.length})`);
+      assert.ok(visited.titles.length >= 8, `recorded the titles seen (${visited.titles.length})`);
+      for (const name of [VICTIM.given, VICTIM.family]) {
+        const needle = name.toLowerCase();
+        for (const url of visited.urls) {
+          assert.ok(!decodeURIComponent(url).toLowerCase().includes(needle), `URL ${url} contains the victim's name`);
+        }
+        for (const title of visited.titles) {
+          assert.ok(!title.toLowerCase().includes(needle), `title "${title}" contains the victim's name`);
+        }
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("another agency's case is not found", { timeout: JOURNEY_TIMEOUT }, async () => {
+    const { context, page, visited } = await newSession();
+    try {
+      await signIn(page, visited);
+      const response = await page.goto('/cases/00000000-0000-0000-0000-000000000000');
+      assert.ok(response, 'navigation returned a response');
+      assert.equal(response.status(), 404);
+      assert.match(await page.locator('h1').innerText(), /Page not found/);
+      assert.match(await page.title(), /Page not found/);
+      await checkA11y(page, 'case not found', visited, { status: 404 });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('sign out ends the session', { timeout: JOURNEY_TIMEOUT }, async () => {
+    const { context, page, visited } = await newSession();
+    try {
+      await signIn(page, visited);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname !== '/cases'),
+        page.getByRole('button', { name: 'Sign out' }).click(),
+      ]);
+      await checkA11y(page, 'after sign out', visited);
+      await page.goto('/cases');
+      assert.equal(pathOf(page), '/sign-in', 'after signing out, /cases redirects to /sign-in');
+      assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+      await checkA11y(page, 'sign in (after sign out)', visited);
+    } finally {
+      await context.close();
+    }
+  });
+});
