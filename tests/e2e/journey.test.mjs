@@ -329,4 +329,42 @@ describe('Waymark in a real browser', () => {
       await context.close();
     }
   });
+
+  test('a new starter must change the initial password', { timeout: JOURNEY_TIMEOUT }, async () => {
+    const email = process.env.WAYMARK_NEW_USER_EMAIL;
+    const initial = process.env.WAYMARK_NEW_USER_PASSWORD;
+    assert.ok(email && initial, 'scripts/e2e creates a new user and exports WAYMARK_NEW_USER_EMAIL/PASSWORD');
+    const { context, page, visited } = await newSession();
+    try {
+      await page.goto('/sign-in');
+      await page.getByLabel('Email address').fill(email);
+      await page.getByLabel('Password').fill(initial);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname !== '/sign-in'),
+        page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      assert.equal(pathOf(page), '/account/password', 'an initial password leads to the change page');
+      await checkA11y(page, 'change password (required)', visited);
+      await page.goto('/cases');
+      assert.equal(pathOf(page), '/account/password', 'nothing else opens until the password is changed');
+
+      await page.getByLabel('Current password', { exact: true }).fill(initial);
+      await page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
+      await page.getByLabel('Confirm the new password').fill('a different passphrase');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.locator('.govuk-error-summary').waitFor();
+      await checkA11y(page, 'change password (errors)', visited, { status: 422 });
+
+      await page.getByLabel('Current password', { exact: true }).fill(initial);
+      await page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
+      await page.getByLabel('Confirm the new password').fill('correct horse battery staple');
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/cases'),
+        page.getByRole('button', { name: 'Change password' }).click(),
+      ]);
+      await checkA11y(page, 'cases list (after changing the password)', visited);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -279,14 +279,23 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
             referral
         };
         let case_id = tx.create_referral(owner, marac.id, &referral, None).await?;
-        // One to three Dash assessments, weeks apart, with a tendency to change.
+        // One to three Dash assessments, weeks apart. Each case has its own order in which
+        // risk factors become "yes", so a re-assessment adds factors the way a worsening
+        // situation would, and the list of what changed reads naturally.
+        let mut order: Vec<usize> = (0..instrument.items.len()).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
         let mut assessed_on = referred_on;
         let base = rng.below(20);
         for k in 0..(1 + rng.below(3)) {
             let target = (base + k * rng.below(4)).min(24);
             let mut answers = BTreeMap::new();
-            for (i, item) in instrument.items.iter().enumerate() {
-                let answer = if i < target {
+            for (rank, &i) in order.iter().enumerate() {
+                let Some(item) = instrument.items.get(i) else {
+                    continue;
+                };
+                let answer = if rank < target {
                     Answer::Yes
                 } else if rng.chance(15) {
                     Answer::NotKnown

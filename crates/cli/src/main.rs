@@ -332,6 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     waymark_store::StoreError::Invalid(m) => anyhow::Error::new(UsageError(m)),
                     other => anyhow::Error::new(other),
                 })?;
+            tx.require_password_change(user.id).await?;
             tx.commit().await?;
             println!(
                 "created {} ({}) at {}",
@@ -340,7 +341,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 agency.name
             );
             println!("initial password: {password}");
-            println!("Give this password to the user through a safe channel.");
+            println!(
+                "Give it to the user through a safe channel; they must change it when they first sign in."
+            );
             Ok(())
         }
         Command::Agency {

@@ -17,6 +17,8 @@ pub struct User {
     pub agency_id: Uuid,
     pub role: Role,
     pub active: bool,
+    /// Set for accounts created with an initial password; cleared by changing it.
+    pub must_change_password: bool,
 }
 
 impl User {
@@ -39,6 +41,7 @@ fn user_from(m: user::Model) -> Result<User, StoreError> {
         agency_id: m.agency_id,
         role,
         active: m.active,
+        must_change_password: m.must_change_password,
     })
 }
 
@@ -97,6 +100,7 @@ impl Tx {
             role: Set(role.as_str().to_owned()),
             password_hash: Set(passwords::hash(password)?),
             active: Set(true),
+            must_change_password: Set(false),
             created_at: Set(crate::now()),
         }
         .insert(self.conn())
@@ -158,5 +162,59 @@ impl Tx {
 
     pub async fn user_count(&self) -> Result<u64, StoreError> {
         Ok(user::Entity::find().count(self.conn()).await?)
+    }
+}
+
+/// Why a password change was refused; each maps to one form field.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PasswordChangeError {
+    #[error("The current password is not correct")]
+    WrongCurrent,
+    #[error("{0}")]
+    Unacceptable(String),
+    #[error("The new password must be different from the current one")]
+    Unchanged,
+}
+
+impl Tx {
+    /// Marks an account as needing a new password at its next sign-in.
+    pub async fn require_password_change(&self, user_id: Uuid) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::MustChangePassword,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Changes a user's own password after checking the current one, and ends every
+    /// session the user has (the caller starts a fresh one).
+    pub async fn change_password(
+        &self,
+        user_id: Uuid,
+        current: &str,
+        new: &str,
+    ) -> Result<Result<(), PasswordChangeError>, StoreError> {
+        let Some(m) = user::Entity::find_by_id(user_id).one(self.conn()).await? else {
+            return Ok(Err(PasswordChangeError::WrongCurrent));
+        };
+        if !passwords::verify(current, &m.password_hash) {
+            return Ok(Err(PasswordChangeError::WrongCurrent));
+        }
+        if let Err(msg) = passwords::check_new_password(new) {
+            return Ok(Err(PasswordChangeError::Unacceptable(msg)));
+        }
+        if current == new {
+            return Ok(Err(PasswordChangeError::Unchanged));
+        }
+        let mut am: user::ActiveModel = m.into();
+        am.password_hash = Set(passwords::hash(new)?);
+        am.must_change_password = Set(false);
+        am.update(self.conn()).await?;
+        self.end_all_sessions(user_id).await?;
+        Ok(Ok(()))
     }
 }

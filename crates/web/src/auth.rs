@@ -59,7 +59,14 @@ impl FromRequestParts<SharedState> for Session {
             )
             .await?;
         tx.commit().await?;
-        found.map(Session).ok_or(AppError::Unauthenticated)
+        let session = found.map(Session).ok_or(AppError::Unauthenticated)?;
+        // Until an initial password is changed, only the change page and sign-out work.
+        let path = parts.uri.path();
+        let exempt = path == crate::pages::account::PASSWORD_PATH || path == "/sign-out";
+        if session.0.user.must_change_password && !exempt {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(session)
     }
 }
 

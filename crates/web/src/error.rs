@@ -17,6 +17,9 @@ pub enum AppError {
     Forbidden,
     #[error("not signed in")]
     Unauthenticated,
+    /// Signed in with an initial password that must be changed before anything else.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
     #[error("the form has expired")]
@@ -58,6 +61,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,6 +74,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::Invalid(_) => "invalid",
             AppError::Csrf => "csrf",
             AppError::Internal(_) => "internal",
@@ -81,6 +86,7 @@ impl AppError {
             AppError::NotFound => "Page not found",
             AppError::Forbidden => "You do not have permission to do this",
             AppError::Unauthenticated => "Sign in to continue",
+            AppError::PasswordChangeRequired => "Change your initial password before continuing",
             AppError::Invalid(_) => "There is a problem with what was sent",
             AppError::Csrf => "This form has expired. Go back, reload the page and try again",
             AppError::Internal(_) => "Sorry, something went wrong",

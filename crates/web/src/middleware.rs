@@ -91,6 +91,9 @@ fn render_error(
     if err.status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/sign-in").into_response();
     }
+    if err.code == "password_change_required" {
+        return Redirect::to(crate::pages::account::PASSWORD_PATH).into_response();
+    }
     let ctx = minijinja::context! {
         title => err.message,
         status => err.status.as_u16(),

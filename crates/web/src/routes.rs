@@ -69,6 +69,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             SignedIn,
             post(pages::sign_in::sign_out),
         ),
+        r(
+            Method::GET,
+            "/account/password",
+            SignedIn,
+            get(pages::account::show),
+        ),
+        r(
+            Method::POST,
+            "/account/password",
+            SignedIn,
+            post(pages::account::change),
+        ),
         r(Method::GET, "/cases", SignedIn, get(pages::cases::list)),
         r(Method::POST, "/cases", SignedIn, post(pages::cases::search)),
         r(

@@ -27,6 +27,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "assessment.html",
         include_str!("../templates/assessment.html"),
     ),
+    (
+        "account_password.html",
+        include_str!("../templates/account_password.html"),
+    ),
 ];
 
 /// Formats an ISO date (`2024-03-27`) the UK way (`27 March 2024`).
@@ -50,5 +54,25 @@ impl Templates {
 
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, AppError> {
         Ok(self.env.get_template(name)?.render(ctx)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_file_is_registered_and_compiles() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".html"))
+            .collect();
+        files.sort();
+        let mut registered: Vec<String> = TEMPLATES.iter().map(|(n, _)| (*n).to_owned()).collect();
+        registered.sort();
+        assert_eq!(files, registered);
+        assert!(Templates::load().is_ok());
     }
 }

@@ -699,3 +699,137 @@ async fn signing_out_ends_the_session_on_the_server() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[LOCATION], "/sign-in");
 }
+
+#[tokio::test]
+async fn an_initial_password_must_be_changed_before_anything_else() {
+    for app in apps().await {
+        let tx = app._store.store.begin().await.unwrap();
+        let agency = tx.agency_by_name("DA Service").await.unwrap().unwrap();
+        let user = tx
+            .create_user(
+                "new@example.test",
+                "New Starter",
+                agency.id,
+                Role::Caseworker,
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        tx.require_password_change(user.id).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
+        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
+        let token = hidden(&page.text().await.unwrap(), "signin_token");
+        let res = app
+            .client
+            .post(app.url("/sign-in"))
+            .header("cookie", &c)
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("email", "new@example.test"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.headers()[LOCATION],
+            "/account/password",
+            "{}",
+            app.label
+        );
+        let cookie = cookie_pair(res.headers(), "__Host-waymark-session").unwrap();
+        let who = Signed {
+            cookie,
+            csrf: String::new(),
+        };
+
+        let blocked = app.get(&who, "/cases").await;
+        assert_eq!(blocked.status(), StatusCode::SEE_OTHER);
+        assert_eq!(blocked.headers()[LOCATION], "/account/password");
+        let api = app.get(&who, "/api/v1/cases").await;
+        assert_eq!(api.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            api.json::<Value>().await.unwrap()["error"]["code"],
+            "password_change_required"
+        );
+
+        let form_page = app
+            .get(&who, "/account/password")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(form_page.contains("Change your password"), "{form_page}");
+        let csrf = hidden(&form_page, "csrf_token");
+        let attempt = |current: &'static str, new: &'static str, confirm: &'static str| {
+            let csrf = csrf.clone();
+            let cookie = who.cookie.clone();
+            let client = app.client.clone();
+            let url = app.url("/account/password");
+            async move {
+                client
+                    .post(url)
+                    .header("cookie", cookie)
+                    .form(&[
+                        ("csrf_token", csrf.as_str()),
+                        ("current_password", current),
+                        ("new_password", new),
+                        ("confirm_password", confirm),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let wrong = attempt(
+            "not my password",
+            "a brand new passphrase",
+            "a brand new passphrase",
+        )
+        .await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            wrong
+                .text()
+                .await
+                .unwrap()
+                .contains("href=\"#current_password\"")
+        );
+        let short = attempt(PASSWORD, "too short", "too short").await;
+        assert!(
+            short
+                .text()
+                .await
+                .unwrap()
+                .contains("at least 12 characters")
+        );
+        let mismatch = attempt(PASSWORD, "a brand new passphrase", "a different passphrase").await;
+        assert!(
+            mismatch
+                .text()
+                .await
+                .unwrap()
+                .contains("href=\"#confirm_password\"")
+        );
+        let same = attempt(PASSWORD, PASSWORD, PASSWORD).await;
+        assert_eq!(same.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let ok = attempt(PASSWORD, "a brand new passphrase", "a brand new passphrase").await;
+        assert_eq!(ok.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        assert_eq!(ok.headers()[LOCATION], "/cases");
+        let fresh = cookie_pair(ok.headers(), "__Host-waymark-session").unwrap();
+        assert_ne!(fresh, who.cookie, "a new session is issued");
+        // The old session is gone; the new one reaches the case list.
+        assert_eq!(
+            app.get(&who, "/cases").await.headers()[LOCATION],
+            "/sign-in"
+        );
+        let now = Signed {
+            cookie: fresh,
+            csrf: String::new(),
+        };
+        assert_eq!(app.get(&now, "/cases").await.status(), StatusCode::OK);
+    }
+}

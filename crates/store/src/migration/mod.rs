@@ -2,6 +2,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
+mod m0002_password_change;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -9,6 +10,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_initial::Migration)]
+        vec![
+            Box::new(m0001_initial::Migration),
+            Box::new(m0002_password_change::Migration),
+        ]
     }
 }

@@ -102,7 +102,12 @@ pub async fn submit(
     })
     .await?;
     tx.commit().await?;
-    let mut res = Redirect::to("/cases").into_response();
+    let next = if user.must_change_password {
+        crate::pages::account::PASSWORD_PATH
+    } else {
+        "/cases"
+    };
+    let mut res = Redirect::to(next).into_response();
     let max_age = state.config.session.absolute_timeout.whole_seconds();
     for c in [
         set_cookie(SESSION_COOKIE, &token, Some(max_age)),
