@@ -367,4 +367,53 @@ describe('Waymark in a real browser', () => {
       await context.close();
     }
   });
+
+  test('excluding a colleague hides the case from them', { timeout: JOURNEY_TIMEOUT }, async () => {
+    const colleagueEmail = process.env.WAYMARK_COLLEAGUE_EMAIL || 'idva2@demo.waymark.test';
+    const colleaguePassword = process.env.WAYMARK_COLLEAGUE_PASSWORD || 'demo-caseworker-2-northmoor';
+    const { context, page, visited } = await newSession();
+    let casePath;
+    try {
+      await signIn(page, visited);
+      await page.locator('table.govuk-table tbody a.govuk-link').first().click();
+      await page.waitForURL(new RegExp(`/cases/${UUID}$`));
+      casePath = pathOf(page);
+      await checkA11y(page, 'case page (before exclusion)', visited);
+      await page.getByRole('link', { name: 'Exclude a person or agency' }).click();
+      await page.waitForURL(new RegExp(`/cases/${UUID}/exclusions/new$`));
+      await checkA11y(page, 'exclusion form', visited);
+      await page.getByRole('button', { name: 'Exclude' }).click();
+      await page.locator('.govuk-error-summary').waitFor();
+      await checkA11y(page, 'exclusion form (errors)', visited, { status: 422 });
+      await page.getByLabel('A named person', { exact: true }).check();
+      const select = page.getByLabel('Person (if excluding a named person)');
+      const option = await select.locator('option', { hasText: 'Robin Outreach' }).first().getAttribute('value');
+      await select.selectOption(option);
+      await page.getByLabel('Reason for the exclusion').fill('Knows the family socially');
+      await Promise.all([
+        page.waitForURL(new RegExp(`/cases/${UUID}$`)),
+        page.getByRole('button', { name: 'Exclude' }).click(),
+      ]);
+      await checkA11y(page, 'case page (after exclusion)', visited);
+      assert.match(await page.locator('main').innerText(), /Knows the family socially/);
+    } finally {
+      await context.close();
+    }
+
+    const other = await newSession();
+    try {
+      await other.page.goto('/sign-in');
+      await other.page.getByLabel('Email address').fill(colleagueEmail);
+      await other.page.getByLabel('Password').fill(colleaguePassword);
+      await Promise.all([
+        other.page.waitForURL((url) => url.pathname !== '/sign-in'),
+        other.page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      const response = await other.page.goto(casePath);
+      assert.equal(response.status(), 404, 'the excluded colleague gets not found');
+      await checkA11y(other.page, 'excluded case (colleague)', other.visited, { status: 404 });
+    } finally {
+      await other.context.close();
+    }
+  });
 });

@@ -18,6 +18,11 @@ pub struct Actor {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseAccessFacts {
     pub owning_agency_id: String,
+    /// Users who must never see this case (for example, someone who knows the victim or
+    /// the perpetrator personally). Exclusions beat every role and every ground.
+    pub excluded_user_ids: Vec<String>,
+    /// Whole agencies that must never see this case (for example, the perpetrator works there).
+    pub excluded_agency_ids: Vec<String>,
 }
 
 impl CaseAccessFacts {
@@ -25,7 +30,15 @@ impl CaseAccessFacts {
     pub fn owned_by(agency_id: impl Into<String>) -> CaseAccessFacts {
         CaseAccessFacts {
             owning_agency_id: agency_id.into(),
+            excluded_user_ids: Vec::new(),
+            excluded_agency_ids: Vec::new(),
         }
+    }
+
+    /// Whether `actor`, or their agency, is excluded from this case.
+    pub fn excludes(&self, actor: &Actor) -> bool {
+        self.excluded_user_ids.contains(&actor.user_id)
+            || self.excluded_agency_ids.contains(&actor.agency_id)
     }
 }
 
@@ -40,9 +53,12 @@ pub enum ViewGround {
 
 /// The ground on which `actor` may view `case`, if any.
 ///
-/// Exclusions (for example a worker who knows the victim or the perpetrator personally) will be
-/// checked first here, before any ground is granted, so that no ground can override them.
+/// Exclusions (for example a worker who knows the victim or the perpetrator personally) are
+/// checked first, before any ground is granted, so that no ground can override them.
 pub fn view_ground(actor: &Actor, case: &CaseAccessFacts) -> Option<ViewGround> {
+    if case.excludes(actor) {
+        return None;
+    }
     let staff_of_owning_agency = match actor.role {
         Role::Caseworker | Role::MaracCoordinator | Role::Manager => same_agency(actor, case),
         // Agency reps will see cases only through a Marac agenda, which is not modelled yet.
@@ -67,6 +83,15 @@ pub fn can_create_referral(actor: &Actor) -> bool {
 /// where they can see the case, so assessing never grants more than viewing.
 pub fn can_assess(actor: &Actor, case: &CaseAccessFacts) -> bool {
     matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && can_view_case(actor, case)
+}
+
+/// Whether `actor` may add exclusions to `case`: case-holding staff and managers of the
+/// owning agency who can see it.
+pub fn can_manage_exclusions(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    matches!(
+        actor.role,
+        Role::Caseworker | Role::MaracCoordinator | Role::Manager
+    ) && can_view_case(actor, case)
 }
 
 /// An empty agency id is a bug upstream, not an agency; refusing it stops two blank ids from
@@ -153,5 +178,49 @@ mod tests {
         assert!(can_view_case(&actor(Role::Manager, "idva-service"), &case));
         // The right role in the wrong agency may not assess.
         assert!(!can_assess(&actor(Role::Caseworker, "police"), &case));
+    }
+
+    #[test]
+    fn an_exclusion_beats_every_role_and_ground() {
+        for role in Role::ALL {
+            let me = actor(role, "idva-service");
+            let mut by_user = CaseAccessFacts::owned_by("idva-service");
+            by_user.excluded_user_ids.push(me.user_id.clone());
+            assert!(!can_view_case(&me, &by_user), "{role:?}");
+            assert!(!can_assess(&me, &by_user), "{role:?}");
+            assert!(!can_manage_exclusions(&me, &by_user), "{role:?}");
+            let mut by_agency = CaseAccessFacts::owned_by("idva-service");
+            by_agency.excluded_agency_ids.push("idva-service".into());
+            assert!(!can_view_case(&me, &by_agency), "{role:?}");
+        }
+        // Someone else's exclusion does not affect a colleague.
+        let mut case = CaseAccessFacts::owned_by("idva-service");
+        case.excluded_user_ids.push("someone-else".into());
+        case.excluded_agency_ids.push("police".into());
+        assert!(can_view_case(
+            &actor(Role::Caseworker, "idva-service"),
+            &case
+        ));
+    }
+
+    #[test]
+    fn only_case_staff_and_managers_manage_exclusions() {
+        let case = CaseAccessFacts::owned_by("idva-service");
+        assert!(can_manage_exclusions(
+            &actor(Role::Caseworker, "idva-service"),
+            &case
+        ));
+        assert!(can_manage_exclusions(
+            &actor(Role::Manager, "idva-service"),
+            &case
+        ));
+        assert!(!can_manage_exclusions(
+            &actor(Role::Admin, "idva-service"),
+            &case
+        ));
+        assert!(!can_manage_exclusions(
+            &actor(Role::Caseworker, "police"),
+            &case
+        ));
     }
 }

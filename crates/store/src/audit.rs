@@ -7,16 +7,27 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use waymark_domain::role::Role;
+
 use crate::entity::{audit_event, audit_head};
 use crate::{Store, StoreError, Tx};
 
 /// The hash the chain starts from.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Who acted, as they were at the time: their agency and role are recorded with the row,
+/// so a later change of role does not rewrite history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditActor {
+    pub user_id: Uuid,
+    pub agency_id: Uuid,
+    pub role: Role,
+}
+
 /// What happened. Object ids are opaque identifiers, never names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {
-    pub actor_user_id: Option<Uuid>,
+    pub actor: Option<AuditActor>,
     pub action: &'static str,
     pub object_type: &'static str,
     pub object_id: Option<String>,
@@ -48,6 +59,8 @@ pub struct AuditRow {
     pub seq: i64,
     pub occurred_at: time::OffsetDateTime,
     pub actor_user_id: Option<Uuid>,
+    pub actor_agency_id: Option<Uuid>,
+    pub actor_role: Option<String>,
     pub action: String,
     pub object_type: String,
     pub object_id: Option<String>,
@@ -77,6 +90,8 @@ fn row_hash(prev_hash: &str, seq: i64, m: &audit_event::Model) -> Result<String,
         seq,
         occurred,
         m.actor_user_id.map(|u| u.to_string()),
+        m.actor_agency_id.map(|u| u.to_string()),
+        m.actor_role,
         m.action,
         m.object_type,
         m.object_id,
@@ -99,7 +114,9 @@ impl Tx {
         let mut model = audit_event::Model {
             seq,
             occurred_at: crate::now(),
-            actor_user_id: event.actor_user_id,
+            actor_user_id: event.actor.as_ref().map(|a| a.user_id),
+            actor_agency_id: event.actor.as_ref().map(|a| a.agency_id),
+            actor_role: event.actor.as_ref().map(|a| a.role.as_str().to_owned()),
             action: event.action.to_owned(),
             object_type: event.object_type.to_owned(),
             object_id: event.object_id,
@@ -195,6 +212,8 @@ impl Store {
                 seq: r.seq,
                 occurred_at: r.occurred_at,
                 actor_user_id: r.actor_user_id,
+                actor_agency_id: r.actor_agency_id,
+                actor_role: r.actor_role,
                 action: r.action,
                 object_type: r.object_type,
                 object_id: r.object_id,

@@ -17,7 +17,9 @@ use waymark_domain::referral::{NewReferral, PersonDetails};
 
 use crate::audit::{AuditEvent, Outcome};
 use crate::directory::Marac;
-use crate::entity::{case, case_person, dash_assessment, marac_referral, person, referral};
+use crate::entity::{
+    case, case_exclusion, case_person, dash_assessment, marac_referral, person, referral,
+};
 use crate::users::User;
 use crate::{StoreError, Tx};
 
@@ -133,14 +135,37 @@ pub struct CaseDetail {
     /// Oldest first.
     pub assessments: Vec<StoredAssessment>,
     pub opened_on: Date,
+    /// Who may never see this case. Shown only to those who may manage exclusions.
+    pub exclusions: Vec<ExclusionRecord>,
+}
+
+/// Who is excluded from a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Excluded {
+    User(Uuid),
+    Agency(Uuid),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExclusionRecord {
+    pub excluded: Excluded,
+    /// The user's display name or the agency's name.
+    pub name: String,
+    pub reason: String,
+    pub created_on: Date,
 }
 
 impl CaseDetail {
     /// What the access policy needs to know about this case.
     pub fn access_facts(&self) -> CaseAccessFacts {
-        CaseAccessFacts {
-            owning_agency_id: self.owning_agency_id.to_string(),
+        let mut f = CaseAccessFacts::owned_by(self.owning_agency_id.to_string());
+        for e in &self.exclusions {
+            match e.excluded {
+                Excluded::User(u) => f.excluded_user_ids.push(u.to_string()),
+                Excluded::Agency(a) => f.excluded_agency_ids.push(a.to_string()),
+            }
         }
+        f
     }
 
     pub fn victim(&self) -> Option<&CasePerson> {
@@ -148,10 +173,18 @@ impl CaseDetail {
     }
 }
 
-fn facts(c: &case::Model) -> CaseAccessFacts {
-    CaseAccessFacts {
-        owning_agency_id: c.owning_agency_id.to_string(),
+/// The access facts of a case, from its row and its exclusions.
+fn facts(c: &case::Model, exclusions: &[case_exclusion::Model]) -> CaseAccessFacts {
+    let mut f = CaseAccessFacts::owned_by(c.owning_agency_id.to_string());
+    for e in exclusions.iter().filter(|e| e.case_id == c.id) {
+        if let Some(u) = e.excluded_user_id {
+            f.excluded_user_ids.push(u.to_string());
+        }
+        if let Some(a) = e.excluded_agency_id {
+            f.excluded_agency_ids.push(a.to_string());
+        }
     }
+    f
 }
 
 fn count_i32(v: u32) -> Result<i32, StoreError> {
@@ -264,7 +297,7 @@ impl Tx {
     ) -> Result<Uuid, CaseError> {
         if !access::can_create_referral(&actor.actor()) {
             self.audit(AuditEvent {
-                actor_user_id: Some(actor.id),
+                actor: Some(actor.audit_actor()),
                 action: "referral.create",
                 object_type: "case",
                 object_id: None,
@@ -357,7 +390,7 @@ impl Tx {
         .insert(self.conn())
         .await?;
         self.audit(AuditEvent {
-            actor_user_id: Some(actor.id),
+            actor: Some(actor.audit_actor()),
             action: "referral.create",
             object_type: "case",
             object_id: Some(case_id.to_string()),
@@ -378,11 +411,12 @@ impl Tx {
         request_id: Option<String>,
     ) -> Result<case::Model, CaseError> {
         let found = case::Entity::find_by_id(case_id).one(self.conn()).await?;
+        let exclusions = self.exclusion_rows(&[case_id]).await?;
         let permitted = found
             .as_ref()
-            .is_some_and(|c| allowed(&actor.actor(), &facts(c)));
+            .is_some_and(|c| allowed(&actor.actor(), &facts(c, &exclusions)));
         self.audit(AuditEvent {
-            actor_user_id: Some(actor.id),
+            actor: Some(actor.audit_actor()),
             action,
             object_type: "case",
             object_id: Some(case_id.to_string()),
@@ -417,11 +451,12 @@ impl Tx {
         if filter.mine_only {
             q = q.filter(case::Column::CaseworkerId.eq(actor.id));
         }
-        let rows: Vec<case::Model> = q
-            .all(self.conn())
-            .await?
+        let candidates = q.all(self.conn()).await?;
+        let ids: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
+        let exclusions = self.exclusion_rows(&ids).await?;
+        let rows: Vec<case::Model> = candidates
             .into_iter()
-            .filter(|c| access::can_view_case(&who, &facts(c)))
+            .filter(|c| access::can_view_case(&who, &facts(c, &exclusions)))
             .collect();
         let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
         let victims = self.victim_names(&ids).await?;
@@ -478,7 +513,7 @@ impl Tx {
             out.reverse();
         }
         self.audit(AuditEvent {
-            actor_user_id: Some(actor.id),
+            actor: Some(actor.audit_actor()),
             action: "case.list",
             object_type: "case",
             object_id: None,
@@ -650,7 +685,116 @@ impl Tx {
             referral,
             assessments,
             opened_on: c.created_at.date(),
+            exclusions: self.exclusion_records(c.id).await?,
         })
+    }
+
+    async fn exclusion_rows(
+        &self,
+        case_ids: &[Uuid],
+    ) -> Result<Vec<case_exclusion::Model>, StoreError> {
+        if case_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(case_exclusion::Entity::find()
+            .filter(case_exclusion::Column::CaseId.is_in(case_ids.iter().copied()))
+            .all(self.conn())
+            .await?)
+    }
+
+    async fn exclusion_records(&self, case_id: Uuid) -> Result<Vec<ExclusionRecord>, StoreError> {
+        let mut out = Vec::new();
+        for e in self.exclusion_rows(&[case_id]).await? {
+            let (excluded, name) = match (e.excluded_user_id, e.excluded_agency_id) {
+                (Some(u), _) => (
+                    Excluded::User(u),
+                    self.user(u).await?.map(|u| u.display_name),
+                ),
+                (None, Some(a)) => (Excluded::Agency(a), self.agency(a).await?.map(|a| a.name)),
+                (None, None) => return Err(StoreError::Corrupt("exclusion of nobody".into())),
+            };
+            out.push(ExclusionRecord {
+                excluded,
+                name: name.unwrap_or_default(),
+                reason: e.reason,
+                created_on: e.created_at.date(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Excludes a user or a whole agency from a case. The actor must be allowed to manage
+    /// the case's exclusions; nobody can exclude themselves or the owning agency, which
+    /// would leave the case with no one to work it.
+    pub async fn add_exclusion(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        excluded: Excluded,
+        reason: &str,
+        request_id: Option<String>,
+    ) -> Result<(), CaseError> {
+        let c = self
+            .case_for_action(
+                actor,
+                case_id,
+                "exclusion.add",
+                access::can_manage_exclusions,
+                request_id,
+            )
+            .await?;
+        let reason = reason.trim();
+        let invalid = |field: &str, message: &str| CaseError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        };
+        if reason.is_empty() {
+            return Err(invalid("reason", "Enter the reason for the exclusion"));
+        }
+        if reason.chars().count() > waymark_domain::referral::MAX_TEXT {
+            return Err(invalid(
+                "reason",
+                "The reason must be 4000 characters or fewer",
+            ));
+        }
+        let (user, agency) = match excluded {
+            Excluded::User(u) => {
+                if u == actor.id {
+                    return Err(invalid("excluded_user_id", "You cannot exclude yourself"));
+                }
+                if self.user(u).await?.is_none() {
+                    return Err(invalid("excluded_user_id", "Select a user from the list"));
+                }
+                (Some(u), None)
+            }
+            Excluded::Agency(a) => {
+                if a == c.owning_agency_id {
+                    return Err(invalid(
+                        "excluded_agency_id",
+                        "You cannot exclude the agency that holds the case",
+                    ));
+                }
+                if self.agency(a).await?.is_none() {
+                    return Err(invalid(
+                        "excluded_agency_id",
+                        "Select an agency from the list",
+                    ));
+                }
+                (None, Some(a))
+            }
+        };
+        case_exclusion::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(c.id),
+            excluded_user_id: Set(user),
+            excluded_agency_id: Set(agency),
+            reason: Set(reason.to_owned()),
+            created_by: Set(actor.id),
+            created_at: Set(crate::now()),
+        }
+        .insert(self.conn())
+        .await?;
+        Ok(())
     }
 
     /// Opens a case for an assessment: the actor must be allowed to assess it.

@@ -22,6 +22,15 @@ pub struct User {
 }
 
 impl User {
+    /// The user as the audit trail records them.
+    pub fn audit_actor(&self) -> crate::audit::AuditActor {
+        crate::audit::AuditActor {
+            user_id: self.id,
+            agency_id: self.agency_id,
+            role: self.role,
+        }
+    }
+
     /// The user as the access policy sees them.
     pub fn actor(&self) -> Actor {
         Actor {

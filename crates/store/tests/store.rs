@@ -439,64 +439,193 @@ async fn the_case_list_filters_and_sorts() {
     }
 }
 
-#[tokio::test]
-async fn the_audit_chain_detects_edits_deletions_and_truncation() {
-    for t in stores().await {
-        let a = area(&t.store).await;
-        let tx = t.store.begin().await.unwrap();
-        for name in ["One", "Two", "Three"] {
-            tx.create_referral(&a.idva, a.marac, &referral(&a, name), None)
+/// Runs SQL as someone with raw access to the database file or server would.
+async fn raw(store: &Store, sql: &str) -> Result<(), sea_orm::DbErr> {
+    let db = store.connection();
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// An attacker with the database itself can remove the append-only triggers; the hash
+/// chain is what still catches them.
+async fn remove_append_only_protection(store: &Store) {
+    match store.backend() {
+        Backend::Sqlite => {
+            raw(store, "DROP TRIGGER audit_events_no_update")
+                .await
+                .unwrap();
+            raw(store, "DROP TRIGGER audit_events_no_delete")
                 .await
                 .unwrap();
         }
-        tx.commit().await.unwrap();
+        Backend::Postgres => raw(store, "ALTER TABLE audit_events DISABLE TRIGGER USER")
+            .await
+            .unwrap(),
+    }
+}
+
+async fn store_with_three_audit_rows(t: &TestStore) -> Area {
+    let a = area(&t.store).await;
+    let tx = t.store.begin().await.unwrap();
+    for name in ["One", "Two", "Three"] {
+        tx.create_referral(&a.idva, a.marac, &referral(&a, name), None)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(
+        t.store.verify_audit_chain().await.unwrap(),
+        ChainCheck::Intact { rows: 3 },
+        "{}",
+        t.label
+    );
+    a
+}
+
+#[tokio::test]
+async fn audit_rows_record_agency_and_role_and_cannot_be_changed() {
+    for t in stores().await {
+        let a = store_with_three_audit_rows(&t).await;
+        let rows = t.store.recent_audit(3).await.unwrap();
+        assert!(
+            rows.iter()
+                .all(|r| r.actor_agency_id == Some(a.idva.agency_id))
+        );
+        assert!(
+            rows.iter()
+                .all(|r| r.actor_role.as_deref() == Some("caseworker"))
+        );
+        for sql in [
+            "UPDATE audit_events SET action = 'nothing' WHERE seq = 2",
+            "DELETE FROM audit_events WHERE seq = 3",
+            "DELETE FROM audit_events",
+        ] {
+            let err = raw(&t.store, sql).await.unwrap_err();
+            assert!(
+                err.to_string().contains("append-only"),
+                "{}: {sql}: {err}",
+                t.label
+            );
+        }
+        if t.store.backend() == Backend::Postgres {
+            let err = raw(&t.store, "TRUNCATE audit_events").await.unwrap_err();
+            assert!(err.to_string().contains("append-only"), "{err}");
+        }
         assert_eq!(
             t.store.verify_audit_chain().await.unwrap(),
-            ChainCheck::Intact { rows: 3 },
+            ChainCheck::Intact { rows: 3 }
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_chain_detects_an_edited_row() {
+    for t in stores().await {
+        store_with_three_audit_rows(&t).await;
+        remove_append_only_protection(&t.store).await;
+        raw(
+            &t.store,
+            "UPDATE audit_events SET action = 'referral.delete' WHERE seq = 2",
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                t.store.verify_audit_chain().await.unwrap(),
+                ChainCheck::Broken { at_seq: 2, .. }
+            ),
             "{}",
             t.label
         );
-        let db = t.store.connection();
-        let backend = db.get_database_backend();
-        let exec = |sql: &str| Statement::from_string(backend, sql.to_owned());
-
-        db.execute_raw(exec(
-            "UPDATE audit_events SET action = 'referral.delete' WHERE seq = 2",
-        ))
-        .await
-        .unwrap();
-        assert!(matches!(
-            t.store.verify_audit_chain().await.unwrap(),
-            ChainCheck::Broken { at_seq: 2, .. }
-        ));
-        db.execute_raw(exec(
+        // One character of the object id.
+        raw(
+            &t.store,
             "UPDATE audit_events SET action = 'referral.create' WHERE seq = 2",
-        ))
+        )
         .await
         .unwrap();
-        assert!(matches!(
-            t.store.verify_audit_chain().await.unwrap(),
-            ChainCheck::Intact { .. }
-        ));
+        raw(
+            &t.store,
+            "UPDATE audit_events SET object_id = substr(object_id, 1, 35) || 'z' WHERE seq = 3",
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                t.store.verify_audit_chain().await.unwrap(),
+                ChainCheck::Broken { at_seq: 3, .. }
+            ),
+            "{}",
+            t.label
+        );
+    }
+}
 
-        db.execute_raw(exec("DELETE FROM audit_events WHERE seq = 3"))
+#[tokio::test]
+async fn the_audit_chain_detects_a_deleted_row() {
+    for t in stores().await {
+        store_with_three_audit_rows(&t).await;
+        remove_append_only_protection(&t.store).await;
+        raw(&t.store, "DELETE FROM audit_events WHERE seq = 2")
             .await
             .unwrap();
         assert!(
             matches!(
                 t.store.verify_audit_chain().await.unwrap(),
-                ChainCheck::Broken { .. }
+                ChainCheck::Broken { at_seq: 3, .. }
             ),
-            "{}: truncation must be caught by the head",
+            "{}",
             t.label
         );
-        db.execute_raw(exec("DELETE FROM audit_events WHERE seq = 1"))
+    }
+}
+
+#[tokio::test]
+async fn the_audit_chain_detects_reordered_rows() {
+    for t in stores().await {
+        store_with_three_audit_rows(&t).await;
+        remove_append_only_protection(&t.store).await;
+        // Swap rows 2 and 3 wholesale, hashes included.
+        raw(&t.store, "UPDATE audit_events SET seq = 100 WHERE seq = 2")
             .await
             .unwrap();
-        assert!(matches!(
-            t.store.verify_audit_chain().await.unwrap(),
-            ChainCheck::Broken { at_seq: 2, .. }
-        ));
+        raw(&t.store, "UPDATE audit_events SET seq = 2 WHERE seq = 3")
+            .await
+            .unwrap();
+        raw(&t.store, "UPDATE audit_events SET seq = 3 WHERE seq = 100")
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                t.store.verify_audit_chain().await.unwrap(),
+                ChainCheck::Broken { at_seq: 2, .. }
+            ),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_chain_detects_truncation() {
+    for t in stores().await {
+        store_with_three_audit_rows(&t).await;
+        remove_append_only_protection(&t.store).await;
+        raw(&t.store, "DELETE FROM audit_events WHERE seq = 3")
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                t.store.verify_audit_chain().await.unwrap(),
+                ChainCheck::Broken { at_seq: 3, .. }
+            ),
+            "{}: the head still records row 3",
+            t.label
+        );
     }
 }
 
@@ -604,5 +733,48 @@ async fn sign_in_and_sessions_follow_the_rules() {
             t.label
         );
         tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn when_the_audit_write_fails_the_change_fails() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        match t.store.backend() {
+            Backend::Sqlite => raw(
+                &t.store,
+                "CREATE TRIGGER audit_broken BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+            )
+            .await
+            .unwrap(),
+            Backend::Postgres => {
+                raw(
+                    &t.store,
+                    "CREATE FUNCTION audit_broken() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+                )
+                .await
+                .unwrap();
+                raw(
+                    &t.store,
+                    "CREATE TRIGGER audit_broken BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_broken()",
+                )
+                .await
+                .unwrap();
+            }
+        }
+        let tx = t.store.begin().await.unwrap();
+        let result = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Nobody"), None)
+            .await;
+        assert!(result.is_err(), "{}", t.label);
+        let settled = tx.settle(result).await;
+        assert!(settled.is_err());
+        assert_eq!(
+            count(&t.store, "cases").await,
+            0,
+            "{}: the referral must not survive",
+            t.label
+        );
+        assert_eq!(count(&t.store, "people").await, 0, "{}", t.label);
     }
 }

@@ -22,6 +22,8 @@ pub enum Permission {
     ViewCase,
     /// A user who may record a Dash on this case.
     AssessCase,
+    /// A user who may manage this case's exclusions (its staff and managers).
+    ManageCase,
 }
 
 pub struct RouteSpec {
@@ -118,6 +120,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/cases/{case_id}/dash/{assessment_id}",
             ViewCase,
             get(pages::dash::show),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/exclusions/new",
+            ManageCase,
+            get(pages::exclusions::new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/exclusions",
+            ManageCase,
+            post(pages::exclusions::create),
         ),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
         r(

@@ -31,6 +31,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "account_password.html",
         include_str!("../templates/account_password.html"),
     ),
+    (
+        "exclusion_new.html",
+        include_str!("../templates/exclusion_new.html"),
+    ),
 ];
 
 /// Formats an ISO date (`2024-03-27`) the UK way (`27 March 2024`).

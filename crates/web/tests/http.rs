@@ -42,6 +42,14 @@ impl TestApp {
             .create_marac("Marac", "Area", &Thresholds::default())
             .await
             .unwrap();
+        for (email, name, role) in [
+            ("colleague@example.test", "Colleague", Role::Caseworker),
+            ("manager@example.test", "Manager", Role::Manager),
+        ] {
+            tx.create_user(email, name, service.id, role, PASSWORD)
+                .await
+                .unwrap();
+        }
         tx.create_user(
             "idva@example.test",
             "Idva",
@@ -831,5 +839,163 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
             csrf: String::new(),
         };
         assert_eq!(app.get(&now, "/cases").await.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn exclusions_hide_a_case_from_a_colleague_and_from_a_whole_agency() {
+    for app in apps().await {
+        let idva = app.sign_in("idva@example.test").await;
+        let res = app
+            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let colleague = app.sign_in("colleague@example.test").await;
+        let manager = app.sign_in("manager@example.test").await;
+        assert_eq!(
+            app.get(&colleague, &format!("/cases/{id}")).await.status(),
+            StatusCode::OK
+        );
+
+        let form_page = app.get(&idva, &format!("/cases/{id}/exclusions/new")).await;
+        assert_eq!(form_page.status(), StatusCode::OK, "{}", app.label);
+        let form_page = form_page.text().await.unwrap();
+        let colleague_id = {
+            let marker = "\">Colleague (DA Service)";
+            let end = form_page.find(marker).unwrap();
+            let start = form_page[..end].rfind("value=\"").unwrap() + 7;
+            form_page[start..end].to_owned()
+        };
+        // No reason: refused by field, nothing saved.
+        let path = format!("/cases/{id}/exclusions");
+        let res = app
+            .post_form(
+                &idva,
+                &path,
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("kind", "user"),
+                    ("excluded_user_id", colleague_id.as_str()),
+                    ("reason", " "),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("href=\"#reason\""));
+        assert_eq!(
+            app.get(&colleague, &format!("/cases/{id}")).await.status(),
+            StatusCode::OK
+        );
+
+        let res = app
+            .post_form(
+                &idva,
+                &path,
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("kind", "user"),
+                    ("excluded_user_id", colleague_id.as_str()),
+                    ("reason", "Knows the family"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", app.label);
+
+        // The excluded colleague: a 404 identical to a missing case, on every surface.
+        let theirs = app.get(&colleague, &format!("/cases/{id}")).await;
+        assert_eq!(theirs.status(), StatusCode::NOT_FOUND, "{}", app.label);
+        let missing = app
+            .get(&colleague, &format!("/cases/{}", Uuid::now_v7()))
+            .await;
+        assert_eq!(theirs.text().await.unwrap(), missing.text().await.unwrap());
+        assert_eq!(
+            app.get(&colleague, &format!("/api/v1/cases/{id}"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&colleague, &format!("/cases/{id}/dash/new"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        let list = app.get(&colleague, "/cases").await.text().await.unwrap();
+        assert!(
+            list.contains("0 cases") && !list.contains("Markerton"),
+            "{}",
+            app.label
+        );
+        let api_list: Value = app
+            .get(&colleague, "/api/v1/cases")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(api_list["cases"].as_array().unwrap().len(), 0);
+        // Colleagues not excluded still see it, with the exclusion listed.
+        let page = app
+            .get(&manager, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Knows the family") && page.contains("Person: Colleague"));
+
+        // Excluding the agency that holds the case is refused.
+        let tx = app._store.store.begin().await.unwrap();
+        let service_id = tx
+            .agency_by_name("DA Service")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string();
+        drop(tx);
+        let res = app
+            .post_form(
+                &idva,
+                &path,
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("kind", "agency"),
+                    ("excluded_agency_id", service_id.as_str()),
+                    ("reason", "No"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // A manager excludes a whole agency.
+        let police = app.referrer_id.to_string();
+        let res = app
+            .post_form(
+                &manager,
+                &path,
+                &[
+                    ("csrf_token", manager.csrf.as_str()),
+                    ("kind", "agency"),
+                    ("excluded_agency_id", police.as_str()),
+                    ("reason", "Perpetrator is a serving officer"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Agency: Police"));
+        // The excluded colleague cannot reach the exclusion form either.
+        assert_eq!(
+            app.get(&colleague, &format!("/cases/{id}/exclusions/new"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -8,6 +8,8 @@ pub struct Model {
     pub seq: i64,
     pub occurred_at: TimeDateTimeWithTimeZone,
     pub actor_user_id: Option<Uuid>,
+    pub actor_agency_id: Option<Uuid>,
+    pub actor_role: Option<String>,
     pub action: String,
     pub object_type: String,
     pub object_id: Option<String>,

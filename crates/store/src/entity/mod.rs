@@ -3,6 +3,7 @@ pub mod agency;
 pub mod audit_event;
 pub mod audit_head;
 pub mod case;
+pub mod case_exclusion;
 pub mod case_person;
 pub mod dash_assessment;
 pub mod marac;

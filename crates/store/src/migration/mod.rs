@@ -3,6 +3,8 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_password_change;
+mod m0003_audit_append_only;
+mod m0004_case_exclusions;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -13,6 +15,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_password_change::Migration),
+            Box::new(m0003_audit_append_only::Migration),
+            Box::new(m0004_case_exclusions::Migration),
         ]
     }
 }

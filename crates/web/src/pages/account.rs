@@ -79,7 +79,7 @@ pub async fn change(
     let outcome = tx.change_password(user.id, current, new).await?;
     if let Err(e) = outcome {
         tx.audit(AuditEvent {
-            actor_user_id: Some(user.id),
+            actor: Some(user.audit_actor()),
             action: "password.change",
             object_type: "user",
             object_id: Some(user.id.to_string()),
@@ -96,7 +96,7 @@ pub async fn change(
     }
     let token = tx.start_session(user.id, state.config.session).await?;
     tx.audit(AuditEvent {
-        actor_user_id: Some(user.id),
+        actor: Some(user.audit_actor()),
         action: "password.change",
         object_type: "user",
         object_id: Some(user.id.to_string()),

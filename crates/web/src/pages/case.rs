@@ -130,14 +130,33 @@ pub async fn show(
         .case_detail(&session.0.user, case_id, Some(request_id.0))
         .await;
     let detail = tx.settle(detail).await?;
+    let manage = waymark_domain::access::can_manage_exclusions(
+        &session.0.user.actor(),
+        &detail.access_facts(),
+    );
+    let exclusions: Vec<_> = detail
+        .exclusions
+        .iter()
+        .map(|e| {
+            context! {
+                kind => match e.excluded { waymark_store::cases::Excluded::User(_) => "Person", waymark_store::cases::Excluded::Agency(_) => "Agency" },
+                name => e.name,
+                reason => e.reason,
+                created_on => e.created_on.to_string(),
+            }
+        })
+        .collect();
     render(
         &state,
         Some(&session),
         "case.html",
         context! {
-            title => "Case",
-            case => case_ctx(&detail, &state.registry),
-            can_assess => waymark_domain::access::can_assess(&session.0.user.actor(), &detail.access_facts()),
-        },
+                    title => "Case",
+                    case => case_ctx(&detail, &state.registry),
+        can_assess => waymark_domain::access::can_assess(&session.0.user.actor(), &detail.access_facts()),
+                    can_manage_exclusions => manage,
+                    exclusions => if manage { exclusions } else { Vec::new() },
+
+                },
     )
 }

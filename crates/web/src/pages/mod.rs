@@ -3,6 +3,7 @@ pub mod account;
 pub mod case;
 pub mod cases;
 pub mod dash;
+pub mod exclusions;
 pub mod health;
 pub mod home;
 pub mod referral;

@@ -72,7 +72,7 @@ pub async fn submit(
     let user = tx.authenticate(&email, password).await?;
     let Some(user) = user else {
         tx.audit(AuditEvent {
-            actor_user_id: None,
+            actor: None,
             action: "sign_in",
             object_type: "session",
             object_id: None,
@@ -93,7 +93,7 @@ pub async fn submit(
     };
     let token = tx.start_session(user.id, state.config.session).await?;
     tx.audit(AuditEvent {
-        actor_user_id: Some(user.id),
+        actor: Some(user.audit_actor()),
         action: "sign_in",
         object_type: "session",
         object_id: None,
@@ -130,7 +130,7 @@ pub async fn sign_out(
     let tx = state.store.begin().await?;
     tx.end_session(session.0.id).await?;
     tx.audit(AuditEvent {
-        actor_user_id: Some(session.0.user.id),
+        actor: Some(session.0.user.audit_actor()),
         action: "sign_out",
         object_type: "session",
         object_id: None,
