@@ -275,6 +275,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     absolute_timeout: time::Duration::hours(session_max_hours),
                 },
                 demo,
+                ..waymark_web::WebConfig::default()
             };
             let state =
                 waymark_web::AppState::new(store, registry, config).map_err(|e| anyhow!("{e}"))?;

@@ -9,3 +9,4 @@ pub mod access;
 pub mod dash;
 pub mod referral;
 pub mod role;
+pub mod throttle;

@@ -15,6 +15,7 @@ mod migration;
 pub mod passwords;
 pub mod sessions;
 pub mod testing;
+pub mod throttle;
 pub mod users;
 
 use std::path::Path;

@@ -51,9 +51,9 @@ impl Tx {
         &self,
         user_id: Uuid,
         policy: SessionPolicy,
+        now: OffsetDateTime,
     ) -> Result<String, StoreError> {
         let token = random_token();
-        let now = crate::now();
         session::ActiveModel {
             id: Set(Uuid::now_v7()),
             token_hash: Set(token_hash(&token)),

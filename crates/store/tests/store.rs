@@ -680,7 +680,10 @@ async fn sign_in_and_sessions_follow_the_rules() {
         assert!(short.is_err());
 
         let policy = SessionPolicy::default();
-        let token = tx.start_session(a.idva.id, policy).await.unwrap();
+        let token = tx
+            .start_session(a.idva.id, policy, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
         let now = time::OffsetDateTime::now_utc();
         let s = tx
             .resume_session(&token, policy, now)
@@ -712,7 +715,10 @@ async fn sign_in_and_sessions_follow_the_rules() {
         );
 
         // Used every 20 minutes, a session still ends 12 hours after it began.
-        let token = tx.start_session(a.idva.id, policy).await.unwrap();
+        let token = tx
+            .start_session(a.idva.id, policy, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
         let mut at = time::OffsetDateTime::now_utc();
         for _ in 0..35 {
             at += time::Duration::minutes(20);

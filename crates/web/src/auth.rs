@@ -52,11 +52,7 @@ impl FromRequestParts<SharedState> for Session {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
         let tx = state.store.begin().await?;
         let found = tx
-            .resume_session(
-                &token,
-                state.config.session,
-                time::OffsetDateTime::now_utc(),
-            )
+            .resume_session(&token, state.config.session, state.config.clock.now())
             .await?;
         tx.commit().await?;
         let session = found.map(Session).ok_or(AppError::Unauthenticated)?;
@@ -114,5 +110,25 @@ impl axum::extract::OptionalFromRequestParts<SharedState> for Session {
             Err(AppError::Unauthenticated) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The network address the request came from, for throttling. Without connection
+/// information (for example in some tests) every request shares one address.
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<SharedState> for ClientAddress {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(ClientAddress(ip))
     }
 }

@@ -18,7 +18,9 @@ mod templates;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use time::OffsetDateTime;
 use waymark_domain::dash::InstrumentRegistry;
+use waymark_domain::throttle::ThrottlePolicy;
 use waymark_store::Store;
 use waymark_store::sessions::SessionPolicy;
 
@@ -28,8 +30,47 @@ pub use error::AppError;
 #[derive(Clone, Debug, Default)]
 pub struct WebConfig {
     pub session: SessionPolicy,
+    pub throttle: ThrottlePolicy,
     /// Show the "demo data" banner on every page.
     pub demo: bool,
+    /// Where the time comes from; tests move it by hand.
+    pub clock: Clock,
+}
+
+/// The source of the current time for sessions and throttling.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    /// A clock that reads a shared time the caller can move (for tests).
+    pub fn manual(time: Arc<std::sync::Mutex<OffsetDateTime>>) -> Clock {
+        Clock(Arc::new(move || {
+            time.lock()
+                .map(|t| *t)
+                .unwrap_or_else(|poisoned| *poisoned.into_inner())
+        }))
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
 }
 
 /// Shared, read-only state of the application.
@@ -71,9 +112,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_bound(listener.local_addr()?);
-    axum::serve(listener, app(state).into_make_service())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -32,6 +32,10 @@ struct Signed {
 
 impl TestApp {
     async fn spawn(t: TestStore) -> TestApp {
+        TestApp::spawn_with(t, waymark_web::WebConfig::default()).await
+    }
+
+    async fn spawn_with(t: TestStore, config: waymark_web::WebConfig) -> TestApp {
         let tx = t.store.begin().await.unwrap();
         let service = tx
             .create_agency("DA Service", "idva_service")
@@ -81,15 +85,18 @@ impl TestApp {
         let state = waymark_web::AppState::new(
             t.store.clone(),
             InstrumentRegistry::builtin().unwrap(),
-            waymark_web::WebConfig::default(),
+            config,
         )
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(listener, waymark_web::app(state).into_make_service())
-                .await
-                .unwrap();
+            axum::serve(
+                listener,
+                waymark_web::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -996,6 +1003,170 @@ async fn exclusions_hide_a_case_from_a_colleague_and_from_a_whole_agency() {
                 .await
                 .status(),
             StatusCode::NOT_FOUND
+        );
+    }
+}
+
+type ManualTime = std::sync::Arc<std::sync::Mutex<time::OffsetDateTime>>;
+
+/// One app per back end, each with a clock the test moves by hand.
+async fn apps_with_clock() -> Vec<(TestApp, ManualTime)> {
+    let mut out = Vec::new();
+    for t in all_backends().await.unwrap() {
+        let time: ManualTime =
+            std::sync::Arc::new(std::sync::Mutex::new(time::OffsetDateTime::now_utc()));
+        let config = waymark_web::WebConfig {
+            clock: waymark_web::Clock::manual(time.clone()),
+            ..waymark_web::WebConfig::default()
+        };
+        out.push((TestApp::spawn_with(t, config).await, time));
+    }
+    out
+}
+
+fn advance(time: &std::sync::Mutex<time::OffsetDateTime>, by: time::Duration) {
+    *time.lock().unwrap() += by;
+}
+
+impl TestApp {
+    /// One sign-in attempt: the status, the body with the page's random token and the
+    /// email removed, and whether a session cookie was set.
+    async fn attempt(&self, email: &str, password: &str) -> (StatusCode, String, bool) {
+        let page = self.client.get(self.url("/sign-in")).send().await.unwrap();
+        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
+        let token = hidden(&page.text().await.unwrap(), "signin_token");
+        let res = self
+            .client
+            .post(self.url("/sign-in"))
+            .header("cookie", &c)
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let signed_in = cookie_pair(res.headers(), "__Host-waymark-session").is_some();
+        let body = res.text().await.unwrap();
+        let body = match body.find("name=\"signin_token\" value=\"") {
+            Some(_) => {
+                let t = hidden(&body, "signin_token");
+                body.replace(&t, "TOKEN")
+            }
+            None => body,
+        };
+        (status, body.replace(email, "EMAIL"), signed_in)
+    }
+}
+
+#[tokio::test]
+async fn ten_failures_in_five_minutes_stop_sign_in_for_that_account_but_not_for_good() {
+    for (app, time) in apps_with_clock().await {
+        let policy = waymark_domain::throttle::ThrottlePolicy::default();
+        for failures in 1..=10 {
+            let (status, _, signed_in) = app.attempt("idva@example.test", "wrong password!!").await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(!signed_in);
+            // Wait out exactly the growing delay (63 seconds in all), so that the ten
+            // failures fall inside one five-minute window.
+            advance(&time, policy.delay_after(failures));
+        }
+        assert!(
+            app.attempt("idva@example.test", "wrong password!!")
+                .await
+                .1
+                .contains("Too many attempts"),
+            "the window now holds ten failures"
+        );
+        // Even the right password is refused while throttled: the password is not checked.
+        let (status, body, signed_in) = app.attempt("idva@example.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(body.contains("Too many attempts to sign in"));
+        assert!(!signed_in);
+        // Another account is not affected.
+        assert!(app.attempt("officer@example.test", PASSWORD).await.2);
+        // Five minutes after the last failure, the account signs in again: no lockout.
+        advance(&time, time::Duration::minutes(5));
+        assert!(app.attempt("idva@example.test", PASSWORD).await.2);
+    }
+}
+
+#[tokio::test]
+async fn delays_grow_and_unknown_accounts_are_throttled_identically() {
+    for (app, time) in apps_with_clock().await {
+        let mut bodies = Vec::new();
+        for email in ["idva@example.test", "nobody@example.test"] {
+            for _ in 0..4 {
+                assert_eq!(
+                    app.attempt(email, "wrong password!!").await.0,
+                    StatusCode::OK
+                );
+            }
+            // After the fourth failure a one-second delay is owed.
+            let (status, body, _) = app.attempt(email, "wrong password!!").await;
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{email}");
+            assert!(body.contains("Wait 1 second and try again"), "{email}");
+            bodies.push(body);
+            advance(&time, time::Duration::seconds(1));
+            assert_eq!(
+                app.attempt(email, "wrong password!!").await.0,
+                StatusCode::OK
+            );
+            // Now five failures: two seconds.
+            assert!(
+                app.attempt(email, "wrong password!!")
+                    .await
+                    .1
+                    .contains("Wait 2 seconds")
+            );
+        }
+        assert_eq!(
+            bodies[0], bodies[1],
+            "known and unknown accounts must look the same"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_address_guessing_across_many_accounts_is_slowed() {
+    for (app, time) in apps_with_clock().await {
+        for i in 0..100 {
+            let (status, _, _) = app
+                .attempt(&format!("guess{i}@example.test"), "wrong password!!")
+                .await;
+            assert_eq!(status, StatusCode::OK, "attempt {i}");
+        }
+        let (status, _, signed_in) = app.attempt("idva@example.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(!signed_in);
+        advance(&time, time::Duration::minutes(5));
+        assert!(app.attempt("idva@example.test", PASSWORD).await.2);
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_after_thirty_idle_minutes_and_twelve_hours_in_all() {
+    for (app, time) in apps_with_clock().await {
+        let me = app.sign_in("idva@example.test").await;
+        advance(&time, time::Duration::minutes(29));
+        assert_eq!(app.get(&me, "/cases").await.status(), StatusCode::OK);
+        advance(&time, time::Duration::minutes(31));
+        let res = app.get(&me, "/cases").await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.headers()[LOCATION], "/sign-in");
+
+        let me = app.sign_in("idva@example.test").await;
+        for _ in 0..35 {
+            advance(&time, time::Duration::minutes(20));
+            assert_eq!(app.get(&me, "/cases").await.status(), StatusCode::OK);
+        }
+        advance(&time, time::Duration::minutes(20));
+        assert_eq!(
+            app.get(&me, "/cases").await.status(),
+            StatusCode::SEE_OTHER,
+            "12 hours is the limit"
         );
     }
 }

@@ -11,4 +11,5 @@ pub mod marac_referral;
 pub mod person;
 pub mod referral;
 pub mod session;
+pub mod sign_in_failure;
 pub mod user;

@@ -5,6 +5,7 @@ mod m0001_initial;
 mod m0002_password_change;
 mod m0003_audit_append_only;
 mod m0004_case_exclusions;
+mod m0005_sign_in_failures;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_password_change::Migration),
             Box::new(m0003_audit_append_only::Migration),
             Box::new(m0004_case_exclusions::Migration),
+            Box::new(m0005_sign_in_failures::Migration),
         ]
     }
 }

@@ -94,7 +94,9 @@ pub async fn change(
         };
         return page(&state, &session, &[FieldError::new(field, e.to_string())]);
     }
-    let token = tx.start_session(user.id, state.config.session).await?;
+    let token = tx
+        .start_session(user.id, state.config.session, state.config.clock.now())
+        .await?;
     tx.audit(AuditEvent {
         actor: Some(user.audit_actor()),
         action: "password.change",

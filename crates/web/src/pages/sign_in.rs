@@ -1,16 +1,19 @@
 //! Signing in and out.
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use waymark_domain::referral::FieldError;
+use waymark_domain::throttle::Verdict;
 use waymark_store::audit::{AuditEvent, Outcome};
 use waymark_store::sessions::random_token;
+use waymark_store::throttle::{account_key, address_key};
 
 use crate::SharedState;
 use crate::auth::{
-    SESSION_COOKIE, SIGNIN_COOKIE, Session, clear_cookie, constant_time_eq, cookie, set_cookie,
+    ClientAddress, SESSION_COOKIE, SIGNIN_COOKIE, Session, clear_cookie, constant_time_eq, cookie,
+    set_cookie,
 };
 use crate::error::AppError;
 use crate::middleware::RequestId;
@@ -35,6 +38,19 @@ fn sign_in_page(
     Ok(res)
 }
 
+/// The audit record of a refused sign-in; it names no account, so that failed attempts
+/// with mistyped or invented addresses leave no personal data behind.
+fn sign_in_denied(request_id: String) -> AuditEvent {
+    AuditEvent {
+        actor: None,
+        action: "sign_in",
+        object_type: "session",
+        object_id: None,
+        outcome: Outcome::Denied,
+        request_id: Some(request_id),
+    }
+}
+
 pub async fn show(
     State(state): State<SharedState>,
     session: Option<Session>,
@@ -48,6 +64,7 @@ pub async fn show(
 pub async fn submit(
     State(state): State<SharedState>,
     request_id: RequestId,
+    address: ClientAddress,
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
@@ -68,18 +85,44 @@ pub async fn submit(
     if !errors.is_empty() {
         return sign_in_page(&state, &email, &errors);
     }
+    let now = state.config.clock.now();
+    let policy = state.config.throttle;
+    let account = account_key(&email);
+    let address_key = address_key(&address.0);
     let tx = state.store.begin().await?;
+    let since = now - policy.window;
+    let verdict = policy.check(
+        tx.sign_in_failures(&account, since).await?,
+        tx.sign_in_failures(&address_key, since).await?,
+        now,
+    );
+    if let Verdict::Wait(wait) = verdict {
+        // Refused before the password is checked, whether or not the account exists.
+        tx.audit(sign_in_denied(request_id.0)).await?;
+        tx.commit().await?;
+        let seconds = wait.whole_seconds();
+        let mut res = sign_in_page(
+            &state,
+            &email,
+            &[FieldError::new(
+                "email",
+                format!(
+                    "Too many attempts to sign in. Wait {seconds} second{} and try again",
+                    if seconds == 1 { "" } else { "s" }
+                ),
+            )],
+        )?;
+        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
     let user = tx.authenticate(&email, password).await?;
     let Some(user) = user else {
-        tx.audit(AuditEvent {
-            actor: None,
-            action: "sign_in",
-            object_type: "session",
-            object_id: None,
-            outcome: Outcome::Denied,
-            request_id: Some(request_id.0),
-        })
-        .await?;
+        tx.record_sign_in_failure(&[account, address_key], now)
+            .await?;
+        tx.audit(sign_in_denied(request_id.0)).await?;
         tx.commit().await?;
         // The same message whether the account exists or not.
         return sign_in_page(
@@ -91,7 +134,10 @@ pub async fn submit(
             )],
         );
     };
-    let token = tx.start_session(user.id, state.config.session).await?;
+    tx.clear_sign_in_failures(&account).await?;
+    let token = tx
+        .start_session(user.id, state.config.session, state.config.clock.now())
+        .await?;
     tx.audit(AuditEvent {
         actor: Some(user.audit_actor()),
         action: "sign_in",

@@ -1,0 +1,1518 @@
+//! The authorisation matrix: every route × every actor × every object situation, checked
+//! against the real application on `127.0.0.1:0`, on SQLite and (when
+//! `WAYMARK_TEST_DATABASE_URL` is set) PostgreSQL.
+//!
+//! The tables below are the same as `docs/authorisation-matrix.md`; change both together.
+//! Each cell names the expected status and the audit row the request must leave. Around
+//! every cell the test also checks that no marker string of a case the actor may not see
+//! appears anywhere in the response (none at all when the request is refused), that a 404
+//! is byte-identical to the 404 for a case that does not exist, and that a refused POST
+//! saved nothing while an allowed one saved exactly one thing. All failing cells are
+//! collected and reported together.
+// Test helpers may unwrap: a panic there is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use waymark_domain::dash::{InstrumentRegistry, Thresholds};
+use waymark_domain::role::Role;
+use waymark_store::Uuid;
+use waymark_store::cases::CaseFilter;
+use waymark_store::testing::{TestStore, all_backends};
+
+const PASSWORD: &str = "a long test password";
+const NEW_PASSWORD: &str = "another long test password";
+
+// ---------------------------------------------------------------------------------------
+// The vocabulary of the matrix
+// ---------------------------------------------------------------------------------------
+
+/// Who makes the request. All but the police caseworker and the signed-out visitor work
+/// for the holder agency (an Idva service).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Who {
+    /// Caseworker B: a colleague of caseworker A, who creates most of the cases.
+    Caseworker,
+    Coordinator,
+    AgencyRep,
+    Manager,
+    Admin,
+    /// A caseworker at the police, a second agency.
+    PoliceCaseworker,
+    SignedOut,
+}
+use Who::*;
+
+/// The columns of `NO_CASE`, in order.
+const WHO: [Who; 7] = [
+    Caseworker,
+    Coordinator,
+    AgencyRep,
+    Manager,
+    Admin,
+    PoliceCaseworker,
+    SignedOut,
+];
+
+/// The object a case route is asked about, from the actor's point of view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Situation {
+    /// A case the actor created, held by their agency.
+    Own,
+    /// A case held by the actor's agency, created by a colleague (caseworker A).
+    SameAgency,
+    /// A case held by another agency and not shared.
+    OtherAgency,
+    /// A case with an exclusion of the actor (by user, and of the police by agency).
+    ExcludingMe,
+    /// A random id: no such case.
+    NonExistent,
+}
+
+/// The columns of `CASES`, in order.
+const SITUATIONS: [Situation; 5] = [
+    Situation::Own,
+    Situation::SameAgency,
+    Situation::OtherAgency,
+    Situation::ExcludingMe,
+    Situation::NonExistent,
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Audit {
+    /// No new audit row.
+    None,
+    /// The newest row: this actor, this object, outcome `allowed`.
+    Allowed,
+    /// The newest row: this actor, this object, outcome `denied`.
+    Denied,
+}
+
+/// One cell: the status, where a 303 must go (a trailing `/` means "starts with"), and
+/// the audit row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Exp {
+    status: u16,
+    location: Option<&'static str>,
+    audit: Audit,
+}
+
+const fn exp(status: u16, location: Option<&'static str>, audit: Audit) -> Exp {
+    Exp {
+        status,
+        location,
+        audit,
+    }
+}
+
+/// 200, no audit row.
+const OK: Exp = exp(200, None, Audit::None);
+/// 200 and an `allowed` row.
+const OK_A: Exp = exp(200, None, Audit::Allowed);
+/// 201 (API create) and an `allowed` row.
+const NEW_A: Exp = exp(201, None, Audit::Allowed);
+/// 303 to the case list, no row (the front door and sign-in page when already signed in).
+const TO_CASES: Exp = exp(303, Some("/cases"), Audit::None);
+/// 303 to the case list and an `allowed` row (signed in; password changed).
+const TO_CASES_A: Exp = exp(303, Some("/cases"), Audit::Allowed);
+/// 303 to a page of a case and an `allowed` row (a form saved).
+const SAVED_A: Exp = exp(303, Some("/cases/"), Audit::Allowed);
+/// 303 to sign-in and an `allowed` row (signed out).
+const BYE_A: Exp = exp(303, Some("/sign-in"), Audit::Allowed);
+/// Signed out, a page: 303 to sign-in, no row.
+const SIGN_IN: Exp = exp(303, Some("/sign-in"), Audit::None);
+/// Signed out, the API: 401, no row.
+const NO_AUTH: Exp = exp(401, None, Audit::None);
+/// The role may never do this (no object named): 403 and a `denied` row.
+const DENY: Exp = exp(403, None, Audit::Denied);
+/// Not visible, not permitted or not there: 404 and a `denied` row naming the id.
+const NF: Exp = exp(404, None, Audit::Denied);
+/// The situation does not exist for this actor.
+const NA: Exp = exp(0, None, Audit::None);
+
+/// Every route of `routes.rs`, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum R {
+    Healthz,
+    Readyz,
+    Asset,
+    OpenApi,
+    Home,
+    SignInPage,
+    SignIn,
+    SignOut,
+    PasswordPage,
+    ChangePassword,
+    CaseList,
+    CaseSearch,
+    ReferralForm,
+    CreateReferral,
+    MeApi,
+    CaseListApi,
+    CreateReferralApi,
+    ScoreApi,
+    CasePage,
+    DashForm,
+    RecordDash,
+    DashDecision,
+    ExclusionForm,
+    AddExclusion,
+    CaseApi,
+    RecordAssessmentApi,
+}
+
+impl R {
+    const ALL: [R; 26] = [
+        R::Healthz,
+        R::Readyz,
+        R::Asset,
+        R::OpenApi,
+        R::Home,
+        R::SignInPage,
+        R::SignIn,
+        R::SignOut,
+        R::PasswordPage,
+        R::ChangePassword,
+        R::CaseList,
+        R::CaseSearch,
+        R::ReferralForm,
+        R::CreateReferral,
+        R::MeApi,
+        R::CaseListApi,
+        R::CreateReferralApi,
+        R::ScoreApi,
+        R::CasePage,
+        R::DashForm,
+        R::RecordDash,
+        R::DashDecision,
+        R::ExclusionForm,
+        R::AddExclusion,
+        R::CaseApi,
+        R::RecordAssessmentApi,
+    ];
+
+    fn method_path(self) -> (Method, &'static str) {
+        let (get, post) = (Method::GET, Method::POST);
+        match self {
+            R::Healthz => (get, "/healthz"),
+            R::Readyz => (get, "/readyz"),
+            R::Asset => (get, "/assets/{name}"),
+            R::OpenApi => (get, "/api/openapi.json"),
+            R::Home => (get, "/"),
+            R::SignInPage => (get, "/sign-in"),
+            R::SignIn => (post, "/sign-in"),
+            R::SignOut => (post, "/sign-out"),
+            R::PasswordPage => (get, "/account/password"),
+            R::ChangePassword => (post, "/account/password"),
+            R::CaseList => (get, "/cases"),
+            R::CaseSearch => (post, "/cases"),
+            R::ReferralForm => (get, "/referrals/new"),
+            R::CreateReferral => (post, "/referrals"),
+            R::MeApi => (get, "/api/v1/me"),
+            R::CaseListApi => (get, "/api/v1/cases"),
+            R::CreateReferralApi => (post, "/api/v1/referrals"),
+            R::ScoreApi => (post, "/api/v1/dash/score"),
+            R::CasePage => (get, "/cases/{case_id}"),
+            R::DashForm => (get, "/cases/{case_id}/dash/new"),
+            R::RecordDash => (post, "/cases/{case_id}/dash"),
+            R::DashDecision => (get, "/cases/{case_id}/dash/{assessment_id}"),
+            R::ExclusionForm => (get, "/cases/{case_id}/exclusions/new"),
+            R::AddExclusion => (post, "/cases/{case_id}/exclusions"),
+            R::CaseApi => (get, "/api/v1/cases/{case_id}"),
+            R::RecordAssessmentApi => (post, "/api/v1/cases/{case_id}/assessments"),
+        }
+    }
+
+    fn name(self) -> String {
+        let (m, p) = self.method_path();
+        format!("{m} {p}")
+    }
+
+    fn names_a_case(self) -> bool {
+        self.method_path().1.contains("{case_id}")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The matrix (docs/authorisation-matrix.md)
+// ---------------------------------------------------------------------------------------
+
+/// Routes that name no case: one cell per actor, in the order of `WHO`.
+#[rustfmt::skip]
+const NO_CASE: &[(R, [Exp; 7])] = &[
+    //                        caseworker  coordinator agency_rep  manager     admin       police cw   signed out
+    (R::Healthz,           [OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::Readyz,            [OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::Asset,             [OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::OpenApi,           [OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::Home,              [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   SIGN_IN]),
+    (R::SignInPage,        [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   OK]),
+    // Valid credentials: each actor their own; the signed-out visitor signs in as caseworker A.
+    (R::SignIn,            [TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A]),
+    (R::SignOut,           [BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      SIGN_IN]),
+    (R::PasswordPage,      [OK,         OK,         OK,         OK,         OK,         OK,         SIGN_IN]),
+    (R::ChangePassword,    [TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, SIGN_IN]),
+    (R::CaseList,          [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       SIGN_IN]),
+    (R::CaseSearch,        [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       SIGN_IN]),
+    (R::ReferralForm,      [OK,         OK,         DENY,       DENY,       DENY,       OK,         SIGN_IN]),
+    (R::CreateReferral,    [SAVED_A,    SAVED_A,    DENY,       DENY,       DENY,       SAVED_A,    SIGN_IN]),
+    (R::MeApi,             [OK,         OK,         OK,         OK,         OK,         OK,         NO_AUTH]),
+    (R::CaseListApi,       [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       NO_AUTH]),
+    (R::CreateReferralApi, [NEW_A,      NEW_A,      DENY,       DENY,       DENY,       NEW_A,      NO_AUTH]),
+    (R::ScoreApi,          [OK,         OK,         OK,         OK,         OK,         OK,         NO_AUTH]),
+];
+
+/// Routes that name a case: one row per actor, one cell per situation.
+#[rustfmt::skip]
+const CASES: &[(R, Who, [Exp; 5])] = &[
+    //                                           own       same      other     excludes  no such
+    //                                                     agency    agency    me        id
+    (R::CasePage,            Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::CasePage,            Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::CasePage,            AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::CasePage,            Manager,          [NA,      OK_A,     NF,       NF,       NF]),
+    (R::CasePage,            Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::CasePage,            PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::CasePage,            SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::DashForm,            Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::DashForm,            Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::DashForm,            AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::DashForm,            Manager,          [NA,      NF,       NF,       NF,       NF]),
+    (R::DashForm,            Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::DashForm,            PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::DashForm,            SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::RecordDash,          Caseworker,       [SAVED_A, SAVED_A,  NF,       NF,       NF]),
+    (R::RecordDash,          Coordinator,      [SAVED_A, SAVED_A,  NF,       NF,       NF]),
+    (R::RecordDash,          AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordDash,          Manager,          [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordDash,          Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordDash,          PoliceCaseworker, [SAVED_A, NA,       NF,       NF,       NF]),
+    (R::RecordDash,          SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::DashDecision,        Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::DashDecision,        Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::DashDecision,        AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::DashDecision,        Manager,          [NA,      OK_A,     NF,       NF,       NF]),
+    (R::DashDecision,        Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::DashDecision,        PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::DashDecision,        SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::ExclusionForm,       Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::ExclusionForm,       Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::ExclusionForm,       AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::ExclusionForm,       Manager,          [NA,      OK_A,     NF,       NF,       NF]),
+    (R::ExclusionForm,       Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::ExclusionForm,       PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::ExclusionForm,       SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::AddExclusion,        Caseworker,       [SAVED_A, SAVED_A,  NF,       NF,       NF]),
+    (R::AddExclusion,        Coordinator,      [SAVED_A, SAVED_A,  NF,       NF,       NF]),
+    (R::AddExclusion,        AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::AddExclusion,        Manager,          [NA,      SAVED_A,  NF,       NF,       NF]),
+    (R::AddExclusion,        Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::AddExclusion,        PoliceCaseworker, [SAVED_A, NA,       NF,       NF,       NF]),
+    (R::AddExclusion,        SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::CaseApi,             Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::CaseApi,             Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::CaseApi,             AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::CaseApi,             Manager,          [NA,      OK_A,     NF,       NF,       NF]),
+    (R::CaseApi,             Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::CaseApi,             PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::CaseApi,             SignedOut,        [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
+
+    (R::RecordAssessmentApi, Caseworker,       [NEW_A,   NEW_A,    NF,       NF,       NF]),
+    (R::RecordAssessmentApi, Coordinator,      [NEW_A,   NEW_A,    NF,       NF,       NF]),
+    (R::RecordAssessmentApi, AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordAssessmentApi, Manager,          [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordAssessmentApi, Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordAssessmentApi, PoliceCaseworker, [NEW_A,   NA,       NF,       NF,       NF]),
+    (R::RecordAssessmentApi, SignedOut,        [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
+];
+
+/// The seeded cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Case {
+    /// Held by the Idva service, created by caseworker B (the `Caseworker` actor).
+    OwnCw,
+    /// Held by the Idva service, created by the Marac coordinator.
+    OwnMc,
+    /// Held by the Idva service, created by caseworker A.
+    Same,
+    /// Held by the police, created by the police caseworker.
+    Police,
+    /// Held by the Idva service, created by caseworker A, excluding every actor by name
+    /// (except A) and the police as an agency.
+    Excluding,
+}
+const ALL_CASES: [Case; 5] = [
+    Case::OwnCw,
+    Case::OwnMc,
+    Case::Same,
+    Case::Police,
+    Case::Excluding,
+];
+
+impl Case {
+    fn key(self) -> &'static str {
+        match self {
+            Case::OwnCw => "OWNCW",
+            Case::OwnMc => "OWNMC",
+            Case::Same => "SAME",
+            Case::Police => "POLICE",
+            Case::Excluding => "EXCL",
+        }
+    }
+}
+
+/// Which seeded case each situation means for each actor (`None`: not applicable).
+fn case_for(who: Who, s: Situation) -> Option<Case> {
+    match (s, who) {
+        (Situation::Own, Caseworker) => Some(Case::OwnCw),
+        (Situation::Own, Coordinator) => Some(Case::OwnMc),
+        (Situation::Own, PoliceCaseworker) => Some(Case::Police),
+        (Situation::Own, _) => None,
+        (Situation::SameAgency, PoliceCaseworker) => None,
+        (Situation::SameAgency, _) => Some(Case::Same),
+        (Situation::OtherAgency, PoliceCaseworker) => Some(Case::Same),
+        (Situation::OtherAgency, _) => Some(Case::Police),
+        (Situation::ExcludingMe, _) => Some(Case::Excluding),
+        (Situation::NonExistent, _) => None,
+    }
+}
+
+/// The seeded cases each actor may see: what lists must contain, exactly.
+fn visible(who: Who) -> BTreeSet<Case> {
+    match who {
+        Caseworker | Coordinator | Manager => [Case::OwnCw, Case::OwnMc, Case::Same].into(),
+        PoliceCaseworker => [Case::Police].into(),
+        AgencyRep | Admin | SignedOut => BTreeSet::new(),
+    }
+}
+
+/// The seeded cases allocated to each actor (the "mine" filter).
+fn allocated(who: Who) -> BTreeSet<Case> {
+    match who {
+        Caseworker => [Case::OwnCw].into(),
+        Coordinator => [Case::OwnMc].into(),
+        PoliceCaseworker => [Case::Police].into(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// The marker strings seeded into every free-text field of a case. A phone number must be
+/// digits, so it gets a distinctive digit string instead.
+fn markers(c: Case) -> Vec<String> {
+    let k = c.key();
+    let mut m: Vec<String> = [
+        "VICTIM-GIVEN",
+        "VICTIM-FAMILY",
+        "PERP-GIVEN",
+        "PERP-FAMILY",
+        "CHILD-GIVEN",
+        "SAFE-TIMES",
+        "REASON",
+        "CONSENT-REASON",
+        "DASH-DETAIL",
+        "JUDGEMENT",
+    ]
+    .iter()
+    .map(|f| format!("MARKER-{f}-{k}"))
+    .collect();
+    m.push(phone(c).to_owned());
+    if c == Case::Excluding {
+        m.push(format!("MARKER-EXCLUSION-REASON-{k}"));
+    }
+    m
+}
+
+fn phone(c: Case) -> &'static str {
+    match c {
+        Case::OwnCw => "07700913571",
+        Case::OwnMc => "07700913572",
+        Case::Same => "07700913573",
+        Case::Police => "07700913574",
+        Case::Excluding => "07700913575",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The harness (the parts of http.rs this test needs)
+// ---------------------------------------------------------------------------------------
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    label: &'static str,
+    t: TestStore,
+}
+
+/// A signed-in client: the session cookie and the CSRF token (both empty when signed out).
+#[derive(Clone, Default)]
+struct Signed {
+    cookie: String,
+    csrf: String,
+}
+
+impl TestApp {
+    async fn spawn(t: TestStore) -> TestApp {
+        let state = waymark_web::AppState::new(
+            t.store.clone(),
+            InstrumentRegistry::builtin().unwrap(),
+            waymark_web::WebConfig::default(),
+        )
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                waymark_web::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base: format!("http://{addr}"),
+            client,
+            label: t.label,
+            t,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A fresh sign-in token and its double-submit cookie, fetched without a session.
+    async fn sign_in_token(&self) -> (String, String) {
+        let page = self.client.get(self.url("/sign-in")).send().await.unwrap();
+        let cookie = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
+        let token = hidden(&page.text().await.unwrap(), "signin_token");
+        (cookie, token)
+    }
+
+    async fn sign_in(&self, email: &str) -> Signed {
+        let (signin_cookie, token) = self.sign_in_token().await;
+        let res = self
+            .client
+            .post(self.url("/sign-in"))
+            .header("cookie", &signin_cookie)
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{}: sign-in as {email}",
+            self.label
+        );
+        let cookie = cookie_pair(res.headers(), "__Host-waymark-session").unwrap();
+        let me: Value = self
+            .client
+            .get(self.url("/api/v1/me"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Signed {
+            cookie,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    fn request(&self, who: &Signed, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self.client.request(method, self.url(path));
+        if who.cookie.is_empty() {
+            req
+        } else {
+            req.header("cookie", &who.cookie)
+        }
+    }
+
+    async fn get(&self, who: &Signed, path: &str) -> reqwest::Response {
+        self.request(who, Method::GET, path).send().await.unwrap()
+    }
+
+    async fn post_json(&self, who: &Signed, path: &str, body: &Value) -> reqwest::Response {
+        self.request(who, Method::POST, path)
+            .header("x-csrf-token", &who.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+fn cookie_pair(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).unwrap() + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+fn dash_form(csrf: &str) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("csrf_token".to_owned(), csrf.to_owned()),
+        ("assessed_on".to_owned(), "2026-01-11".to_owned()),
+        ("abuse_incidents_last_12_months".to_owned(), "0".to_owned()),
+    ];
+    for i in 1..=24 {
+        form.push((
+            format!("q{i}"),
+            if i <= 5 { "yes" } else { "no" }.to_owned(),
+        ));
+    }
+    form
+}
+
+fn assessment_json(detail: Option<(&str, &str)>) -> Value {
+    // 14 yes: visible high risk, so the seeded cases all pass a `risk=high` filter.
+    let answers: serde_json::Map<String, Value> = (1..=24)
+        .map(|i| (format!("q{i}"), json!(if i <= 14 { "yes" } else { "no" })))
+        .collect();
+    let mut body = json!({
+        "answers": answers, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-01-11",
+    });
+    if let Some((d, j)) = detail {
+        body["details"] = json!({ "q1": d });
+        body["professional_judgement"] = json!({ "reason": j });
+    }
+    body
+}
+
+/// A valid referral with ordinary (non-marker) names, as the matrix's POSTs send it.
+fn referral_fields(marac: &str, referrer: &str) -> Vec<(&'static str, String)> {
+    [
+        ("victim_given_name", "Vera"),
+        ("victim_family_name", "Matrixcheck"),
+        ("perpetrator_given_name", "Perry"),
+        ("perpetrator_family_name", "Sample"),
+        ("relationship", "ex_partner"),
+        ("route", "police"),
+        ("referred_on", "2026-01-10"),
+        ("consent", "given"),
+        ("victim_aware", "yes"),
+        ("safe_phone", "07700 900456"),
+        ("voicemail_safe", "no"),
+        ("post_safe", "no"),
+    ]
+    .iter()
+    .map(|(k, v)| (*k, (*v).to_owned()))
+    .chain([
+        ("referring_agency_id", referrer.to_owned()),
+        ("marac_id", marac.to_owned()),
+    ])
+    .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The world the matrix is checked in
+// ---------------------------------------------------------------------------------------
+
+struct Person {
+    id: Uuid,
+    email: &'static str,
+    signed: Signed,
+}
+
+struct Seeded {
+    id: Uuid,
+    reference: String,
+    assessment_id: Uuid,
+    /// Who created it (and may always see it): used to count what it holds.
+    creator: Uuid,
+}
+
+struct World {
+    app: TestApp,
+    people: HashMap<Who, Person>,
+    /// Caseworker A: creates `Same` and `Excluding`; not an actor of the matrix.
+    a: Person,
+    police_caseworker_id: Uuid,
+    cases: HashMap<Case, Seeded>,
+    marac_id: Uuid,
+    police_agency_id: Uuid,
+    /// A police user, excluded by the matrix's exclusion POSTs; never an actor.
+    bystander_id: Uuid,
+    missing_case: Uuid,
+    missing_assessment: Uuid,
+}
+
+impl World {
+    async fn build(t: TestStore) -> World {
+        let tx = t.store.begin().await.unwrap();
+        let holder = tx
+            .create_agency("Holder Idva Service", "idva_service")
+            .await
+            .unwrap();
+        let police = tx.create_agency("Police", "police").await.unwrap();
+        let marac = tx
+            .create_marac("Marac", "Area", &Thresholds::default())
+            .await
+            .unwrap();
+        let mut ids = HashMap::new();
+        for (email, name, agency, role) in [
+            ("a@example.test", "Caseworker A", holder.id, Role::Caseworker),
+            ("b@example.test", "Caseworker B", holder.id, Role::Caseworker),
+            (
+                "coordinator@example.test",
+                "Coordinator",
+                holder.id,
+                Role::MaracCoordinator,
+            ),
+            ("rep@example.test", "Agency Rep", holder.id, Role::AgencyRep),
+            ("manager@example.test", "Manager", holder.id, Role::Manager),
+            ("admin@example.test", "Admin", holder.id, Role::Admin),
+            ("officer@example.test", "Officer", police.id, Role::Caseworker),
+            (
+                "bystander@example.test",
+                "Bystander",
+                police.id,
+                Role::Caseworker,
+            ),
+        ] {
+            let u = tx
+                .create_user(email, name, agency, role, PASSWORD)
+                .await
+                .unwrap();
+            ids.insert(email, u.id);
+        }
+        tx.commit().await.unwrap();
+        let app = TestApp::spawn(t).await;
+        let email_of = |who: Who| match who {
+            Caseworker => "b@example.test",
+            Coordinator => "coordinator@example.test",
+            AgencyRep => "rep@example.test",
+            Manager => "manager@example.test",
+            Admin => "admin@example.test",
+            PoliceCaseworker => "officer@example.test",
+            SignedOut => "",
+        };
+        let mut people = HashMap::new();
+        for who in WHO {
+            let email = email_of(who);
+            let signed = if who == SignedOut {
+                Signed::default()
+            } else {
+                app.sign_in(email).await
+            };
+            let id = ids.get(email).copied().unwrap_or_else(Uuid::nil);
+            people.insert(who, Person { id, email, signed });
+        }
+        let a = Person {
+            id: ids["a@example.test"],
+            email: "a@example.test",
+            signed: app.sign_in("a@example.test").await,
+        };
+        let mut w = World {
+            app,
+            people,
+            a,
+            police_caseworker_id: ids["officer@example.test"],
+            cases: HashMap::new(),
+            marac_id: marac.id,
+            police_agency_id: police.id,
+            bystander_id: ids["bystander@example.test"],
+            missing_case: Uuid::now_v7(),
+            missing_assessment: Uuid::now_v7(),
+        };
+        for c in ALL_CASES {
+            let seeded = w.seed(c).await;
+            w.cases.insert(c, seeded);
+        }
+        // Exclude every actor by name from `Excluding`, and the police as an agency.
+        let excl = w.cases[&Case::Excluding].id;
+        let mut exclusions: Vec<(&str, String)> = WHO
+            .iter()
+            .filter(|w| **w != SignedOut)
+            .map(|who| ("user", w.people[who].id.to_string()))
+            .collect();
+        exclusions.push(("agency", w.police_agency_id.to_string()));
+        for (kind, id) in exclusions {
+            let field = format!("excluded_{kind}_id");
+            let reason = format!("MARKER-EXCLUSION-REASON-{}", Case::Excluding.key());
+            let res = w
+                .app
+                .request(&w.a.signed, Method::POST, &format!("/cases/{excl}/exclusions"))
+                .form(&[
+                    ("csrf_token", w.a.signed.csrf.as_str()),
+                    ("kind", kind),
+                    (field.as_str(), id.as_str()),
+                    ("reason", reason.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "seeding an exclusion");
+        }
+        w
+    }
+
+    fn signed(&self, who: Who) -> &Signed {
+        &self.people[&who].signed
+    }
+
+    fn creator(&self, c: Case) -> &Signed {
+        match c {
+            Case::OwnCw => self.signed(Caseworker),
+            Case::OwnMc => self.signed(Coordinator),
+            Case::Police => self.signed(PoliceCaseworker),
+            Case::Same | Case::Excluding => &self.a.signed,
+        }
+    }
+
+    fn creator_id(&self, c: Case) -> Uuid {
+        match c {
+            Case::OwnCw => self.people[&Caseworker].id,
+            Case::OwnMc => self.people[&Coordinator].id,
+            Case::Police => self.police_caseworker_id,
+            Case::Same | Case::Excluding => self.a.id,
+        }
+    }
+
+    /// Creates a case through the API with a marker in every free-text field, and one Dash.
+    async fn seed(&self, c: Case) -> Seeded {
+        let k = c.key();
+        let m = |f: &str| format!("MARKER-{f}-{k}");
+        let who = self.creator(c);
+        let body = json!({
+            "marac_id": self.marac_id.to_string(),
+            "referral": {
+                "victim_given_name": m("VICTIM-GIVEN"), "victim_family_name": m("VICTIM-FAMILY"),
+                "perpetrator_given_name": m("PERP-GIVEN"), "perpetrator_family_name": m("PERP-FAMILY"),
+                "relationship": "ex_partner", "referring_agency_id": self.police_agency_id.to_string(),
+                "route": "police", "referred_on": "2026-01-10",
+                "consent": "not_given", "consent_reason": m("CONSENT-REASON"),
+                "victim_aware": "yes", "voicemail_safe": "no", "post_safe": "no",
+                "safe_phone": phone(c), "safe_times": m("SAFE-TIMES"), "reason": m("REASON"),
+                "children": [{ "given_name": m("CHILD-GIVEN"), "family_name": m("VICTIM-FAMILY"), "date_of_birth": "2019-02-03", "lives_with": "victim" }]
+            }
+        });
+        let res = self.app.post_json(who, "/api/v1/referrals", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "seeding {c:?}");
+        let id: Uuid = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let res = self
+            .app
+            .post_json(
+                who,
+                &format!("/api/v1/cases/{id}/assessments"),
+                &assessment_json(Some((&m("DASH-DETAIL"), &m("JUDGEMENT")))),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "seeding {c:?}'s Dash");
+        let assessment_id: Uuid = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let case: Value = self
+            .app
+            .get(who, &format!("/api/v1/cases/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        Seeded {
+            id,
+            reference: case["reference"].as_str().unwrap().to_owned(),
+            assessment_id,
+            creator: self.creator_id(c),
+        }
+    }
+
+    /// The newest audit row's sequence number.
+    async fn audit_head(&self) -> i64 {
+        let rows = self.app.t.store.recent_audit(1).await.unwrap();
+        rows.first().map(|r| r.seq).unwrap_or(0)
+    }
+
+    /// How many assessments and exclusions a case holds, read through the store as its creator.
+    async fn holdings(&self, c: Case) -> (usize, usize) {
+        let s = &self.cases[&c];
+        let tx = self.app.t.store.begin().await.unwrap();
+        let user = tx.user(s.creator).await.unwrap().unwrap();
+        let d = tx.case_detail(&user, s.id, None).await.unwrap();
+        tx.commit().await.unwrap();
+        (d.assessments.len(), d.exclusions.len())
+    }
+
+    /// How many cases exist, read through the store as caseworker A and the police caseworker
+    /// (between them they see every case the matrix can create).
+    async fn case_count(&self) -> usize {
+        let tx = self.app.t.store.begin().await.unwrap();
+        let mut n = 0;
+        for id in [self.a.id, self.police_caseworker_id] {
+            let user = tx.user(id).await.unwrap().unwrap();
+            n += tx
+                .list_cases(&user, &CaseFilter::default(), None)
+                .await
+                .unwrap()
+                .len();
+        }
+        tx.commit().await.unwrap();
+        n
+    }
+
+    /// The markers a response to `who` must not contain.
+    fn banned(&self, who: Who, refused: bool) -> Vec<(Case, String)> {
+        let seen = visible(who);
+        ALL_CASES
+            .iter()
+            .filter(|c| refused || !seen.contains(c))
+            .flat_map(|c| markers(*c).into_iter().map(|m| (*c, m)))
+            .collect()
+    }
+}
+
+/// What came back, read in full.
+struct Answer {
+    status: u16,
+    location: String,
+    /// The body, with a JSON error's per-request `request_id` replaced, so that two 404s
+    /// can be compared byte for byte.
+    body: String,
+    /// Headers and body, for the marker search.
+    everything: String,
+}
+
+async fn read(res: reqwest::Response) -> Answer {
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let headers: String = res
+        .headers()
+        .iter()
+        .map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes())))
+        .collect();
+    let raw = res.text().await.unwrap();
+    let mut body = raw.clone();
+    if let Ok(v) = serde_json::from_str::<Value>(&raw)
+        && let Some(id) = v["error"]["request_id"].as_str()
+        && !id.is_empty()
+    {
+        body = raw.replace(id, "<request-id>");
+    }
+    Answer {
+        status,
+        location,
+        body,
+        everything: format!("{headers}\n{raw}"),
+    }
+}
+
+impl World {
+    /// Sends `route` as `who` about `case` with a valid body.
+    async fn send(&self, route: R, who: Who, case: Option<Case>) -> Answer {
+        let (case_id, assessment_id) = match case {
+            Some(c) => (self.cases[&c].id, self.cases[&c].assessment_id),
+            None => (self.missing_case, self.missing_assessment),
+        };
+        let (method, template) = route.method_path();
+        let path = template
+            .replace("{case_id}", &case_id.to_string())
+            .replace("{assessment_id}", &assessment_id.to_string())
+            .replace("{name}", "waymark.css");
+        let me = self.signed(who);
+        let marac = self.marac_id.to_string();
+        let referrer = self.police_agency_id.to_string();
+        let res = match route {
+            R::SignIn => {
+                let (signin_cookie, token) = self.app.sign_in_token().await;
+                let email = if who == SignedOut {
+                    self.a.email
+                } else {
+                    self.people[&who].email
+                };
+                let cookie = if me.cookie.is_empty() {
+                    signin_cookie
+                } else {
+                    format!("{signin_cookie}; {}", me.cookie)
+                };
+                self.app
+                    .client
+                    .post(self.app.url(&path))
+                    .header("cookie", cookie)
+                    .form(&[
+                        ("signin_token", token.as_str()),
+                        ("email", email),
+                        ("password", PASSWORD),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            R::SignOut => {
+                // A session of its own, so the actor's main session lives on.
+                let fresh = if who == SignedOut {
+                    Signed::default()
+                } else {
+                    self.app.sign_in(self.people[&who].email).await
+                };
+                self.app
+                    .request(&fresh, method, &path)
+                    .form(&[("csrf_token", fresh.csrf.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            R::ChangePassword => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("current_password", PASSWORD),
+                    ("new_password", NEW_PASSWORD),
+                    ("confirm_password", NEW_PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            R::CaseSearch => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str()), ("q", "")])
+                .send()
+                .await
+                .unwrap(),
+            R::CreateReferral => {
+                let mut form = referral_fields(&marac, &referrer);
+                form.push(("csrf_token", me.csrf.clone()));
+                self.app
+                    .request(me, method, &path)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            R::CreateReferralApi => {
+                let referral: serde_json::Map<String, Value> = referral_fields(&marac, &referrer)
+                    .into_iter()
+                    .filter(|(k, _)| *k != "marac_id")
+                    .map(|(k, v)| (k.to_owned(), json!(v)))
+                    .collect();
+                let body = json!({ "marac_id": marac, "referral": referral });
+                self.app.post_json(me, &path, &body).await
+            }
+            R::ScoreApi => {
+                self.app
+                    .post_json(me, &path, &assessment_json(None))
+                    .await
+            }
+            R::RecordDash => self
+                .app
+                .request(me, method, &path)
+                .form(&dash_form(&me.csrf))
+                .send()
+                .await
+                .unwrap(),
+            R::AddExclusion => {
+                let bystander = self.bystander_id.to_string();
+                self.app
+                    .request(me, method, &path)
+                    .form(&[
+                        ("csrf_token", me.csrf.as_str()),
+                        ("kind", "user"),
+                        ("excluded_user_id", bystander.as_str()),
+                        ("reason", "Knows the family"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            R::RecordAssessmentApi => {
+                self.app
+                    .post_json(me, &path, &assessment_json(None))
+                    .await
+            }
+            _ => {
+                assert_eq!(method, Method::GET, "{route:?} needs a request body");
+                self.app.get(me, &path).await
+            }
+        };
+        read(res).await
+    }
+
+    /// Checks one cell; returns the problems found (empty when the cell holds).
+    async fn check_cell(
+        &self,
+        route: R,
+        who: Who,
+        case: Option<Case>,
+        want: Exp,
+        missing_404: Option<&str>,
+    ) -> (Answer, Vec<String>) {
+        let mut problems = Vec::new();
+        // What a POST can change, before.
+        let writes_case = matches!(
+            route,
+            R::RecordDash | R::RecordAssessmentApi | R::AddExclusion
+        );
+        let writes_referral = matches!(route, R::CreateReferral | R::CreateReferralApi);
+        let held_before = match case {
+            Some(c) if writes_case => Some(self.holdings(c).await),
+            _ => None,
+        };
+        let cases_before = if writes_referral {
+            self.case_count().await
+        } else {
+            0
+        };
+        let head = self.audit_head().await;
+
+        let got = self.send(route, who, case).await;
+
+        // Status, and where a redirect goes.
+        if got.status != want.status {
+            problems.push(format!("status {} (expected {})", got.status, want.status));
+        } else if let Some(loc) = want.location {
+            let ok = if loc.ends_with('/') {
+                got.location.starts_with(loc)
+            } else {
+                got.location == loc
+            };
+            if !ok {
+                problems.push(format!(
+                    "redirect to {:?} (expected {loc:?})",
+                    got.location
+                ));
+            }
+        }
+
+        // No marker of a case the actor may not see; none at all if refused.
+        let refused = who == SignedOut || matches!(want.status, 401 | 403 | 404);
+        for (c, m) in self.banned(who, refused) {
+            if got.everything.contains(&m) {
+                problems.push(format!("response contains {m} of case {c:?}"));
+            }
+        }
+
+        // A refusal looks exactly like a case that does not exist.
+        if want.status == 404
+            && let Some(reference) = missing_404
+            && got.body != reference
+        {
+            problems.push("404 body differs from the non-existent id's 404".into());
+        }
+
+        // The audit row.
+        let rows: Vec<_> = self
+            .app
+            .t
+            .store
+            .recent_audit(20)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.seq > head)
+            .collect();
+        match (want.audit, rows.first()) {
+            (Audit::None, None) => {}
+            (Audit::None, Some(r)) => problems.push(format!(
+                "{} unexpected audit row(s), newest {} {}",
+                rows.len(),
+                r.action,
+                r.outcome
+            )),
+            (_, None) => problems.push(format!(
+                "no audit row (expected {})",
+                outcome_word(want.audit)
+            )),
+            (expected, Some(r)) => {
+                let actor = if route == R::SignIn && who == SignedOut {
+                    self.a.id
+                } else {
+                    self.people[&who].id
+                };
+                let object = match (route, expected) {
+                    _ if route.names_a_case() => {
+                        Some(case.map_or(self.missing_case, |c| self.cases[&c].id).to_string())
+                    }
+                    (R::ChangePassword, _) => Some(actor.to_string()),
+                    // The new case's id, which the test cannot know in advance.
+                    (R::CreateReferral | R::CreateReferralApi, Audit::Allowed) => {
+                        r.object_id.clone()
+                    }
+                    _ => None,
+                };
+                if r.outcome != outcome_word(expected)
+                    || r.actor_user_id != Some(actor)
+                    || r.object_id != object
+                    || (route == R::CreateReferral || route == R::CreateReferralApi)
+                        && expected == Audit::Allowed
+                        && r.object_id.is_none()
+                {
+                    problems.push(format!(
+                        "audit row {} {} by {:?} on {:?} (expected {} by {actor} on {object:?})",
+                        r.action,
+                        r.outcome,
+                        r.actor_user_id,
+                        r.object_id,
+                        outcome_word(expected)
+                    ));
+                }
+            }
+        }
+
+        // A refused POST saved nothing; an allowed one saved exactly one thing.
+        let saved = matches!(got.status, 200..=299 | 303) && who != SignedOut;
+        let expect_one = usize::from(matches!(want.status, 201 | 303) && who != SignedOut);
+        if let (Some(c), Some((assessments, exclusions))) = (case, held_before) {
+            let (a2, e2) = self.holdings(c).await;
+            let (before, after) = if route == R::AddExclusion {
+                (exclusions, e2)
+            } else {
+                (assessments, a2)
+            };
+            if after != before + expect_one {
+                problems.push(format!(
+                    "case {c:?} went from {before} to {after} {} (saved: {saved})",
+                    if route == R::AddExclusion {
+                        "exclusions"
+                    } else {
+                        "assessments"
+                    }
+                ));
+            }
+        }
+        if writes_referral {
+            let after = self.case_count().await;
+            if after != cases_before + expect_one {
+                problems.push(format!("cases went from {cases_before} to {after}"));
+            }
+        }
+        (got, problems)
+    }
+}
+
+fn outcome_word(a: Audit) -> &'static str {
+    match a {
+        Audit::None => "none",
+        Audit::Allowed => "allowed",
+        Audit::Denied => "denied",
+    }
+}
+
+fn cell_name(label: &str, route: R, who: Who, situation: Option<Situation>) -> String {
+    match situation {
+        Some(s) => format!("[{label}] {} × {who:?} × {s:?}", route.name()),
+        None => format!("[{label}] {} × {who:?}", route.name()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The tests
+// ---------------------------------------------------------------------------------------
+
+/// Every route in `routes.rs` has a row for every actor, and the matrix names no route
+/// that does not exist. A new route fails here until it is given its cells.
+#[test]
+fn every_route_is_in_the_matrix() {
+    let declared: BTreeSet<(String, String)> = waymark_web::routes::specs()
+        .iter()
+        .map(|s| (s.method.to_string(), s.path.to_owned()))
+        .collect();
+    let matrix: BTreeSet<(String, String)> = R::ALL
+        .iter()
+        .map(|r| {
+            let (m, p) = r.method_path();
+            (m.to_string(), p.to_owned())
+        })
+        .collect();
+    let missing: Vec<_> = declared.difference(&matrix).collect();
+    let stale: Vec<_> = matrix.difference(&declared).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "routes without matrix rows: {missing:?}; matrix rows without routes: {stale:?}"
+    );
+    for r in R::ALL {
+        let no_case_rows = NO_CASE.iter().filter(|(route, _)| *route == r).count();
+        let actors: Vec<Who> = CASES
+            .iter()
+            .filter(|(route, _, _)| *route == r)
+            .map(|(_, who, _)| *who)
+            .collect();
+        if r.names_a_case() {
+            assert_eq!(no_case_rows, 0, "{} names a case", r.name());
+            assert_eq!(actors, WHO, "{}: one row per actor, in order", r.name());
+        } else {
+            assert_eq!(no_case_rows, 1, "{}: exactly one row", r.name());
+            assert!(actors.is_empty(), "{} names no case", r.name());
+        }
+    }
+    // A cell is "not applicable" exactly where the situation has no case for the actor.
+    for (r, who, cells) in CASES {
+        for (s, cell) in SITUATIONS.iter().zip(cells) {
+            let applicable = *s == Situation::NonExistent || case_for(*who, *s).is_some();
+            assert_eq!(
+                *cell != NA,
+                applicable,
+                "{} × {who:?} × {s:?}",
+                r.name()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_role_and_object_gives_the_specified_answer() {
+    for t in all_backends().await.unwrap() {
+        let started = std::time::Instant::now();
+        let w = World::build(t).await;
+        let label = w.app.label;
+        let mut failures: Vec<String> = Vec::new();
+        let mut cells = 0usize;
+
+        check_seeding(&w, &mut failures).await;
+        cells += check_lists(&w, &mut failures).await;
+
+        // Routes that name no case. Changing a password ends all the user's sessions, so
+        // that row runs last, after the routes that name a case.
+        for (route, row) in NO_CASE.iter().filter(|(r, _)| *r != R::ChangePassword) {
+            for (who, want) in WHO.iter().zip(row) {
+                let (_, problems) = w.check_cell(*route, *who, None, *want, None).await;
+                cells += 1;
+                for p in problems {
+                    failures.push(format!("{}: {p}", cell_name(label, *route, *who, None)));
+                }
+            }
+        }
+
+        // Routes that name a case. The non-existent id goes first: its 404 is the one
+        // every other refusal of that route and actor must match byte for byte.
+        for (route, who, row) in CASES {
+            let mut missing_404: Option<String> = None;
+            let order = [4usize, 0, 1, 2, 3];
+            for i in order {
+                let (s, want) = (SITUATIONS[i], row[i]);
+                if want == NA {
+                    continue;
+                }
+                let case = case_for(*who, s);
+                let (got, problems) = w
+                    .check_cell(*route, *who, case, want, missing_404.as_deref())
+                    .await;
+                cells += 1;
+                if s == Situation::NonExistent && got.status == 404 {
+                    missing_404 = Some(got.body);
+                }
+                for p in problems {
+                    failures.push(format!("{}: {p}", cell_name(label, *route, *who, Some(s))));
+                }
+            }
+        }
+
+        for (route, row) in NO_CASE.iter().filter(|(r, _)| *r == R::ChangePassword) {
+            for (who, want) in WHO.iter().zip(row) {
+                let (_, problems) = w.check_cell(*route, *who, None, *want, None).await;
+                cells += 1;
+                for p in problems {
+                    failures.push(format!("{}: {p}", cell_name(label, *route, *who, None)));
+                }
+            }
+        }
+
+        eprintln!(
+            "[{label}] {cells} cells checked in {:.1}s, {} failing",
+            started.elapsed().as_secs_f64(),
+            failures.len()
+        );
+        assert!(
+            failures.is_empty(),
+            "{} failing cell(s):\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// The markers are really there for someone who may see them; otherwise every "no marker"
+/// check would pass vacuously.
+async fn check_seeding(w: &World, failures: &mut Vec<String>) {
+    let label = w.app.label;
+    for c in ALL_CASES {
+        let s = &w.cases[&c];
+        let who = w.creator(c);
+        let mut seen = String::new();
+        for path in [
+            format!("/cases/{}", s.id),
+            format!("/api/v1/cases/{}", s.id),
+            format!("/cases/{}/dash/{}", s.id, s.assessment_id),
+        ] {
+            let res = w.app.get(who, &path).await;
+            assert_eq!(res.status(), StatusCode::OK, "[{label}] {path}");
+            seen.push_str(&res.text().await.unwrap());
+        }
+        for m in markers(c) {
+            if !seen.contains(&m) {
+                failures.push(format!(
+                    "[{label}] seeding: {m} does not appear to the creator of {c:?}"
+                ));
+            }
+        }
+    }
+}
+
+/// Lists, filters and searches contain exactly the cases the actor may see. Returns the
+/// number of checks made.
+async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
+    let label = w.app.label;
+    let mut checks = 0;
+    for who in WHO.into_iter().filter(|w| *w != SignedOut) {
+        let me = w.signed(who);
+        let seen = visible(who);
+        let mine: BTreeSet<Case> = seen.intersection(&allocated(who)).copied().collect();
+        let mut fail = |what: &str, problem: String| {
+            failures.push(format!("[{label}] list {what} × {who:?}: {problem}"));
+        };
+        let ids_of = |v: &Value| -> BTreeSet<Uuid> {
+            v["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().parse().unwrap())
+                .collect()
+        };
+        let want_ids = |set: &BTreeSet<Case>| -> BTreeSet<Uuid> {
+            set.iter().map(|c| w.cases[c].id).collect()
+        };
+        // The API, plain and filtered.
+        for (query, want) in [
+            ("", &seen),
+            ("?risk=high", &seen),
+            ("?mine=true", &mine),
+            ("?sort=victim&order=desc", &seen),
+        ] {
+            let what = format!("GET /api/v1/cases{query}");
+            let res = read(w.app.get(me, &format!("/api/v1/cases{query}")).await).await;
+            checks += 1;
+            if res.status != 200 {
+                fail(&what, format!("status {}", res.status));
+                continue;
+            }
+            let got = ids_of(&serde_json::from_str(&res.body).unwrap());
+            if got != want_ids(want) {
+                fail(&what, format!("ids {got:?}, expected those of {want:?}"));
+            }
+            for (c, m) in w.banned(who, false) {
+                if res.everything.contains(&m) {
+                    fail(&what, format!("contains {m} of {c:?}"));
+                }
+            }
+        }
+        // The page, plain and filtered, and the name search (a POST).
+        let mut pages: Vec<(String, Answer, BTreeSet<Case>)> = Vec::new();
+        for (query, want) in [("", &seen), ("?risk=high", &seen), ("?mine=on", &mine)] {
+            let res = read(w.app.get(me, &format!("/cases{query}")).await).await;
+            pages.push((format!("GET /cases{query}"), res, want.clone()));
+        }
+        for c in ALL_CASES {
+            let q = format!("MARKER-VICTIM-GIVEN-{}", c.key());
+            let res = w
+                .app
+                .request(me, Method::POST, "/cases")
+                .form(&[("csrf_token", me.csrf.as_str()), ("q", q.as_str())])
+                .send()
+                .await
+                .unwrap();
+            let want: BTreeSet<Case> = seen.iter().filter(|x| **x == c).copied().collect();
+            pages.push((
+                format!("POST /cases (search for {c:?}'s victim)"),
+                read(res).await,
+                want,
+            ));
+        }
+        for (what, res, want) in pages {
+            checks += 1;
+            if res.status != 200 {
+                fail(&what, format!("status {}", res.status));
+                continue;
+            }
+            let count = format!(
+                "{} case{}",
+                want.len(),
+                if want.len() == 1 { "" } else { "s" }
+            );
+            if !res.body.contains(&count) {
+                fail(&what, format!("does not say {count:?}"));
+            }
+            for c in ALL_CASES {
+                let listed = res.body.contains(&w.cases[&c].reference);
+                if listed != want.contains(&c) {
+                    fail(
+                        &what,
+                        format!("case {c:?} listed: {listed}, expected {}", want.contains(&c)),
+                    );
+                }
+            }
+            for (c, m) in w.banned(who, false) {
+                if res.everything.contains(&m) {
+                    fail(&what, format!("contains {m} of {c:?}"));
+                }
+            }
+        }
+        // An assessment of a case the actor may not see, asked for under a case they may
+        // see, is as missing as any other.
+        if seen.contains(&Case::Same) {
+            let same = w.cases[&Case::Same].id;
+            let missing = read(
+                w.app
+                    .get(
+                        me,
+                        &format!("/cases/{}/dash/{}", w.missing_case, w.missing_assessment),
+                    )
+                    .await,
+            )
+            .await;
+            for c in ALL_CASES.into_iter().filter(|c| !seen.contains(c)) {
+                let what = format!("GET /cases/{{Same}}/dash/{{assessment of {c:?}}}");
+                let path = format!("/cases/{same}/dash/{}", w.cases[&c].assessment_id);
+                let res = read(w.app.get(me, &path).await).await;
+                checks += 1;
+                if res.status != 404 || res.body != missing.body {
+                    fail(&what, format!("status {}, or a 404 unlike a missing one", res.status));
+                }
+                for m in markers(c) {
+                    if res.everything.contains(&m) {
+                        fail(&what, format!("contains {m}"));
+                    }
+                }
+            }
+        }
+    }
+    checks
+}
