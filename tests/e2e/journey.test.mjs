@@ -3,6 +3,7 @@
 // Runs with Node's built-in test runner and playwright-core driving Debian's Chromium; nothing is
 // downloaded. Start a server first (scripts/e2e does all of this), then:
 //   WAYMARK_URL=http://127.0.0.1:PORT node --test tests/e2e/
+import { createHmac } from 'node:crypto';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -11,6 +12,28 @@ import { AxeBuilder } from '@axe-core/playwright';
 const BASE_URL = (process.env.WAYMARK_URL || '').replace(/\/+$/, '');
 const EMAIL = process.env.WAYMARK_DEMO_EMAIL || 'idva@demo.waymark.test';
 const PASSWORD = process.env.WAYMARK_DEMO_PASSWORD || 'demo-caseworker-1-northmoor';
+/** RFC 6238 TOTP (SHA-1, 30 s, 6 digits) from a base32 secret, as an authenticator app computes it. */
+function totp(secretBase32, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const bytes = [];
+  for (const ch of secretBase32.toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >>> bits) & 0xff);
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const code = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) | mac[offset + 3];
+  return String(code % 1_000_000).padStart(6, '0');
+}
+
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 // Obviously made-up people: none of these names should ever reach a URL or a page title.
@@ -330,7 +353,7 @@ describe('Waymark in a real browser', () => {
     }
   });
 
-  test('a new starter must change the initial password', { timeout: JOURNEY_TIMEOUT }, async () => {
+  test('a new starter changes the initial password and sets up a second factor', { timeout: JOURNEY_TIMEOUT }, async () => {
     const email = process.env.WAYMARK_NEW_USER_EMAIL;
     const initial = process.env.WAYMARK_NEW_USER_PASSWORD;
     assert.ok(email && initial, 'scripts/e2e creates a new user and exports WAYMARK_NEW_USER_EMAIL/PASSWORD');
@@ -359,10 +382,26 @@ describe('Waymark in a real browser', () => {
       await page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
       await page.getByLabel('Confirm the new password').fill('correct horse battery staple');
       await Promise.all([
-        page.waitForURL((url) => url.pathname === '/cases'),
+        page.waitForURL((url) => url.pathname === '/account/mfa/setup'),
         page.getByRole('button', { name: 'Change password' }).click(),
       ]);
-      await checkA11y(page, 'cases list (after changing the password)', visited);
+      // Every account outside demo mode's seeded ones sets up a second factor.
+      await checkA11y(page, 'set up authenticator', visited);
+      await page.getByLabel('Code from the app').fill('000000');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('.govuk-error-summary').waitFor();
+      await checkA11y(page, 'set up authenticator (errors)', visited, { status: 422 });
+      const secret = (await page.locator('#totp-secret').innerText()).replace(/\s+/g, '');
+      await page.getByLabel('Code from the app').fill(totp(secret));
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+      await checkA11y(page, 'recovery codes', visited);
+      assert.equal(await page.locator('#recovery-codes li').count(), 10);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/cases'),
+        page.getByRole('button', { name: /I have saved my codes/ }).click(),
+      ]);
+      await checkA11y(page, 'cases list (after setting up the second factor)', visited);
     } finally {
       await context.close();
     }

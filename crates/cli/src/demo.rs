@@ -174,10 +174,12 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
             .get(*agency)
             .map(|a| a.id)
             .ok_or_else(|| anyhow::anyhow!("demo agency"))?;
-        users.push(
-            tx.create_user(email, display, agency_id, *role, &account.password)
-                .await?,
-        );
+        let user = tx
+            .create_user(email, display, agency_id, *role, &account.password)
+            .await?;
+        // Demo accounts skip the second factor, but only while Waymark runs with --demo.
+        tx.set_mfa_exempt_demo(user.id).await?;
+        users.push(user);
     }
     let referrers: Vec<_> = users
         .iter()

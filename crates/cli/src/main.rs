@@ -15,6 +15,8 @@ use waymark_domain::dash::{self, InstrumentRegistry, Thresholds};
 use waymark_domain::role::Role;
 use waymark_store::Store;
 use waymark_store::audit::ChainCheck;
+use waymark_store::crypto::{DataKey, Keyring};
+use waymark_store::sealing::Reseal;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +36,11 @@ struct Cli {
         default_value = "./waymark-data"
     )]
     data_dir: PathBuf,
+    /// The file holding the data keys that seal sensitive fields (one `id:base64` per
+    /// line, the first in use). Without it, SQLite installs keep `waymark.key` in the
+    /// data directory (created on first start); PostgreSQL installs must name one.
+    #[arg(long, env = "WAYMARK_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -77,6 +84,22 @@ enum Command {
         #[command(subcommand)]
         command: DashCommand,
     },
+    /// Write an encrypted, integrity-checked copy of the whole database (safe while the
+    /// server runs). Keep it with the key file's keys available, but not beside them.
+    Backup {
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Restore a backup into an empty database (the key file must hold its key).
+    Restore {
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// The data keys that seal sensitive fields.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -99,6 +122,19 @@ enum UserCommand {
         /// The name shown to colleagues (defaults to the email address).
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Disable an account; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Change an account's role; it applies from the user's next request.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        /// caseworker, marac_coordinator, agency_rep, manager or admin.
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -129,6 +165,18 @@ enum MaracCommand {
 enum DashCommand {
     /// Read one assessment as JSON on stdin; write the decision as JSON on stdout.
     Score,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Write a new key file (refuses to overwrite one).
+    Generate {
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Add a new key to the key file, re-seal every sensitive field with it, and keep the
+    /// old keys for reading (remove them from the file once backups made with them expire).
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,20 +274,75 @@ fn dash_score() -> ExitCode {
     }
 }
 
+/// Where the key file is: the one named, or `waymark.key` beside a SQLite database.
+fn key_path(cli: &Cli) -> anyhow::Result<PathBuf> {
+    match (&cli.key_file, &cli.database_url) {
+        (Some(path), _) => Ok(path.clone()),
+        (None, None) => Ok(cli.data_dir.join("waymark.key")),
+        (None, Some(_)) => Err(UsageError(
+            "PostgreSQL needs a data key: set --key-file or WAYMARK_KEY_FILE \
+             (create one with `waymark key generate --output FILE`)"
+                .into(),
+        )
+        .into()),
+    }
+}
+
+fn load_keys(cli: &Cli) -> anyhow::Result<Keyring> {
+    let path = key_path(cli)?;
+    if cli.key_file.is_none() && !path.exists() {
+        std::fs::create_dir_all(&cli.data_dir)
+            .with_context(|| format!("cannot create {}", cli.data_dir.display()))?;
+        let keys = Keyring::new(DataKey::generate()?, Vec::new());
+        keys.save_file(&path)?;
+        eprintln!(
+            "created a new data key in {}: back it up, and keep it apart from copies of the database",
+            path.display()
+        );
+        return Ok(keys);
+    }
+    Ok(Keyring::load_file(&path)?)
+}
+
 async fn open_store(cli: &Cli) -> anyhow::Result<Store> {
+    let keys = load_keys(cli)?;
     let store = match &cli.database_url {
-        Some(url) => Store::connect(url)
+        Some(url) => Store::connect(url, keys)
             .await
             .context("cannot connect to DATABASE_URL")?,
-        None => Store::open_sqlite_dir(&cli.data_dir)
+        None => Store::open_sqlite_dir(&cli.data_dir, keys)
             .await
             .with_context(|| format!("cannot open the database in {}", cli.data_dir.display()))?,
     };
     store.migrate().await.context("cannot apply migrations")?;
+    let sealed = store
+        .reseal(Reseal::Plaintext)
+        .await
+        .context("cannot seal older data")?;
+    if sealed > 0 {
+        eprintln!("sealed {sealed} values written before encryption at rest");
+    }
     Ok(store)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Key {
+        command: KeyCommand::Generate { output },
+    } = &cli.command
+    {
+        if output.exists() {
+            return Err(
+                UsageError(format!("--output: {} already exists", output.display())).into(),
+            );
+        }
+        let keys = Keyring::new(DataKey::generate()?, Vec::new());
+        keys.save_file(output)?;
+        println!(
+            "wrote a new data key to {} (readable by its owner only)",
+            output.display()
+        );
+        return Ok(());
+    }
     let store = open_store(&cli).await?;
     match cli.command {
         Command::Serve {
@@ -291,6 +394,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User {
+            command: UserCommand::Disable { email },
+        } => {
+            let tx = store.begin().await?;
+            let user = tx
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| UsageError(format!("--email: no user {email}")))?;
+            tx.disable_user(user.id).await?;
+            tx.audit(admin_event("user.disable", user.id)).await?;
+            tx.commit().await?;
+            println!("disabled {}; their sessions have ended", user.email);
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::SetRole { email, role },
+        } => {
+            let role = parse_role(&role)?;
+            let tx = store.begin().await?;
+            let user = tx
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| UsageError(format!("--email: no user {email}")))?;
+            tx.set_role(user.id, role).await?;
+            tx.audit(admin_event("user.set_role", user.id)).await?;
+            tx.commit().await?;
+            println!(
+                "{} is now {}; this applies from their next request",
+                user.email,
+                role.as_str()
+            );
+            Ok(())
+        }
+        Command::User {
             command:
                 UserCommand::Add {
                     email,
@@ -299,11 +435,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                 },
         } => {
-            let role = Role::parse(&role).ok_or_else(|| {
-                UsageError(format!(
-                    "--role: {role:?} is not one of caseworker, marac_coordinator, agency_rep, manager, admin"
-                ))
-            })?;
+            let role = parse_role(&role)?;
             let tx = store.begin().await?;
             let found = match waymark_store::Uuid::parse_str(&agency) {
                 Ok(id) => tx.agency(id).await?,
@@ -334,6 +466,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     other => anyhow::Error::new(other),
                 })?;
             tx.require_password_change(user.id).await?;
+            tx.audit(admin_event("user.create", user.id)).await?;
             tx.commit().await?;
             println!(
                 "created {} ({}) at {}",
@@ -361,6 +494,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let a = tx.create_agency(name, kind.trim()).await?;
+            tx.audit(admin_event_on("agency.create", "agency", a.id))
+                .await?;
             tx.commit().await?;
             println!("created agency {} ({})", a.name, a.id);
             Ok(())
@@ -375,11 +510,58 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let m = tx
                 .create_marac(name.trim(), area.trim(), &Thresholds::default())
                 .await?;
+            tx.audit(admin_event_on("marac.create", "marac", m.id))
+                .await?;
             tx.commit().await?;
             println!("created Marac {} ({})", m.name, m.id);
             Ok(())
         }
-        Command::Dash { .. } => Ok(()),
+        Command::Dash { .. }
+        | Command::Key {
+            command: KeyCommand::Generate { .. },
+        } => Ok(()),
+        Command::Backup { output } => {
+            if output.exists() {
+                return Err(
+                    UsageError(format!("--output: {} already exists", output.display())).into(),
+                );
+            }
+            let (bytes, summary) = store.backup().await?;
+            write_private_file(&output, &bytes)?;
+            println!("backed up {} rows to {}", summary.total(), output.display());
+            Ok(())
+        }
+        Command::Restore { input } => {
+            let bytes = std::fs::read(&input).map_err(|e| {
+                UsageError(format!("--input: cannot read {}: {e}", input.display()))
+            })?;
+            let summary = store.restore(&bytes).await.map_err(|e| match e {
+                waymark_store::StoreError::Invalid(m) => anyhow::Error::new(UsageError(m)),
+                other => anyhow::Error::new(other),
+            })?;
+            println!(
+                "restored {} rows; the audit chain is intact",
+                summary.total()
+            );
+            Ok(())
+        }
+        Command::Key {
+            command: KeyCommand::Rotate,
+        } => {
+            let path = key_path(&cli)?;
+            let rotated = Keyring::load_file(&path)?.rotated(DataKey::generate()?);
+            // The new file keeps the old keys, so data stays readable if re-sealing stops.
+            rotated.save_file(&path)?;
+            drop(store);
+            let store = open_store(&cli).await?;
+            let n = store.reseal(Reseal::NotCurrent).await?;
+            println!(
+                "new key {} is in use; re-sealed {n} values; older keys stay in {} for reading",
+                rotated.active().id(),
+                path.display()
+            );
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => match store.verify_audit_chain().await? {
@@ -392,6 +574,55 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
     }
+}
+
+/// Writes a new file only its owner can read.
+fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// A role from the command line, or a usage error naming the choices.
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    Role::parse(role).ok_or_else(|| {
+        UsageError(format!(
+            "--role: {role:?} is not one of caseworker, marac_coordinator, agency_rep, manager, admin"
+        ))
+        .into()
+    })
+}
+
+/// The audit record of an administration command run on the server itself (request id
+/// `cli`; the operator is whoever has a shell on the server).
+fn admin_event_on(
+    action: &'static str,
+    object_type: &'static str,
+    id: waymark_store::Uuid,
+) -> waymark_store::audit::AuditEvent {
+    waymark_store::audit::AuditEvent {
+        actor: None,
+        action,
+        object_type,
+        object_id: Some(id.to_string()),
+        outcome: waymark_store::audit::Outcome::Allowed,
+        request_id: Some("cli".into()),
+    }
+}
+
+fn admin_event(
+    action: &'static str,
+    user_id: waymark_store::Uuid,
+) -> waymark_store::audit::AuditEvent {
+    admin_event_on(action, "user", user_id)
 }
 
 #[cfg(test)]

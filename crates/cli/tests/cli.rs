@@ -224,3 +224,142 @@ fn a_fresh_install_has_no_accounts_and_users_are_added_by_command() {
     let out = waymark(&["audit", "verify"], "", dir.path());
     assert!(out.status.success());
 }
+
+#[test]
+fn data_keys_live_outside_the_database_and_rotate() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A SQLite install makes its own key beside the database, readable by its owner only.
+    let out = waymark(
+        &[
+            "agency",
+            "add",
+            "--name",
+            "Test Service",
+            "--kind",
+            "idva_service",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = dir.path().join("waymark.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // A key file others can read is a start-up error, not a warning.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = waymark(&["migrate"], "", dir.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Rotation adds a key and keeps the old one for reading.
+    let before = std::fs::read_to_string(&key).unwrap();
+    let out = waymark(&["key", "rotate"], "", dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(&key).unwrap();
+    let lines = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .count()
+    };
+    assert_eq!(lines(&after), lines(&before) + 1);
+    assert!(
+        waymark(&["audit", "verify"], "", dir.path())
+            .status
+            .success()
+    );
+    // `key generate` refuses to overwrite.
+    let other = dir.path().join("other.key");
+    assert!(
+        waymark(
+            &["key", "generate", "--output", other.to_str().unwrap()],
+            "",
+            dir.path()
+        )
+        .status
+        .success()
+    );
+    let again = waymark(
+        &["key", "generate", "--output", other.to_str().unwrap()],
+        "",
+        dir.path(),
+    );
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn backup_and_restore_round_trip_through_the_command_line() {
+    let source = tempfile::tempdir().unwrap();
+    let out = waymark(
+        &[
+            "agency",
+            "add",
+            "--name",
+            "Backed Up Service",
+            "--kind",
+            "idva_service",
+        ],
+        "",
+        source.path(),
+    );
+    assert!(out.status.success());
+    let file = source.path().join("copy.wmbackup");
+    let out = waymark(
+        &["backup", "--output", file.to_str().unwrap()],
+        "",
+        source.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The restoring install uses the same key file.
+    let target = tempfile::tempdir().unwrap();
+    let key = source.path().join("waymark.key");
+    let restore = |args: &[&str]| {
+        let mut all = vec!["--key-file", key.to_str().unwrap()];
+        all.extend_from_slice(args);
+        waymark(&all, "", target.path())
+    };
+    let out = restore(&["restore", "--input", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = restore(&["restore", "--input", file.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "restoring over data is refused"
+    );
+    let out = restore(&[
+        "agency",
+        "add",
+        "--name",
+        "Backed Up Service",
+        "--kind",
+        "idva_service",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "the restored agency is there");
+    // Without the right key, the backup cannot be opened.
+    let stranger = tempfile::tempdir().unwrap();
+    let out = waymark(
+        &["restore", "--input", file.to_str().unwrap()],
+        "",
+        stranger.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be opened"));
+}

@@ -203,9 +203,18 @@ fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> 
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("stored JSON: {e}")))
 }
 
-fn assessment_from(m: &dash_assessment::Model) -> Result<(Assessment, Decision), StoreError> {
+fn assessment_from(
+    tx: &Tx,
+    m: &dash_assessment::Model,
+) -> Result<(Assessment, Decision), StoreError> {
     let answers: BTreeMap<String, Answer> = parse_json(&m.answers)?;
-    let details: BTreeMap<String, String> = parse_json(&m.details)?;
+    let details: BTreeMap<String, String> =
+        parse_json(&tx.open("dash_assessments.details", m.id, &m.details)?)?;
+    let judgement = tx.open_opt(
+        "dash_assessments.professional_judgement_reason",
+        m.id,
+        m.professional_judgement_reason.as_deref(),
+    )?;
     let criteria: Vec<MaracCriterion> = parse_json(&m.criteria)?;
     let risk_level =
         RiskLevel::parse(&m.risk_level).ok_or_else(|| StoreError::Corrupt("risk level".into()))?;
@@ -218,10 +227,7 @@ fn assessment_from(m: &dash_assessment::Model) -> Result<(Assessment, Decision),
         answers,
         details,
         abuse_incidents_last_12_months: count_u32(m.abuse_incidents)?,
-        professional_judgement: m
-            .professional_judgement_reason
-            .clone()
-            .map(|reason| ProfessionalJudgement { reason }),
+        professional_judgement: judgement.map(|reason| ProfessionalJudgement { reason }),
         assessed_on: m.assessed_on,
         previous_marac_referral_on: m.previous_marac_referral_on,
     };
@@ -241,11 +247,13 @@ fn assessment_from(m: &dash_assessment::Model) -> Result<(Assessment, Decision),
 
 impl Tx {
     async fn insert_person(&self, p: &PersonDetails) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        let dob = p.date_of_birth.map(|d| d.to_string());
         let m = person::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            given_name: Set(p.given_name.clone()),
-            family_name: Set(p.family_name.clone()),
-            date_of_birth: Set(p.date_of_birth),
+            id: Set(id),
+            given_name: Set(self.seal("people.given_name", id, &p.given_name)?),
+            family_name: Set(self.seal("people.family_name", id, &p.family_name)?),
+            date_of_birth: Set(self.seal_opt("people.date_of_birth", id, dob.as_deref())?),
             gender: Set(p.gender.map(|g| g.as_str().to_owned())),
             created_at: Set(crate::now()),
         }
@@ -370,18 +378,21 @@ impl Tx {
             )
             .await?;
         }
+        let referral_id = Uuid::now_v7();
+        let seal =
+            |field: &str, v: &Option<String>| self.seal_opt(field, referral_id, v.as_deref());
         referral::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(referral_id),
             case_id: Set(case_id),
             referring_agency_id: Set(referring_agency_id),
             route: Set(new.route.as_str().to_owned()),
             referred_on: Set(new.referred_on),
             consent: Set(new.consent.as_str().to_owned()),
-            consent_reason: Set(new.consent_reason.clone()),
+            consent_reason: Set(seal("referrals.consent_reason", &new.consent_reason)?),
             victim_aware: Set(new.victim_aware),
-            reason: Set(new.reason.clone()),
-            safe_phone: Set(new.safe_phone.clone()),
-            safe_times: Set(new.safe_times.clone()),
+            reason: Set(seal("referrals.reason", &new.reason)?),
+            safe_phone: Set(seal("referrals.safe_phone", &new.safe_phone)?),
+            safe_times: Set(seal("referrals.safe_times", &new.safe_times)?),
             voicemail_safe: Set(new.voicemail_safe),
             post_safe: Set(new.post_safe),
             created_by: Set(actor.id),
@@ -540,14 +551,15 @@ impl Tx {
             .into_iter()
             .map(|p| (p.id, p))
             .collect();
-        Ok(links
-            .into_iter()
-            .filter_map(|l| {
-                people
-                    .get(&l.person_id)
-                    .map(|p| (l.case_id, format!("{} {}", p.given_name, p.family_name)))
-            })
-            .collect())
+        let mut names = HashMap::new();
+        for l in links {
+            if let Some(p) = people.get(&l.person_id) {
+                let given = self.open("people.given_name", p.id, &p.given_name)?;
+                let family = self.open("people.family_name", p.id, &p.family_name)?;
+                names.insert(l.case_id, format!("{given} {family}"));
+            }
+        }
+        Ok(names)
     }
 
     async fn user_names(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, StoreError> {
@@ -601,21 +613,28 @@ impl Tx {
             "perpetrator" => 1,
             _ => 2,
         };
-        let mut case_people: Vec<CasePerson> = links
-            .into_iter()
-            .filter_map(|l| {
-                people.get(&l.person_id).map(|p| CasePerson {
-                    person_id: p.id,
-                    role: l.role.clone(),
-                    given_name: p.given_name.clone(),
-                    family_name: p.family_name.clone(),
-                    date_of_birth: p.date_of_birth,
-                    gender: p.gender.clone(),
-                    relationship: l.relationship.clone(),
-                    lives_with: l.lives_with.clone(),
-                })
-            })
-            .collect();
+        let mut case_people: Vec<CasePerson> = Vec::with_capacity(links.len());
+        for l in links {
+            let Some(p) = people.get(&l.person_id) else {
+                continue;
+            };
+            let dob = self.open_opt("people.date_of_birth", p.id, p.date_of_birth.as_deref())?;
+            case_people.push(CasePerson {
+                person_id: p.id,
+                role: l.role.clone(),
+                given_name: self.open("people.given_name", p.id, &p.given_name)?,
+                family_name: self.open("people.family_name", p.id, &p.family_name)?,
+                date_of_birth: dob
+                    .map(|d| {
+                        waymark_domain::referral::parse_iso_date(&d)
+                            .ok_or_else(|| StoreError::Corrupt("date of birth".into()))
+                    })
+                    .transpose()?,
+                gender: p.gender.clone(),
+                relationship: l.relationship.clone(),
+                lives_with: l.lives_with.clone(),
+            });
+        }
         case_people.sort_by_key(|p| role_order(&p.role));
         let referral = match referral::Entity::find()
             .filter(referral::Column::CaseId.eq(c.id))
@@ -623,6 +642,14 @@ impl Tx {
             .await?
         {
             Some(r) => Some(ReferralRecord {
+                consent_reason: self.open_opt(
+                    "referrals.consent_reason",
+                    r.id,
+                    r.consent_reason.as_deref(),
+                )?,
+                reason: self.open_opt("referrals.reason", r.id, r.reason.as_deref())?,
+                safe_phone: self.open_opt("referrals.safe_phone", r.id, r.safe_phone.as_deref())?,
+                safe_times: self.open_opt("referrals.safe_times", r.id, r.safe_times.as_deref())?,
                 referring_agency: self
                     .agency(r.referring_agency_id)
                     .await?
@@ -631,11 +658,7 @@ impl Tx {
                 route: r.route,
                 referred_on: r.referred_on,
                 consent: r.consent,
-                consent_reason: r.consent_reason,
                 victim_aware: r.victim_aware,
-                reason: r.reason,
-                safe_phone: r.safe_phone,
-                safe_times: r.safe_times,
                 voicemail_safe: r.voicemail_safe,
                 post_safe: r.post_safe,
             }),
@@ -652,7 +675,7 @@ impl Tx {
             .await?;
         let mut assessments = Vec::with_capacity(rows.len());
         for r in &rows {
-            let (assessment, decision) = assessment_from(r)?;
+            let (assessment, decision) = assessment_from(self, r)?;
             assessments.push(StoredAssessment {
                 id: r.id,
                 assessment,
@@ -716,7 +739,7 @@ impl Tx {
             out.push(ExclusionRecord {
                 excluded,
                 name: name.unwrap_or_default(),
-                reason: e.reason,
+                reason: self.open("case_exclusions.reason", e.id, &e.reason)?,
                 created_on: e.created_at.date(),
             });
         }
@@ -783,12 +806,13 @@ impl Tx {
                 (None, Some(a))
             }
         };
+        let exclusion_id = Uuid::now_v7();
         case_exclusion::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(exclusion_id),
             case_id: Set(c.id),
             excluded_user_id: Set(user),
             excluded_agency_id: Set(agency),
-            reason: Set(reason.to_owned()),
+            reason: Set(self.seal("case_exclusions.reason", exclusion_id, reason)?),
             created_by: Set(actor.id),
             created_at: Set(crate::now()),
         }
@@ -882,12 +906,16 @@ impl Tx {
             instrument_id: Set(instrument.id.clone()),
             instrument_version: Set(instrument.version.clone()),
             answers: Set(json(&assessment.answers)?),
-            details: Set(json(&assessment.details)?),
+            details: Set(self.seal("dash_assessments.details", id, &json(&assessment.details)?)?),
             abuse_incidents: Set(count_i32(assessment.abuse_incidents_last_12_months)?),
-            professional_judgement_reason: Set(assessment
-                .professional_judgement
-                .as_ref()
-                .map(|j| j.reason.clone())),
+            professional_judgement_reason: Set(self.seal_opt(
+                "dash_assessments.professional_judgement_reason",
+                id,
+                assessment
+                    .professional_judgement
+                    .as_ref()
+                    .map(|j| j.reason.as_str()),
+            )?),
             assessed_on: Set(assessment.assessed_on),
             previous_marac_referral_on: Set(assessment.previous_marac_referral_on),
             yes_count: Set(count_i32(decision.yes_count)?),

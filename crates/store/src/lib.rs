@@ -7,12 +7,16 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod backup;
 pub mod cases;
+pub mod crypto;
 pub mod directory;
 mod entity;
 pub mod error;
+pub mod mfa;
 mod migration;
 pub mod passwords;
+pub mod sealing;
 pub mod sessions;
 pub mod testing;
 pub mod throttle;
@@ -43,6 +47,7 @@ pub enum Backend {
 pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
+    keys: std::sync::Arc<crypto::Keyring>,
 }
 
 /// SQLite's durability and integrity settings, in one place. A test asserts them.
@@ -59,15 +64,18 @@ fn sqlite_options(
 
 impl Store {
     /// Opens (creating if needed) the SQLite database file `waymark.db` in `data_dir`.
-    pub async fn open_sqlite_dir(data_dir: &Path) -> Result<Store, StoreError> {
+    pub async fn open_sqlite_dir(
+        data_dir: &Path,
+        keys: crypto::Keyring,
+    ) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(StoreError::DataDir)?;
         let file = data_dir.join("waymark.db");
         let url = format!("sqlite://{}?mode=rwc", file.display());
-        Store::connect(&url).await
+        Store::connect(&url, keys).await
     }
 
     /// Connects to `sqlite://…` or `postgres://…`.
-    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    pub async fn connect(url: &str, keys: crypto::Keyring) -> Result<Store, StoreError> {
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -90,7 +98,11 @@ impl Store {
         }
         opts.acquire_timeout(Duration::from_secs(10));
         let db = Database::connect(opts).await?;
-        Ok(Store { db, backend })
+        Ok(Store {
+            db,
+            backend,
+            keys: std::sync::Arc::new(keys),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -134,7 +146,10 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        Ok(Tx { txn })
+        Ok(Tx {
+            txn,
+            keys: self.keys.clone(),
+        })
     }
 
     /// The raw connection, for tests of the store itself.
@@ -148,6 +163,7 @@ impl Store {
 /// audit rows included.
 pub struct Tx {
     txn: DatabaseTransaction,
+    keys: std::sync::Arc<crypto::Keyring>,
 }
 
 impl Tx {
@@ -158,6 +174,34 @@ impl Tx {
 
     pub(crate) fn conn(&self) -> &DatabaseTransaction {
         &self.txn
+    }
+
+    /// Seals a sensitive field of one record (`field` is `table.column`).
+    pub(crate) fn seal(&self, field: &str, id: Uuid, plain: &str) -> Result<String, StoreError> {
+        self.keys.seal(&format!("{field}:{id}"), plain)
+    }
+
+    pub(crate) fn seal_opt(
+        &self,
+        field: &str,
+        id: Uuid,
+        plain: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        plain.map(|p| self.seal(field, id, p)).transpose()
+    }
+
+    /// Opens a sealed field of one record.
+    pub(crate) fn open(&self, field: &str, id: Uuid, stored: &str) -> Result<String, StoreError> {
+        self.keys.open(&format!("{field}:{id}"), stored)
+    }
+
+    pub(crate) fn open_opt(
+        &self,
+        field: &str,
+        id: Uuid,
+        stored: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        stored.map(|s| self.open(field, id, s)).transpose()
     }
 }
 

@@ -32,6 +32,8 @@ pub struct ActiveSession {
     pub id: Uuid,
     pub user: User,
     pub csrf_token: String,
+    /// Whether this session has passed the second factor.
+    pub mfa_verified: bool,
 }
 
 /// A new random token, URL-safe hex.
@@ -52,6 +54,7 @@ impl Tx {
         user_id: Uuid,
         policy: SessionPolicy,
         now: OffsetDateTime,
+        mfa_verified: bool,
     ) -> Result<String, StoreError> {
         let token = random_token();
         session::ActiveModel {
@@ -62,6 +65,7 @@ impl Tx {
             created_at: Set(now),
             last_seen_at: Set(now),
             expires_at: Set(now + policy.absolute_timeout),
+            mfa_verified: Set(mfa_verified),
         }
         .insert(self.conn())
         .await?;
@@ -87,6 +91,7 @@ impl Tx {
             Some(user) if live && user.active => {
                 let id = s.id;
                 let csrf_token = s.csrf_token.clone();
+                let mfa_verified = s.mfa_verified;
                 let mut am: session::ActiveModel = s.into();
                 am.last_seen_at = Set(now);
                 am.update(self.conn()).await?;
@@ -94,6 +99,7 @@ impl Tx {
                     id,
                     user,
                     csrf_token,
+                    mfa_verified,
                 }))
             }
             _ => {
@@ -117,5 +123,20 @@ impl Tx {
             .exec(self.conn())
             .await?;
         Ok(r.rows_affected)
+    }
+}
+
+impl Tx {
+    /// Records that a session has passed the second factor.
+    pub async fn mark_session_mfa_verified(&self, id: Uuid) -> Result<(), StoreError> {
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::MfaVerified,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(session::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
     }
 }

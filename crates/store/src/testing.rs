@@ -7,12 +7,23 @@ use sea_orm::{ConnectionTrait, Database};
 
 use crate::{Store, StoreError};
 
+/// A fixed key for tests, so that failures are reproducible. Never used outside tests.
+pub fn test_keys() -> Result<crate::crypto::Keyring, StoreError> {
+    Ok(crate::crypto::Keyring::new(
+        crate::crypto::DataKey::new("test", [42; 32])?,
+        Vec::new(),
+    ))
+}
+
 /// A migrated, empty store that cleans up its SQLite directory when dropped.
 pub struct TestStore {
     pub store: Store,
     /// "sqlite" or "postgres", for assertion messages.
     pub label: &'static str,
-    dir: Option<PathBuf>,
+    /// The SQLite data directory, for tests that read the raw file.
+    pub dir: Option<PathBuf>,
+    /// The PostgreSQL URL, for tests that dump the database.
+    pub url: Option<String>,
 }
 
 impl Drop for TestStore {
@@ -37,12 +48,13 @@ pub fn postgres_url() -> Result<Option<String>, StoreError> {
 
 pub async fn sqlite() -> Result<TestStore, StoreError> {
     let dir = std::env::temp_dir().join(format!("waymark-test-{}", uuid::Uuid::new_v4().simple()));
-    let store = Store::open_sqlite_dir(&dir).await?;
+    let store = Store::open_sqlite_dir(&dir, test_keys()?).await?;
     store.migrate().await?;
     Ok(TestStore {
         store,
         label: "sqlite",
         dir: Some(dir),
+        url: None,
     })
 }
 
@@ -63,12 +75,13 @@ pub async fn postgres(admin_url: &str) -> Result<TestStore, StoreError> {
         Some(q) => format!("{prefix}/{name}?{q}"),
         None => format!("{prefix}/{name}"),
     };
-    let store = Store::connect(&url).await?;
+    let store = Store::connect(&url, test_keys()?).await?;
     store.migrate().await?;
     Ok(TestStore {
         store,
         label: "postgres",
         dir: None,
+        url: Some(url),
     })
 }
 

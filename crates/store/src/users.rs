@@ -6,7 +6,7 @@ use uuid::Uuid;
 use waymark_domain::access::Actor;
 use waymark_domain::role::Role;
 
-use crate::entity::user;
+use crate::entity::{recovery_code, user};
 use crate::{StoreError, Tx, passwords};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +19,10 @@ pub struct User {
     pub active: bool,
     /// Set for accounts created with an initial password; cleared by changing it.
     pub must_change_password: bool,
+    /// Whether the account has a confirmed authenticator.
+    pub mfa_enrolled: bool,
+    /// A seeded demo account, which need not use a second factor in demo mode only.
+    pub mfa_exempt_demo: bool,
 }
 
 impl User {
@@ -51,6 +55,8 @@ fn user_from(m: user::Model) -> Result<User, StoreError> {
         role,
         active: m.active,
         must_change_password: m.must_change_password,
+        mfa_enrolled: m.mfa_enrolled_at.is_some(),
+        mfa_exempt_demo: m.mfa_exempt_demo,
     })
 }
 
@@ -110,6 +116,10 @@ impl Tx {
             password_hash: Set(passwords::hash(password)?),
             active: Set(true),
             must_change_password: Set(false),
+            totp_secret: Set(None),
+            totp_last_step: Set(None),
+            mfa_enrolled_at: Set(None),
+            mfa_exempt_demo: Set(false),
             created_at: Set(crate::now()),
         }
         .insert(self.conn())
@@ -225,5 +235,166 @@ impl Tx {
         am.update(self.conn()).await?;
         self.end_all_sessions(user_id).await?;
         Ok(Ok(()))
+    }
+}
+
+/// The outcome of checking a second-factor code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MfaCheck {
+    /// A fresh code from the authenticator.
+    Totp,
+    /// A recovery code, now used up; this many remain.
+    RecoveryCode {
+        remaining: u64,
+    },
+    Invalid,
+}
+
+impl Tx {
+    /// Marks a seeded demo account as exempt from the second factor in demo mode.
+    pub async fn set_mfa_exempt_demo(&self, user_id: Uuid) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::MfaExemptDemo,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The secret to enrol with: the pending one if enrolment was started before (so a
+    /// reloaded page shows the same QR code), otherwise a new one. None once enrolled.
+    pub async fn mfa_enrolment_secret(&self, user_id: Uuid) -> Result<Option<String>, StoreError> {
+        let Some(m) = user::Entity::find_by_id(user_id).one(self.conn()).await? else {
+            return Ok(None);
+        };
+        if m.mfa_enrolled_at.is_some() {
+            return Ok(None);
+        }
+        if let Some(secret) = m.totp_secret.as_deref() {
+            return Ok(Some(self.open("users.totp_secret", m.id, secret)?));
+        }
+        let secret = crate::mfa::new_secret();
+        let sealed = self.seal("users.totp_secret", m.id, &secret)?;
+        let mut am: user::ActiveModel = m.into();
+        am.totp_secret = Set(Some(sealed));
+        am.update(self.conn()).await?;
+        Ok(Some(secret))
+    }
+
+    /// Confirms enrolment with a code from the new authenticator. On success returns the
+    /// recovery codes, in plain text for the only time; only their hashes are kept.
+    pub async fn complete_mfa_enrolment(
+        &self,
+        user_id: Uuid,
+        code: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let Some(m) = user::Entity::find_by_id(user_id).one(self.conn()).await? else {
+            return Ok(None);
+        };
+        let (Some(secret), None) = (m.totp_secret.as_deref(), m.mfa_enrolled_at) else {
+            return Ok(None);
+        };
+        let secret = self.open("users.totp_secret", m.id, secret)?;
+        let Some(step) = crate::mfa::verify(&secret, code, now, m.totp_last_step) else {
+            return Ok(None);
+        };
+        let mut am: user::ActiveModel = m.into();
+        am.totp_last_step = Set(Some(step));
+        am.mfa_enrolled_at = Set(Some(now));
+        am.update(self.conn()).await?;
+        let codes = crate::mfa::new_recovery_codes();
+        for code in &codes {
+            recovery_code::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(user_id),
+                code_hash: Set(crate::mfa::recovery_code_hash(code)),
+                used_at: Set(None),
+            }
+            .insert(self.conn())
+            .await?;
+        }
+        Ok(Some(codes))
+    }
+
+    /// Checks a code at sign-in: a TOTP code not used before, or an unused recovery code
+    /// (which is then used up).
+    pub async fn verify_mfa(
+        &self,
+        user_id: Uuid,
+        code: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<MfaCheck, StoreError> {
+        let Some(m) = user::Entity::find_by_id(user_id).one(self.conn()).await? else {
+            return Ok(MfaCheck::Invalid);
+        };
+        let (Some(secret), Some(_)) = (m.totp_secret.as_deref(), m.mfa_enrolled_at) else {
+            return Ok(MfaCheck::Invalid);
+        };
+        let secret = self.open("users.totp_secret", m.id, secret)?;
+        if let Some(step) = crate::mfa::verify(&secret, code, now, m.totp_last_step) {
+            let mut am: user::ActiveModel = m.into();
+            am.totp_last_step = Set(Some(step));
+            am.update(self.conn()).await?;
+            return Ok(MfaCheck::Totp);
+        }
+        let hash = crate::mfa::recovery_code_hash(code);
+        let unused = recovery_code::Entity::find()
+            .filter(recovery_code::Column::UserId.eq(user_id))
+            .filter(recovery_code::Column::UsedAt.is_null())
+            .all(self.conn())
+            .await?;
+        let Some(found) = unused
+            .iter()
+            .find(|r| crate::mfa::constant_time_eq(r.code_hash.as_bytes(), hash.as_bytes()))
+        else {
+            return Ok(MfaCheck::Invalid);
+        };
+        let mut am: recovery_code::ActiveModel = found.clone().into();
+        am.used_at = Set(Some(now));
+        am.update(self.conn()).await?;
+        Ok(MfaCheck::RecoveryCode {
+            remaining: (unused.len() as u64).saturating_sub(1),
+        })
+    }
+}
+
+impl Tx {
+    /// Finds a user by email address (for administration commands).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(normalise_email(email)))
+            .one(self.conn())
+            .await?
+            .map(user_from)
+            .transpose()
+    }
+
+    /// Disables an account and ends all its sessions at once.
+    pub async fn disable_user(&self, user_id: Uuid) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::Active, sea_orm::sea_query::Expr::value(false))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(self.conn())
+            .await?;
+        self.end_all_sessions(user_id).await?;
+        Ok(())
+    }
+
+    /// Changes a user's role. Nothing about access is cached in sessions, so the change
+    /// applies from the user's very next request.
+    pub async fn set_role(&self, user_id: Uuid, role: Role) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::Role,
+                sea_orm::sea_query::Expr::value(role.as_str()),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
     }
 }

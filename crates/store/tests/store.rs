@@ -681,7 +681,7 @@ async fn sign_in_and_sessions_follow_the_rules() {
 
         let policy = SessionPolicy::default();
         let token = tx
-            .start_session(a.idva.id, policy, time::OffsetDateTime::now_utc())
+            .start_session(a.idva.id, policy, time::OffsetDateTime::now_utc(), false)
             .await
             .unwrap();
         let now = time::OffsetDateTime::now_utc();
@@ -716,7 +716,7 @@ async fn sign_in_and_sessions_follow_the_rules() {
 
         // Used every 20 minutes, a session still ends 12 hours after it began.
         let token = tx
-            .start_session(a.idva.id, policy, time::OffsetDateTime::now_utc())
+            .start_session(a.idva.id, policy, time::OffsetDateTime::now_utc(), false)
             .await
             .unwrap();
         let mut at = time::OffsetDateTime::now_utc();
@@ -782,5 +782,369 @@ async fn when_the_audit_write_fails_the_change_fails() {
             t.label
         );
         assert_eq!(count(&t.store, "people").await, 0, "{}", t.label);
+    }
+}
+
+#[tokio::test]
+async fn mfa_enrolment_verification_and_recovery_codes() {
+    use waymark_store::users::MfaCheck;
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let now = time::OffsetDateTime::now_utc();
+        let tx = t.store.begin().await.unwrap();
+        let secret = tx.mfa_enrolment_secret(a.idva.id).await.unwrap().unwrap();
+        // Reloading the setup page shows the same secret until enrolment completes.
+        assert_eq!(
+            tx.mfa_enrolment_secret(a.idva.id).await.unwrap().unwrap(),
+            secret
+        );
+        assert!(
+            tx.complete_mfa_enrolment(a.idva.id, "000000", now)
+                .await
+                .unwrap()
+                .is_none()
+                || {
+                    // One in a million: 000000 could be the right code.
+                    waymark_store::mfa::code_at(&secret, now).as_deref() == Some("000000")
+                }
+        );
+        let code = waymark_store::mfa::code_at(&secret, now).unwrap();
+        let codes = tx
+            .complete_mfa_enrolment(a.idva.id, &code, now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(codes.len(), 10);
+        let user = tx.user(a.idva.id).await.unwrap().unwrap();
+        assert!(user.mfa_enrolled, "{}", t.label);
+        assert!(tx.mfa_enrolment_secret(a.idva.id).await.unwrap().is_none());
+        // The enrolment code cannot be used again to sign in.
+        assert_eq!(
+            tx.verify_mfa(a.idva.id, &code, now).await.unwrap(),
+            MfaCheck::Invalid
+        );
+        let later = now + time::Duration::seconds(30);
+        let next = waymark_store::mfa::code_at(&secret, later).unwrap();
+        assert_eq!(
+            tx.verify_mfa(a.idva.id, &next, later).await.unwrap(),
+            MfaCheck::Totp
+        );
+        assert_eq!(
+            tx.verify_mfa(a.idva.id, &next, later).await.unwrap(),
+            MfaCheck::Invalid
+        );
+        // Recovery codes: each works once, however it is typed.
+        let typed = codes[3].to_uppercase().replace('-', " ");
+        assert_eq!(
+            tx.verify_mfa(a.idva.id, &typed, later).await.unwrap(),
+            MfaCheck::RecoveryCode { remaining: 9 }
+        );
+        assert_eq!(
+            tx.verify_mfa(a.idva.id, &codes[3], later).await.unwrap(),
+            MfaCheck::Invalid
+        );
+        tx.commit().await.unwrap();
+        // Only hashes are stored.
+        let stored = count(&t.store, "recovery_codes").await;
+        assert_eq!(stored, 10);
+        let db = t.store.connection();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT code_hash FROM recovery_codes".to_owned(),
+            ))
+            .await
+            .unwrap();
+        for row in rows {
+            let h: String = row.try_get("", "code_hash").unwrap();
+            assert!(!codes.iter().any(|c| h.contains(c.as_str())));
+        }
+    }
+}
+
+/// Every byte the database holds: the SQLite files (main and write-ahead log), or a
+/// `pg_dump` of the PostgreSQL database.
+fn raw_database(t: &TestStore) -> Vec<u8> {
+    match (&t.dir, &t.url) {
+        (Some(dir), _) => {
+            let mut bytes = Vec::new();
+            for name in ["waymark.db", "waymark.db-wal"] {
+                if let Ok(b) = std::fs::read(dir.join(name)) {
+                    bytes.extend(b);
+                }
+            }
+            assert!(bytes.len() > 10_000, "the database file was read");
+            bytes
+        }
+        (None, Some(url)) => {
+            let out = std::process::Command::new("pg_dump")
+                .arg("--dbname")
+                .arg(url)
+                .output()
+                .expect("pg_dump runs (PostgreSQL client tools are needed for this test)");
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        }
+        _ => panic!("no database to read"),
+    }
+}
+
+#[tokio::test]
+async fn a_copy_of_the_database_reveals_no_sensitive_field() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let registry = InstrumentRegistry::builtin().unwrap();
+        let markers = [
+            "Markervictimgiven",
+            "Markervictimfamily",
+            "Markerperpgiven",
+            "Markerchildgiven",
+            "07700 955512",
+            "MARKERSAFETIMES",
+            "MARKERREASON",
+            "MARKERCONSENT",
+            "MARKERDETAIL",
+            "MARKERJUDGEMENT",
+            "MARKEREXCLUSION",
+            "1987-06-05",
+        ];
+        let tx = t.store.begin().await.unwrap();
+        let mut r = referral(&a, "Markervictimgiven");
+        r.victim.family_name = "Markervictimfamily".into();
+        r.victim.date_of_birth = Some(date!(1987 - 06 - 05));
+        r.perpetrator.given_name = "Markerperpgiven".into();
+        r.children = vec![waymark_domain::referral::Child {
+            person: PersonDetails {
+                given_name: "Markerchildgiven".into(),
+                family_name: "Markervictimfamily".into(),
+                date_of_birth: None,
+                gender: None,
+            },
+            lives_with: None,
+        }];
+        r.safe_phone = Some("07700 955512".into());
+        r.safe_times = Some("MARKERSAFETIMES".into());
+        r.reason = Some("MARKERREASON".into());
+        r.consent = Consent::NotGiven;
+        r.consent_reason = Some("MARKERCONSENT".into());
+        let id = tx
+            .create_referral(&a.idva, a.marac, &r, None)
+            .await
+            .unwrap();
+        let mut dash = assessment(3, date!(2026 - 01 - 02));
+        dash.details.insert("q1".into(), "MARKERDETAIL".into());
+        dash.professional_judgement =
+            Some(waymark_domain::dash::ProfessionalJudgement::new("MARKERJUDGEMENT").unwrap());
+        tx.record_assessment(&a.idva, id, &registry, dash, None)
+            .await
+            .unwrap();
+        tx.add_exclusion(
+            &a.idva,
+            id,
+            waymark_store::cases::Excluded::User(a.police.id),
+            "MARKEREXCLUSION",
+            None,
+        )
+        .await
+        .unwrap();
+        // Read back through the store: everything opens again.
+        let detail = tx.case_detail(&a.idva, id, None).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            detail.victim().unwrap().full_name(),
+            "Markervictimgiven Markervictimfamily"
+        );
+        assert_eq!(
+            detail.victim().unwrap().date_of_birth,
+            Some(date!(1987 - 06 - 05))
+        );
+        let referral = detail.referral.as_ref().unwrap();
+        assert_eq!(referral.safe_phone.as_deref(), Some("07700 955512"));
+        assert_eq!(referral.consent_reason.as_deref(), Some("MARKERCONSENT"));
+        assert_eq!(
+            detail.assessments[0].assessment.details["q1"],
+            "MARKERDETAIL"
+        );
+        assert_eq!(detail.exclusions[0].reason, "MARKEREXCLUSION");
+
+        let raw = raw_database(&t);
+        let text = String::from_utf8_lossy(&raw);
+        for m in markers {
+            assert!(
+                !text.contains(m),
+                "{}: {m} is readable in the raw database",
+                t.label
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn rotating_the_key_reseals_everything_and_old_data_still_opens() {
+    use waymark_store::crypto::{DataKey, Keyring};
+    use waymark_store::sealing::Reseal;
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let tx = t.store.begin().await.unwrap();
+        let id = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Rotated"), None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // Reopen the same database with a new active key and the old one for reading.
+        let old = waymark_store::testing::test_keys().unwrap();
+        let rotated = old.rotated(DataKey::new("next", [7; 32]).unwrap());
+        let reopened = match (&t.dir, &t.url) {
+            (Some(dir), _) => Store::open_sqlite_dir(dir, rotated.clone()).await.unwrap(),
+            (None, Some(url)) => Store::connect(url, rotated.clone()).await.unwrap(),
+            _ => unreachable!(),
+        };
+        let n = reopened.reseal(Reseal::NotCurrent).await.unwrap();
+        assert!(
+            n >= 6,
+            "{}: names, date of birth and contact details re-sealed ({n})",
+            t.label
+        );
+        assert_eq!(
+            reopened.reseal(Reseal::NotCurrent).await.unwrap(),
+            0,
+            "nothing left to do"
+        );
+        // Now the new key alone opens everything.
+        let only_new = Keyring::new(DataKey::new("next", [7; 32]).unwrap(), Vec::new());
+        let fresh = match (&t.dir, &t.url) {
+            (Some(dir), _) => Store::open_sqlite_dir(dir, only_new).await.unwrap(),
+            (None, Some(url)) => Store::connect(url, only_new).await.unwrap(),
+            _ => unreachable!(),
+        };
+        let tx = fresh.begin().await.unwrap();
+        let detail = tx.case_detail(&a.idva, id, None).await.unwrap();
+        assert_eq!(
+            detail.victim().unwrap().given_name,
+            "Rotated",
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_backup_restores_to_identical_data_and_a_damaged_one_is_refused() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let registry = InstrumentRegistry::builtin().unwrap();
+        let tx = t.store.begin().await.unwrap();
+        let id = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Backedup"), None)
+            .await
+            .unwrap();
+        tx.record_assessment(
+            &a.idva,
+            id,
+            &registry,
+            assessment(15, date!(2026 - 01 - 03)),
+            None,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let (bytes, summary) = t.store.backup().await.unwrap();
+        assert!(summary.total() > 10);
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("Backedup"),
+            "the backup is sealed"
+        );
+
+        // Into a fresh database of each kind.
+        for target in all_backends().await.unwrap() {
+            // One flipped byte: refused, and nothing written.
+            let mut damaged = bytes.clone();
+            let i = damaged.len() / 2;
+            damaged[i] = if damaged[i] == b'A' { b'B' } else { b'A' };
+            assert!(target.store.restore(&damaged).await.is_err());
+            assert_eq!(count(&target.store, "cases").await, 0);
+
+            let restored = target.store.restore(&bytes).await.unwrap();
+            assert_eq!(restored, summary, "{} -> {}", t.label, target.label);
+            let tx = target.store.begin().await.unwrap();
+            let original = t
+                .store
+                .begin()
+                .await
+                .unwrap()
+                .case_detail(&a.idva, id, None)
+                .await
+                .unwrap();
+            let copy = tx.case_detail(&a.idva, id, None).await.unwrap();
+            assert_eq!(original, copy, "{} -> {}", t.label, target.label);
+            tx.commit().await.unwrap();
+            // A second restore into the now non-empty database is refused.
+            assert!(target.store.restore(&bytes).await.is_err());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_backup_taken_under_write_load_is_consistent() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let writer = {
+            let store = t.store.clone();
+            let (idva, marac, referrer) = (a.idva.clone(), a.marac, a.referrer);
+            tokio::spawn(async move {
+                let area = Area {
+                    idva: idva.clone(),
+                    police: idva.clone(),
+                    marac,
+                    referrer,
+                };
+                for i in 0..30 {
+                    let tx = store.begin().await.unwrap();
+                    tx.create_referral(
+                        &area.idva,
+                        area.marac,
+                        &referral(&area, &format!("Load{i}")),
+                        None,
+                    )
+                    .await
+                    .unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        };
+        let mut backups = Vec::new();
+        for _ in 0..3 {
+            backups.push(t.store.backup().await.unwrap().0);
+            tokio::task::yield_now().await;
+        }
+        writer.await.unwrap();
+        for bytes in backups {
+            let target = waymark_store::testing::sqlite().await.unwrap();
+            target.store.restore(&bytes).await.unwrap();
+            // Every case came with its people, referral and audit row: nothing half-copied.
+            let cases = count(&target.store, "cases").await;
+            assert_eq!(
+                count(&target.store, "referrals").await,
+                cases,
+                "{}",
+                t.label
+            );
+            assert_eq!(
+                count(&target.store, "people").await,
+                cases * 2,
+                "{}",
+                t.label
+            );
+            assert_eq!(
+                count(&target.store, "audit_events").await,
+                cases,
+                "{}",
+                t.label
+            );
+        }
     }
 }

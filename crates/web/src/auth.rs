@@ -56,11 +56,16 @@ impl FromRequestParts<SharedState> for Session {
             .await?;
         tx.commit().await?;
         let session = found.map(Session).ok_or(AppError::Unauthenticated)?;
-        // Until an initial password is changed, only the change page and sign-out work.
+        // Signing in finishes in steps: the second factor (if set up), then any required
+        // password change, then setting up a second factor. Until then only the page for
+        // the current step and sign-out work.
         let path = parts.uri.path();
-        let exempt = path == crate::pages::account::PASSWORD_PATH || path == "/sign-out";
-        if session.0.user.must_change_password && !exempt {
-            return Err(AppError::PasswordChangeRequired);
+        let step = pending_step(state, &session.0.user, session.0.mfa_verified);
+        if let Some((allowed, error)) = step
+            && path != allowed
+            && path != "/sign-out"
+        {
+            return Err(error);
         }
         Ok(session)
     }
@@ -130,5 +135,35 @@ impl FromRequestParts<SharedState> for ClientAddress {
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "unknown".to_owned());
         Ok(ClientAddress(ip))
+    }
+}
+
+/// The step still needed to finish signing in, if any, as the page that handles it and
+/// the error other pages answer with: the second factor (if set up), then any required
+/// password change, then setting up a second factor. Seeded demo accounts skip the second
+/// factor only while Waymark runs in demo mode.
+pub fn pending_step(
+    state: &SharedState,
+    user: &waymark_store::users::User,
+    mfa_verified: bool,
+) -> Option<(&'static str, AppError)> {
+    let mfa_needed = !(state.config.demo && user.mfa_exempt_demo);
+    if mfa_needed && user.mfa_enrolled && !mfa_verified {
+        Some((
+            crate::pages::mfa::VERIFY_PATH,
+            AppError::MfaRequired { enrol: false },
+        ))
+    } else if user.must_change_password {
+        Some((
+            crate::pages::account::PASSWORD_PATH,
+            AppError::PasswordChangeRequired,
+        ))
+    } else if mfa_needed && !user.mfa_enrolled {
+        Some((
+            crate::pages::mfa::SETUP_PATH,
+            AppError::MfaRequired { enrol: true },
+        ))
+    } else {
+        None
     }
 }

@@ -20,6 +20,9 @@ pub enum AppError {
     /// Signed in with an initial password that must be changed before anything else.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// Signed in with a password, but the second factor is still to be given (or set up).
+    #[error("second factor required")]
+    MfaRequired { enrol: bool },
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
     #[error("the form has expired")]
@@ -62,6 +65,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            AppError::MfaRequired { .. } => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -75,6 +79,8 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
             AppError::PasswordChangeRequired => "password_change_required",
+            AppError::MfaRequired { enrol: false } => "mfa_required",
+            AppError::MfaRequired { enrol: true } => "mfa_enrolment_required",
             AppError::Invalid(_) => "invalid",
             AppError::Csrf => "csrf",
             AppError::Internal(_) => "internal",
@@ -87,6 +93,10 @@ impl AppError {
             AppError::Forbidden => "You do not have permission to do this",
             AppError::Unauthenticated => "Sign in to continue",
             AppError::PasswordChangeRequired => "Change your initial password before continuing",
+            AppError::MfaRequired { enrol: false } => "Enter the code from your authenticator app",
+            AppError::MfaRequired { enrol: true } => {
+                "Set up an authenticator app before continuing"
+            }
             AppError::Invalid(_) => "There is a problem with what was sent",
             AppError::Csrf => "This form has expired. Go back, reload the page and try again",
             AppError::Internal(_) => "Sorry, something went wrong",

@@ -91,8 +91,15 @@ fn render_error(
     if err.status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/sign-in").into_response();
     }
-    if err.code == "password_change_required" {
-        return Redirect::to(crate::pages::account::PASSWORD_PATH).into_response();
+    match err.code {
+        "password_change_required" => {
+            return Redirect::to(crate::pages::account::PASSWORD_PATH).into_response();
+        }
+        "mfa_required" => return Redirect::to(crate::pages::mfa::VERIFY_PATH).into_response(),
+        "mfa_enrolment_required" => {
+            return Redirect::to(crate::pages::mfa::SETUP_PATH).into_response();
+        }
+        _ => {}
     }
     let ctx = minijinja::context! {
         title => err.message,

@@ -83,6 +83,30 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             SignedIn,
             post(pages::account::change),
         ),
+        r(
+            Method::GET,
+            "/sign-in/mfa",
+            SignedIn,
+            get(pages::mfa::verify_show),
+        ),
+        r(
+            Method::POST,
+            "/sign-in/mfa",
+            SignedIn,
+            post(pages::mfa::verify_submit),
+        ),
+        r(
+            Method::GET,
+            "/account/mfa/setup",
+            SignedIn,
+            get(pages::mfa::setup_show),
+        ),
+        r(
+            Method::POST,
+            "/account/mfa/setup",
+            SignedIn,
+            post(pages::mfa::setup_submit),
+        ),
         r(Method::GET, "/cases", SignedIn, get(pages::cases::list)),
         r(Method::POST, "/cases", SignedIn, post(pages::cases::search)),
         r(

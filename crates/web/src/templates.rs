@@ -35,6 +35,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "exclusion_new.html",
         include_str!("../templates/exclusion_new.html"),
     ),
+    (
+        "mfa_verify.html",
+        include_str!("../templates/mfa_verify.html"),
+    ),
+    (
+        "mfa_setup.html",
+        include_str!("../templates/mfa_setup.html"),
+    ),
+    (
+        "mfa_recovery_codes.html",
+        include_str!("../templates/mfa_recovery_codes.html"),
+    ),
 ];
 
 /// Formats an ISO date (`2024-03-27`) the UK way (`27 March 2024`).

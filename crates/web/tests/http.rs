@@ -21,6 +21,11 @@ struct TestApp {
     marac_id: Uuid,
     referrer_id: Uuid,
     label: &'static str,
+    /// The app's clock, when the test controls it.
+    clock: Option<ManualTime>,
+    /// Each enrolled user's unused recovery codes, spent one per later sign-in, so that
+    /// signing in twice within one 30-second step never looks like a replayed code.
+    recovery_codes: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
     _store: TestStore,
 }
 
@@ -108,6 +113,8 @@ impl TestApp {
             marac_id: marac.id,
             referrer_id: police.id,
             label: t.label,
+            clock: None,
+            recovery_codes: std::sync::Mutex::new(std::collections::HashMap::new()),
             _store: t,
         }
     }
@@ -140,6 +147,34 @@ impl TestApp {
             self.label
         );
         let cookie = cookie_pair(res.headers(), "__Host-waymark-session").unwrap();
+        let cookie = match res.headers()[LOCATION].to_str().unwrap() {
+            "/account/mfa/setup" => self.enrol_mfa(email, &cookie).await,
+            "/sign-in/mfa" => {
+                let code = self
+                    .recovery_codes
+                    .lock()
+                    .unwrap()
+                    .get_mut(email)
+                    .and_then(Vec::pop)
+                    .unwrap();
+                self.second_factor(&cookie, &code).await
+            }
+            _ => cookie,
+        };
+        let me = self
+            .client
+            .get(self.url("/api/v1/me"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            me.status(),
+            StatusCode::OK,
+            "{}: signed in as {email}: {:?}",
+            self.label,
+            me.text().await
+        );
         let me: Value = self
             .client
             .get(self.url("/api/v1/me"))
@@ -154,6 +189,86 @@ impl TestApp {
             cookie,
             csrf: me["csrf_token"].as_str().unwrap().to_owned(),
         }
+    }
+
+    fn now(&self) -> time::OffsetDateTime {
+        match &self.clock {
+            Some(t) => *t.lock().unwrap(),
+            None => time::OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// Sets up an authenticator from the setup page and keeps the recovery codes shown.
+    /// Returns the new session cookie.
+    async fn enrol_mfa(&self, email: &str, cookie: &str) -> String {
+        let page = self
+            .client
+            .get(self.url("/account/mfa/setup"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{}: setup page", self.label);
+        let page = page.text().await.unwrap();
+        let secret = page
+            .split("id=\"totp-secret\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .replace(' ', "");
+        let csrf = hidden(&page, "csrf_token");
+        let code = waymark_store::mfa::code_at(&secret, self.now()).unwrap();
+        let res = self
+            .client
+            .post(self.url("/account/mfa/setup"))
+            .header("cookie", cookie)
+            .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{}: enrolment", self.label);
+        let fresh = cookie_pair(res.headers(), "__Host-waymark-session").unwrap();
+        let body = res.text().await.unwrap();
+        let codes: Vec<String> = body
+            .split("<li><code>")
+            .skip(1)
+            .map(|c| c.split('<').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(codes.len(), 10, "{}: ten recovery codes", self.label);
+        self.recovery_codes
+            .lock()
+            .unwrap()
+            .insert(email.to_owned(), codes);
+        fresh
+    }
+
+    /// Gives a second-factor code at /sign-in/mfa; returns the new session cookie.
+    async fn second_factor(&self, cookie: &str, code: &str) -> String {
+        let page = self
+            .client
+            .get(self.url("/sign-in/mfa"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        let csrf = hidden(&page.text().await.unwrap(), "csrf_token");
+        let res = self
+            .client
+            .post(self.url("/sign-in/mfa"))
+            .header("cookie", cookie)
+            .form(&[("csrf_token", csrf.as_str()), ("code", code)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{}: second factor",
+            self.label
+        );
+        cookie_pair(res.headers(), "__Host-waymark-session").unwrap()
     }
 
     async fn get(&self, who: &Signed, path: &str) -> reqwest::Response {
@@ -833,10 +948,11 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
 
         let ok = attempt(PASSWORD, "a brand new passphrase", "a brand new passphrase").await;
         assert_eq!(ok.status(), StatusCode::SEE_OTHER, "{}", app.label);
-        assert_eq!(ok.headers()[LOCATION], "/cases");
+        // Next comes setting up the second factor.
+        assert_eq!(ok.headers()[LOCATION], "/account/mfa/setup");
         let fresh = cookie_pair(ok.headers(), "__Host-waymark-session").unwrap();
         assert_ne!(fresh, who.cookie, "a new session is issued");
-        // The old session is gone; the new one reaches the case list.
+        // The old session is gone; the new one goes on to the second factor, then the cases.
         assert_eq!(
             app.get(&who, "/cases").await.headers()[LOCATION],
             "/sign-in"
@@ -845,7 +961,15 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
             cookie: fresh,
             csrf: String::new(),
         };
-        assert_eq!(app.get(&now, "/cases").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&now, "/cases").await.headers()[LOCATION],
+            "/account/mfa/setup"
+        );
+        let enrolled = Signed {
+            cookie: app.enrol_mfa("new@example.test", &now.cookie).await,
+            csrf: String::new(),
+        };
+        assert_eq!(app.get(&enrolled, "/cases").await.status(), StatusCode::OK);
     }
 }
 
@@ -1019,7 +1143,9 @@ async fn apps_with_clock() -> Vec<(TestApp, ManualTime)> {
             clock: waymark_web::Clock::manual(time.clone()),
             ..waymark_web::WebConfig::default()
         };
-        out.push((TestApp::spawn_with(t, config).await, time));
+        let mut app = TestApp::spawn_with(t, config).await;
+        app.clock = Some(time.clone());
+        out.push((app, time));
     }
     out
 }
@@ -1167,6 +1293,225 @@ async fn sessions_end_after_thirty_idle_minutes_and_twelve_hours_in_all() {
             app.get(&me, "/cases").await.status(),
             StatusCode::SEE_OTHER,
             "12 hours is the limit"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_second_factor_is_required_every_sign_in_and_codes_are_single_use() {
+    for (app, time) in apps_with_clock().await {
+        // First sign-in: enrolment before anything else.
+        let first = app.sign_in("idva@example.test").await;
+        assert_eq!(app.get(&first, "/cases").await.status(), StatusCode::OK);
+        let secret_page = app.get(&first, "/account/mfa/setup").await;
+        assert_eq!(
+            secret_page.headers()[LOCATION],
+            "/cases",
+            "enrolled accounts cannot re-enrol"
+        );
+
+        // A later sign-in stops at the code page; nothing else opens.
+        let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
+        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
+        let token = hidden(&page.text().await.unwrap(), "signin_token");
+        let res = app
+            .client
+            .post(app.url("/sign-in"))
+            .header("cookie", &c)
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("email", "idva@example.test"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()[LOCATION], "/sign-in/mfa", "{}", app.label);
+        let half = Signed {
+            cookie: cookie_pair(res.headers(), "__Host-waymark-session").unwrap(),
+            csrf: String::new(),
+        };
+        assert_eq!(
+            app.get(&half, "/cases").await.headers()[LOCATION],
+            "/sign-in/mfa"
+        );
+        let api = app.get(&half, "/api/v1/cases").await;
+        assert_eq!(api.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            api.json::<Value>().await.unwrap()["error"]["code"],
+            "mfa_required"
+        );
+
+        // A wrong code, then a used recovery code, are refused; a fresh one works.
+        let page = app.get(&half, "/sign-in/mfa").await.text().await.unwrap();
+        let csrf = hidden(&page, "csrf_token");
+        let post = |code: String| {
+            let (client, url, cookie, csrf) = (
+                app.client.clone(),
+                app.url("/sign-in/mfa"),
+                half.cookie.clone(),
+                csrf.clone(),
+            );
+            async move {
+                client
+                    .post(url)
+                    .header("cookie", cookie)
+                    .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            post("123456".into()).await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let recovery = app
+            .recovery_codes
+            .lock()
+            .unwrap()
+            .get_mut("idva@example.test")
+            .unwrap()
+            .pop()
+            .unwrap();
+        let ok = post(recovery.clone()).await;
+        assert_eq!(ok.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        let full = Signed {
+            cookie: cookie_pair(ok.headers(), "__Host-waymark-session").unwrap(),
+            csrf: String::new(),
+        };
+        assert_ne!(
+            full.cookie, half.cookie,
+            "the session token changes once the factor is given"
+        );
+        assert_eq!(app.get(&full, "/cases").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&half, "/cases").await.headers()[LOCATION],
+            "/sign-in",
+            "the half-signed-in token is dead"
+        );
+
+        // The recovery code cannot be used again.
+        let again = app.client.get(app.url("/sign-in")).send().await.unwrap();
+        let c = cookie_pair(again.headers(), "__Host-waymark-signin").unwrap();
+        let token = hidden(&again.text().await.unwrap(), "signin_token");
+        let res = app
+            .client
+            .post(app.url("/sign-in"))
+            .header("cookie", &c)
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("email", "idva@example.test"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let cookie = cookie_pair(res.headers(), "__Host-waymark-session").unwrap();
+        let page = app
+            .client
+            .get(app.url("/sign-in/mfa"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf_token");
+        let reuse = app
+            .client
+            .post(app.url("/sign-in/mfa"))
+            .header("cookie", &cookie)
+            .form(&[("csrf_token", csrf.as_str()), ("code", recovery.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            reuse.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: a recovery code works once",
+            app.label
+        );
+
+        // Ten wrong codes in five minutes: further codes are refused for a while.
+        for _ in 0..10 {
+            let r = app
+                .client
+                .post(app.url("/sign-in/mfa"))
+                .header("cookie", &cookie)
+                .form(&[("csrf_token", csrf.as_str()), ("code", "000001")])
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                r.status() == StatusCode::UNPROCESSABLE_ENTITY
+                    || r.status() == StatusCode::TOO_MANY_REQUESTS
+            );
+            advance(&time, time::Duration::seconds(10));
+        }
+        let r = app
+            .client
+            .post(app.url("/sign-in/mfa"))
+            .header("cookie", &cookie)
+            .form(&[("csrf_token", csrf.as_str()), ("code", "000001")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{}", app.label);
+    }
+}
+
+#[tokio::test]
+async fn role_changes_and_disabling_apply_on_the_very_next_request() {
+    for app in apps().await {
+        let idva = app.sign_in("idva@example.test").await;
+        let res = app
+            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let colleague = app.sign_in("colleague@example.test").await;
+        assert_eq!(
+            app.get(&colleague, &format!("/cases/{id}")).await.status(),
+            StatusCode::OK
+        );
+
+        let store = &app._store.store;
+        let tx = store.begin().await.unwrap();
+        let user = tx
+            .user_by_email("colleague@example.test")
+            .await
+            .unwrap()
+            .unwrap();
+        tx.set_role(user.id, Role::AgencyRep).await.unwrap();
+        tx.commit().await.unwrap();
+        // Same session, next request: the new role's rules.
+        assert_eq!(
+            app.get(&colleague, &format!("/cases/{id}")).await.status(),
+            StatusCode::NOT_FOUND,
+            "{}",
+            app.label
+        );
+        let list: Value = app
+            .get(&colleague, "/api/v1/cases")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["cases"].as_array().unwrap().len(), 0);
+
+        let tx = store.begin().await.unwrap();
+        tx.disable_user(user.id).await.unwrap();
+        tx.commit().await.unwrap();
+        let res = app.get(&colleague, "/cases").await;
+        assert_eq!(
+            res.headers()[LOCATION],
+            "/sign-in",
+            "{}: a disabled user's session is gone",
+            app.label
         );
     }
 }

@@ -1,7 +1,7 @@
 //! An agency in the area: police, the Idva service, health, housing, social care.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "agencies")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! The head of the audit chain: one row, locked first by every write transaction.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "audit_head")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

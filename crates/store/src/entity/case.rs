@@ -1,7 +1,7 @@
 //! A case: the work with one victim, owned by one agency.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "cases")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A person's part in a case: victim, perpetrator or child.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "case_people")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! One completed risk checklist with the decision computed when it was recorded.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "dash_assessments")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A Marac and its locally configured referral thresholds.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "maracs")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A referral of a victim to a Marac: the anchor of the repeat rule.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "marac_referrals")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

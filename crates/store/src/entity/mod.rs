@@ -9,6 +9,7 @@ pub mod dash_assessment;
 pub mod marac;
 pub mod marac_referral;
 pub mod person;
+pub mod recovery_code;
 pub mod referral;
 pub mod session;
 pub mod sign_in_failure;

@@ -1,7 +1,7 @@
 //! How a case came in: who referred, by which route, consent and safe contact.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "referrals")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

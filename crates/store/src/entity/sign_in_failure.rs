@@ -1,7 +1,7 @@
 //! One failed sign-in attempt against a hashed key.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "sign_in_failures")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A person who signs in: belongs to one agency and holds one role.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -13,6 +13,11 @@ pub struct Model {
     pub password_hash: String,
     pub active: bool,
     pub must_change_password: bool,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub mfa_enrolled_at: Option<TimeDateTimeWithTimeZone>,
+    pub mfa_exempt_demo: bool,
     pub created_at: TimeDateTimeWithTimeZone,
 }
 

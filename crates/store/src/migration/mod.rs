@@ -6,6 +6,8 @@ mod m0002_password_change;
 mod m0003_audit_append_only;
 mod m0004_case_exclusions;
 mod m0005_sign_in_failures;
+mod m0006_mfa;
+mod m0007_sealed_fields;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_audit_append_only::Migration),
             Box::new(m0004_case_exclusions::Migration),
             Box::new(m0005_sign_in_failures::Migration),
+            Box::new(m0006_mfa::Migration),
+            Box::new(m0007_sealed_fields::Migration),
         ]
     }
 }

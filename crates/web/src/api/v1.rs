@@ -222,7 +222,7 @@ pub async fn create_referral(
 ) -> Result<Response, AppError> {
     csrf(&session, &headers)?;
     if !waymark_domain::access::can_create_referral(&session.0.user.actor()) {
-        return Err(AppError::Forbidden);
+        return Err(crate::pages::refuse(&state, &session, "referral.create", &request_id).await);
     }
     let body: NewReferralBody = parse_body(&body)?;
     let marac_id = uuid::Uuid::parse_str(body.marac_id.trim()).map_err(|_| {

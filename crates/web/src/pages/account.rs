@@ -95,7 +95,12 @@ pub async fn change(
         return page(&state, &session, &[FieldError::new(field, e.to_string())]);
     }
     let token = tx
-        .start_session(user.id, state.config.session, state.config.clock.now())
+        .start_session(
+            user.id,
+            state.config.session,
+            state.config.clock.now(),
+            session.0.mfa_verified,
+        )
         .await?;
     tx.audit(AuditEvent {
         actor: Some(user.audit_actor()),
@@ -107,7 +112,12 @@ pub async fn change(
     })
     .await?;
     tx.commit().await?;
-    let mut res = Redirect::to("/cases").into_response();
+    let mut after = session.0.user.clone();
+    after.must_change_password = false;
+    let next = crate::auth::pending_step(&state, &after, session.0.mfa_verified)
+        .map(|(path, _)| path)
+        .unwrap_or("/cases");
+    let mut res = Redirect::to(next).into_response();
     let max_age = state.config.session.absolute_timeout.whole_seconds();
     if let Ok(v) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, &token, Some(max_age))) {
         res.headers_mut().append(header::SET_COOKIE, v);

@@ -6,6 +6,7 @@ pub mod dash;
 pub mod exclusions;
 pub mod health;
 pub mod home;
+pub mod mfa;
 pub mod referral;
 pub mod sign_in;
 
@@ -16,6 +17,7 @@ use waymark_domain::referral::FieldError;
 use crate::SharedState;
 use crate::auth::Session;
 use crate::error::AppError;
+use crate::middleware::RequestId;
 
 pub async fn not_found() -> AppError {
     AppError::NotFound
@@ -67,4 +69,31 @@ pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// Today in the UK: dates typed by users are UK civil dates.
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
+}
+
+/// Refuses an action the user's role may never take: writes the `denied` audit row (in
+/// its own transaction, as nothing else happens) and answers 403.
+pub async fn refuse(
+    state: &SharedState,
+    session: &Session,
+    action: &'static str,
+    request_id: &RequestId,
+) -> AppError {
+    let audit = async {
+        let tx = state.store.begin().await?;
+        tx.audit(waymark_store::audit::AuditEvent {
+            actor: Some(session.0.user.audit_actor()),
+            action,
+            object_type: "case",
+            object_id: None,
+            outcome: waymark_store::audit::Outcome::Denied,
+            request_id: Some(request_id.0.clone()),
+        })
+        .await?;
+        tx.commit().await
+    };
+    match audit.await {
+        Ok(()) => AppError::Forbidden,
+        Err(e) => e.into(),
+    }
 }

@@ -12,7 +12,7 @@ use crate::SharedState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::middleware::RequestId;
-use crate::pages::{errors_ctx, field, render, today};
+use crate::pages::{errors_ctx, field, refuse, render, today};
 
 /// The number of child rows the form offers.
 pub const CHILD_ROWS: usize = 4;
@@ -106,9 +106,13 @@ async fn form_page(
     Ok(res)
 }
 
-pub async fn new(State(state): State<SharedState>, session: Session) -> Result<Response, AppError> {
+pub async fn new(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+) -> Result<Response, AppError> {
     if !waymark_domain::access::can_create_referral(&session.0.user.actor()) {
-        return Err(AppError::Forbidden);
+        return Err(refuse(&state, &session, "referral.new", &request_id).await);
     }
     let values = ReferralInput {
         referred_on: today().to_string(),
@@ -125,7 +129,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     session.check_csrf(field(&form, "csrf_token"))?;
     if !waymark_domain::access::can_create_referral(&session.0.user.actor()) {
-        return Err(AppError::Forbidden);
+        return Err(refuse(&state, &session, "referral.create", &request_id).await);
     }
     let input = input_from_form(&form);
     let marac_field = field(&form, "marac_id").unwrap_or("").to_owned();

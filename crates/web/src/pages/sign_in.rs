@@ -136,7 +136,12 @@ pub async fn submit(
     };
     tx.clear_sign_in_failures(&account).await?;
     let token = tx
-        .start_session(user.id, state.config.session, state.config.clock.now())
+        .start_session(
+            user.id,
+            state.config.session,
+            state.config.clock.now(),
+            false,
+        )
         .await?;
     tx.audit(AuditEvent {
         actor: Some(user.audit_actor()),
@@ -148,11 +153,9 @@ pub async fn submit(
     })
     .await?;
     tx.commit().await?;
-    let next = if user.must_change_password {
-        crate::pages::account::PASSWORD_PATH
-    } else {
-        "/cases"
-    };
+    let next = crate::auth::pending_step(&state, &user, false)
+        .map(|(path, _)| path)
+        .unwrap_or("/cases");
     let mut res = Redirect::to(next).into_response();
     let max_age = state.config.session.absolute_timeout.whole_seconds();
     for c in [
