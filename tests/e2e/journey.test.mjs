@@ -284,6 +284,14 @@ describe('Waymark in a real browser', () => {
       assert.equal(await history.locator('tbody tr').count(), 1, 'Dash history has one row');
       assert.match(await history.locator('tbody tr').first().innerText(), /14 yes/);
 
+      // Safe contact details are hidden until asked for, on purpose.
+      assert.ok(!caseText.includes('07700 900123'), 'the safe phone is hidden by default');
+      await page.getByRole('button', { name: 'Show safe contact details' }).click();
+      await page.locator('#safe-phone').waitFor();
+      await checkA11y(page, 'case page (safe contact details shown)', visited);
+      assert.equal((await page.locator('#safe-phone').innerText()).trim(), '07700 900123');
+      await page.goto(`/cases/${caseId}`);
+
       // Re-assess: one more yes.
       await Promise.all([
         page.waitForURL(new RegExp(`/cases/${caseId}/dash/new$`)),

@@ -85,6 +85,14 @@ pub fn can_assess(actor: &Actor, case: &CaseAccessFacts) -> bool {
     matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && can_view_case(actor, case)
 }
 
+/// Whether `actor` may reveal a case's restricted fields (safe contact details, and in
+/// time addresses, refuge location, schools and GP): only the staff who contact the
+/// victim. Revealing is an explicit, audited action even for them; managers see that the
+/// details exist but not what they are.
+pub fn can_reveal_restricted(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && can_view_case(actor, case)
+}
+
 /// Whether `actor` may add exclusions to `case`: case-holding staff and managers of the
 /// owning agency who can see it.
 pub fn can_manage_exclusions(actor: &Actor, case: &CaseAccessFacts) -> bool {
@@ -221,6 +229,39 @@ mod tests {
         assert!(!can_manage_exclusions(
             &actor(Role::Caseworker, "police"),
             &case
+        ));
+    }
+
+    #[test]
+    fn only_contacting_staff_reveal_restricted_fields() {
+        let case = CaseAccessFacts::owned_by("idva-service");
+        assert!(can_reveal_restricted(
+            &actor(Role::Caseworker, "idva-service"),
+            &case
+        ));
+        assert!(can_reveal_restricted(
+            &actor(Role::MaracCoordinator, "idva-service"),
+            &case
+        ));
+        assert!(!can_reveal_restricted(
+            &actor(Role::Manager, "idva-service"),
+            &case
+        ));
+        assert!(!can_reveal_restricted(
+            &actor(Role::Admin, "idva-service"),
+            &case
+        ));
+        assert!(!can_reveal_restricted(
+            &actor(Role::Caseworker, "police"),
+            &case
+        ));
+        let mut excluded = case.clone();
+        excluded
+            .excluded_user_ids
+            .push(actor(Role::Caseworker, "idva-service").user_id);
+        assert!(!can_reveal_restricted(
+            &actor(Role::Caseworker, "idva-service"),
+            &excluded
         ));
     }
 }

@@ -105,10 +105,18 @@ pub struct ReferralRecord {
     pub consent_reason: Option<String>,
     pub victim_aware: bool,
     pub reason: Option<String>,
-    pub safe_phone: Option<String>,
-    pub safe_times: Option<String>,
+    /// Whether safe contact details were given. The details themselves are restricted:
+    /// they are only in [`SafeContact`], from [`Tx::reveal_safe_contact`].
+    pub safe_contact_given: bool,
     pub voicemail_safe: bool,
     pub post_safe: bool,
+}
+
+/// A case's restricted safe contact details, revealed on purpose and audited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SafeContact {
+    pub safe_phone: Option<String>,
+    pub safe_times: Option<String>,
 }
 
 /// A stored Dash with the decision made when it was recorded.
@@ -648,8 +656,7 @@ impl Tx {
                     r.consent_reason.as_deref(),
                 )?,
                 reason: self.open_opt("referrals.reason", r.id, r.reason.as_deref())?,
-                safe_phone: self.open_opt("referrals.safe_phone", r.id, r.safe_phone.as_deref())?,
-                safe_times: self.open_opt("referrals.safe_times", r.id, r.safe_times.as_deref())?,
+                safe_contact_given: r.safe_phone.is_some() || r.safe_times.is_some(),
                 referring_agency: self
                     .agency(r.referring_agency_id)
                     .await?
@@ -744,6 +751,39 @@ impl Tx {
             });
         }
         Ok(out)
+    }
+
+    /// Reveals a case's safe contact details to someone allowed to contact the victim,
+    /// writing a `restricted.reveal` audit row either way.
+    pub async fn reveal_safe_contact(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        request_id: Option<String>,
+    ) -> Result<SafeContact, CaseError> {
+        let c = self
+            .case_for_action(
+                actor,
+                case_id,
+                "restricted.reveal",
+                access::can_reveal_restricted,
+                request_id,
+            )
+            .await?;
+        let Some(r) = referral::Entity::find()
+            .filter(referral::Column::CaseId.eq(c.id))
+            .one(self.conn())
+            .await?
+        else {
+            return Ok(SafeContact {
+                safe_phone: None,
+                safe_times: None,
+            });
+        };
+        Ok(SafeContact {
+            safe_phone: self.open_opt("referrals.safe_phone", r.id, r.safe_phone.as_deref())?,
+            safe_times: self.open_opt("referrals.safe_times", r.id, r.safe_times.as_deref())?,
+        })
     }
 
     /// Excludes a user or a whole agency from a case. The actor must be allowed to manage

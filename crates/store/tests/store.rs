@@ -186,10 +186,20 @@ async fn a_referral_round_trips_and_is_visible_only_to_its_agency() {
             t.label
         );
         assert_eq!(detail.people.len(), 3, "{}", t.label);
+        // Safe contact details are restricted: the case shows only that they exist, and
+        // revealing them is its own audited action, refused to other agencies.
+        assert!(detail.referral.as_ref().unwrap().safe_contact_given);
+        let revealed = tx.reveal_safe_contact(&a.idva, id, None).await.unwrap();
         assert_eq!(
-            detail.referral.as_ref().unwrap().safe_phone.as_deref(),
-            Some("07700 900123")
+            revealed.safe_phone.as_deref(),
+            Some("07700 900123"),
+            "{}",
+            t.label
         );
+        assert!(matches!(
+            tx.reveal_safe_contact(&a.police, id, None).await,
+            Err(CaseError::NotFound)
+        ));
         assert!(detail.reference.starts_with("WM-"), "{}", t.label);
         // Another agency's user gets exactly what a missing case gives.
         let other = tx.case_detail(&a.police, id, None).await;
@@ -212,9 +222,14 @@ async fn a_referral_round_trips_and_is_visible_only_to_its_agency() {
         let denied: Vec<_> = audit.iter().filter(|r| r.outcome == "denied").collect();
         assert_eq!(
             denied.len(),
-            2,
-            "{}: both refused reads are audited",
+            3,
+            "{}: every refused read is audited",
             t.label
+        );
+        assert!(
+            audit
+                .iter()
+                .any(|r| r.action == "restricted.reveal" && r.outcome == "allowed")
         );
         assert!(denied.iter().all(|r| r.actor_user_id == Some(a.police.id)));
     }
@@ -963,7 +978,10 @@ async fn a_copy_of_the_database_reveals_no_sensitive_field() {
             Some(date!(1987 - 06 - 05))
         );
         let referral = detail.referral.as_ref().unwrap();
-        assert_eq!(referral.safe_phone.as_deref(), Some("07700 955512"));
+        let tx = t.store.begin().await.unwrap();
+        let revealed = tx.reveal_safe_contact(&a.idva, id, None).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(revealed.safe_phone.as_deref(), Some("07700 955512"));
         assert_eq!(referral.consent_reason.as_deref(), Some("MARKERCONSENT"));
         assert_eq!(
             detail.assessments[0].assessment.details["q1"],

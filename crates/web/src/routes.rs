@@ -24,6 +24,9 @@ pub enum Permission {
     AssessCase,
     /// A user who may manage this case's exclusions (its staff and managers).
     ManageCase,
+    /// A user who may reveal this case's restricted fields (the staff who contact the
+    /// victim); every reveal is audited.
+    RevealRestricted,
 }
 
 pub struct RouteSpec {
@@ -156,6 +159,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/cases/{case_id}/exclusions",
             ManageCase,
             post(pages::exclusions::create),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/safe-contact",
+            RevealRestricted,
+            post(pages::case::reveal_safe_contact),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/cases/{case_id}/safe-contact",
+            RevealRestricted,
+            post(api::v1::reveal_safe_contact),
         ),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
         r(

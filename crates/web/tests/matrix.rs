@@ -178,10 +178,12 @@ enum R {
     AddExclusion,
     CaseApi,
     RecordAssessmentApi,
+    RevealSafeContact,
+    RevealSafeContactApi,
 }
 
 impl R {
-    const ALL: [R; 30] = [
+    const ALL: [R; 32] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -212,6 +214,8 @@ impl R {
         R::AddExclusion,
         R::CaseApi,
         R::RecordAssessmentApi,
+        R::RevealSafeContact,
+        R::RevealSafeContactApi,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -247,6 +251,8 @@ impl R {
             R::AddExclusion => (post, "/cases/{case_id}/exclusions"),
             R::CaseApi => (get, "/api/v1/cases/{case_id}"),
             R::RecordAssessmentApi => (post, "/api/v1/cases/{case_id}/assessments"),
+            R::RevealSafeContact => (post, "/cases/{case_id}/safe-contact"),
+            R::RevealSafeContactApi => (post, "/api/v1/cases/{case_id}/safe-contact"),
         }
     }
 
@@ -371,6 +377,26 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RecordAssessmentApi, PoliceCaseworker, [NEW_A,   NA,       NF,       NF,       NF]),
     (R::RecordAssessmentApi, MfaPending,       [NA,      MFA_API,  MFA_API,  MFA_API,  MFA_API]),
     (R::RecordAssessmentApi, SignedOut,        [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
+
+    // Restricted fields: only the staff who contact the victim may reveal them; managers
+    // see that they exist. Every reveal, and every refusal, is audited.
+    (R::RevealSafeContact,   Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::RevealSafeContact,   Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::RevealSafeContact,   AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContact,   Manager,          [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContact,   Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContact,   PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::RevealSafeContact,   MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::RevealSafeContact,   SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::RevealSafeContactApi, Caseworker,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::RevealSafeContactApi, Coordinator,     [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::RevealSafeContactApi, AgencyRep,       [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContactApi, Manager,         [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContactApi, Admin,           [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContactApi, PoliceCaseworker,[OK_A,    NA,       NF,       NF,       NF]),
+    (R::RevealSafeContactApi, MfaPending,      [NA,      MFA_API,  MFA_API,  MFA_API,  MFA_API]),
+    (R::RevealSafeContactApi, SignedOut,       [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
 ];
 
 /// The seeded cases.
@@ -469,6 +495,14 @@ fn markers(c: Case) -> Vec<String> {
         m.push(format!("MARKER-EXCLUSION-REASON-{k}"));
     }
     m
+}
+
+/// The markers of a case's restricted fields (safe phone and safe times).
+fn restricted(c: Case) -> Vec<String> {
+    vec![
+        phone(c).to_owned(),
+        format!("MARKER-SAFE-TIMES-{}", c.key()),
+    ]
 }
 
 fn phone(c: Case) -> &'static str {
@@ -1071,12 +1105,19 @@ impl World {
     }
 
     /// The markers a response to `who` must not contain.
-    fn banned(&self, who: Who, refused: bool) -> Vec<(Case, String)> {
+    fn banned(&self, who: Who, refused: bool, route: R) -> Vec<(Case, String)> {
         let seen = visible(who);
+        let reveal = matches!(route, R::RevealSafeContact | R::RevealSafeContactApi);
         ALL_CASES
             .iter()
-            .filter(|c| refused || !seen.contains(c))
-            .flat_map(|c| markers(*c).into_iter().map(|m| (*c, m)))
+            .flat_map(|c| {
+                let hidden = refused || !seen.contains(c);
+                markers(*c)
+                    .into_iter()
+                    // Restricted fields appear only in an allowed reveal, never otherwise.
+                    .filter(move |m| hidden || (!reveal && restricted(*c).contains(m)))
+                    .map(move |m| (*c, m))
+            })
             .collect()
     }
 }
@@ -1264,6 +1305,14 @@ impl World {
                     .unwrap()
             }
             R::RecordAssessmentApi => self.app.post_json(me, &path, &assessment_json(None)).await,
+            R::RevealSafeContactApi => self.app.post_json(me, &path, &json!({})).await,
+            R::RevealSafeContact => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str())])
+                .send()
+                .await
+                .unwrap(),
             _ => {
                 assert_eq!(method, Method::GET, "{route:?} needs a request body");
                 self.app.get(me, &path).await
@@ -1318,7 +1367,7 @@ impl World {
         // No marker of a case the actor may not see; none at all if refused.
         let refused =
             matches!(who, SignedOut | MfaPending) || matches!(want.status, 401 | 403 | 404);
-        for (c, m) in self.banned(who, refused) {
+        for (c, m) in self.banned(who, refused, route) {
             if got.everything.contains(&m) {
                 problems.push(format!("response contains {m} of case {c:?}"));
             }
@@ -1575,8 +1624,27 @@ async fn check_seeding(w: &World, failures: &mut Vec<String>) {
         ] {
             let res = w.app.get(who, &path).await;
             assert_eq!(res.status(), StatusCode::OK, "[{label}] {path}");
-            seen.push_str(&res.text().await.unwrap());
+            let body = res.text().await.unwrap();
+            for m in restricted(c) {
+                if body.contains(&m) {
+                    failures.push(format!(
+                        "[{label}] {path} shows restricted {m} without a reveal"
+                    ));
+                }
+            }
+            seen.push_str(&body);
         }
+        // Revealed on purpose, the restricted fields are there.
+        let res = w
+            .app
+            .post_json(
+                who,
+                &format!("/api/v1/cases/{}/safe-contact", s.id),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "[{label}] reveal");
+        seen.push_str(&res.text().await.unwrap());
         for m in markers(c) {
             if !seen.contains(&m) {
                 failures.push(format!(
@@ -1631,7 +1699,7 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
             if got != want_ids(want) {
                 fail(&what, format!("ids {got:?}, expected those of {want:?}"));
             }
-            for (c, m) in w.banned(who, false) {
+            for (c, m) in w.banned(who, false, R::CaseListApi) {
                 if res.everything.contains(&m) {
                     fail(&what, format!("contains {m} of {c:?}"));
                 }
@@ -1687,7 +1755,7 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
                     );
                 }
             }
-            for (c, m) in w.banned(who, false) {
+            for (c, m) in w.banned(who, false, R::CaseListApi) {
                 if res.everything.contains(&m) {
                     fail(&what, format!("contains {m} of {c:?}"));
                 }

@@ -62,6 +62,14 @@ pub fn spec() -> Value {
                     "type": "object", "required": ["id", "decision"], "properties": { "id": { "type": "string", "format": "uuid" }, "decision": { "$ref": "#/components/schemas/Decision" } } } } } },
                     "401": error_response("Not signed in"), "403": error_response("Bad CSRF token"),
                     "404": error_response("No such case, or not visible to the caller"), "422": error_response("Invalid assessment") } } },
+            "/api/v1/cases/{case_id}/safe-contact": { "post": {
+                "summary": "Reveal a case's safe contact details (restricted; every reveal is audited)",
+                "parameters": [case_id_param(), csrf_param()],
+                "responses": { "200": { "description": "The safe contact details", "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["safe_phone", "safe_times"], "properties": {
+                        "safe_phone": { "type": ["string", "null"] }, "safe_times": { "type": ["string", "null"] } } } } } },
+                    "401": error_response("Not signed in"), "403": error_response("Bad CSRF token"),
+                    "404": error_response("No such case, or the caller may not see or reveal its restricted fields") } } },
             "/api/v1/dash/score": { "post": {
                 "summary": "Score an assessment with the default thresholds without storing it",
                 "parameters": [csrf_param()],

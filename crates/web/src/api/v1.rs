@@ -182,8 +182,7 @@ fn case_json(c: &CaseDetail) -> serde_json::Value {
             "consent_reason": r.consent_reason,
             "victim_aware": r.victim_aware,
             "reason": r.reason,
-            "safe_phone": r.safe_phone,
-            "safe_times": r.safe_times,
+            "safe_contact_given": r.safe_contact_given,
             "voicemail_safe": r.voicemail_safe,
             "post_safe": r.post_safe,
         })),
@@ -295,4 +294,27 @@ pub async fn score(
     })?;
     let decision = dash::decide(instrument, &dash::Thresholds::default(), &req.assessment);
     Ok(Json(decision).into_response())
+}
+
+/// Reveals a case's safe contact details: an explicit, audited request, for the staff who
+/// contact the victim only.
+pub async fn reveal_safe_contact(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+    headers: HeaderMap,
+    Path(case_id): Path<String>,
+) -> Result<Response, AppError> {
+    csrf(&session, &headers)?;
+    let case_id = parse_id(&case_id)?;
+    let tx = state.store.begin().await?;
+    let revealed = tx
+        .reveal_safe_contact(&session.0.user, case_id, Some(request_id.0))
+        .await;
+    let revealed = tx.settle(revealed).await?;
+    Ok(Json(serde_json::json!({
+        "safe_phone": revealed.safe_phone,
+        "safe_times": revealed.safe_times,
+    }))
+    .into_response())
 }

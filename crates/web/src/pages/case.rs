@@ -1,10 +1,11 @@
 //! One case: the people, the referral, the Dash history and the latest decision.
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use minijinja::{Value, context};
 use waymark_domain::dash::{Decision, InstrumentRegistry, RiskLevel};
 use waymark_domain::referral::{Consent, Gender, LivesWith, ReferralRoute, Relationship};
-use waymark_store::cases::{CaseDetail, StoredAssessment};
+use waymark_store::cases::{CaseDetail, SafeContact, StoredAssessment};
 
 use crate::SharedState;
 use crate::auth::Session;
@@ -89,8 +90,7 @@ pub fn case_ctx(c: &CaseDetail, registry: &InstrumentRegistry) -> Value {
             consent_reason => r.consent_reason,
             victim_aware => r.victim_aware,
             reason => r.reason,
-            safe_phone => r.safe_phone,
-            safe_times => r.safe_times,
+            safe_contact_given => r.safe_contact_given,
             voicemail_safe => r.voicemail_safe,
             post_safe => r.post_safe,
         }
@@ -118,6 +118,48 @@ pub fn case_ctx(c: &CaseDetail, registry: &InstrumentRegistry) -> Value {
     }
 }
 
+/// Renders the case page; `revealed` holds the safe contact details when the user has
+/// just asked to see them (they are never kept in the page otherwise).
+fn case_page(
+    state: &SharedState,
+    session: &Session,
+    detail: &CaseDetail,
+    revealed: Option<&SafeContact>,
+) -> Result<Response, AppError> {
+    let actor = session.0.user.actor();
+    let facts = detail.access_facts();
+    let manage = waymark_domain::access::can_manage_exclusions(&actor, &facts);
+    let exclusions: Vec<_> = detail
+        .exclusions
+        .iter()
+        .map(|e| {
+            context! {
+                kind => match e.excluded {
+                    waymark_store::cases::Excluded::User(_) => "Person",
+                    waymark_store::cases::Excluded::Agency(_) => "Agency",
+                },
+                name => e.name,
+                reason => e.reason,
+                created_on => e.created_on.to_string(),
+            }
+        })
+        .collect();
+    render(
+        state,
+        Some(session),
+        "case.html",
+        context! {
+            title => "Case",
+            case => case_ctx(detail, &state.registry),
+            can_assess => waymark_domain::access::can_assess(&actor, &facts),
+            can_reveal => waymark_domain::access::can_reveal_restricted(&actor, &facts),
+            revealed => revealed.map(|r| context! { safe_phone => r.safe_phone, safe_times => r.safe_times }),
+            can_manage_exclusions => manage,
+            exclusions => if manage { exclusions } else { Vec::new() },
+        },
+    )
+}
+
 pub async fn show(
     State(state): State<SharedState>,
     session: Session,
@@ -130,33 +172,31 @@ pub async fn show(
         .case_detail(&session.0.user, case_id, Some(request_id.0))
         .await;
     let detail = tx.settle(detail).await?;
-    let manage = waymark_domain::access::can_manage_exclusions(
-        &session.0.user.actor(),
-        &detail.access_facts(),
-    );
-    let exclusions: Vec<_> = detail
-        .exclusions
-        .iter()
-        .map(|e| {
-            context! {
-                kind => match e.excluded { waymark_store::cases::Excluded::User(_) => "Person", waymark_store::cases::Excluded::Agency(_) => "Agency" },
-                name => e.name,
-                reason => e.reason,
-                created_on => e.created_on.to_string(),
-            }
-        })
-        .collect();
-    render(
-        &state,
-        Some(&session),
-        "case.html",
-        context! {
-                    title => "Case",
-                    case => case_ctx(&detail, &state.registry),
-        can_assess => waymark_domain::access::can_assess(&session.0.user.actor(), &detail.access_facts()),
-                    can_manage_exclusions => manage,
-                    exclusions => if manage { exclusions } else { Vec::new() },
+    case_page(&state, &session, &detail, None)
+}
 
-                },
-    )
+/// Shows the safe contact details, on purpose: the case page again, with them revealed,
+/// and an audit row saying who saw them.
+pub async fn reveal_safe_contact(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+    Path(case_id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    session.check_csrf(crate::pages::field(&form, "csrf_token"))?;
+    let case_id = parse_id(&case_id)?;
+    let tx = state.store.begin().await?;
+    let result = async {
+        let detail = tx
+            .case_detail(&session.0.user, case_id, Some(request_id.0.clone()))
+            .await?;
+        let revealed = tx
+            .reveal_safe_contact(&session.0.user, case_id, Some(request_id.0.clone()))
+            .await?;
+        Ok((detail, revealed))
+    }
+    .await;
+    let (detail, revealed) = tx.settle(result).await?;
+    case_page(&state, &session, &detail, Some(&revealed))
 }
