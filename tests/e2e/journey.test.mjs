@@ -443,6 +443,12 @@ describe('Waymark in a real browser', () => {
       ]);
       await checkA11y(page, 'case page (after exclusion)', visited);
       assert.match(await page.locator('main').innerText(), /Knows the family socially/);
+      await Promise.all([
+        page.waitForURL(new RegExp(`/cases/${UUID}/access-log$`)),
+        page.getByRole('link', { name: 'Who has seen this case' }).click(),
+      ]);
+      await checkA11y(page, 'access log', visited);
+      assert.match(await page.locator('main').innerText(), /Added an exclusion/);
     } finally {
       await context.close();
     }

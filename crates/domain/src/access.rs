@@ -93,6 +93,15 @@ pub fn can_reveal_restricted(actor: &Actor, case: &CaseAccessFacts) -> bool {
     matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && can_view_case(actor, case)
 }
 
+/// Whether `actor` may see who has read or changed `case` (its access log): the case's
+/// own staff and managers, so that they can spot someone looking who should not be.
+pub fn can_see_access_log(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    matches!(
+        actor.role,
+        Role::Caseworker | Role::MaracCoordinator | Role::Manager
+    ) && can_view_case(actor, case)
+}
+
 /// Whether `actor` may add exclusions to `case`: case-holding staff and managers of the
 /// owning agency who can see it.
 pub fn can_manage_exclusions(actor: &Actor, case: &CaseAccessFacts) -> bool {

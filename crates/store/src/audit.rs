@@ -222,3 +222,53 @@ impl Store {
             .collect())
     }
 }
+
+/// One line of a case's access log, for its staff to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub at: time::OffsetDateTime,
+    pub user_name: Option<String>,
+    pub agency_name: Option<String>,
+    pub role: Option<String>,
+    pub action: String,
+    pub outcome: String,
+}
+
+impl Tx {
+    /// Who has read, changed or been refused a case, newest first (at most `limit` rows).
+    /// The caller must already have checked that the actor may see the case's log.
+    pub(crate) async fn access_log_rows(
+        &self,
+        case_id: uuid::Uuid,
+        limit: u64,
+    ) -> Result<Vec<AccessEntry>, StoreError> {
+        use sea_orm::{QueryFilter, QuerySelect};
+        let rows = audit_event::Entity::find()
+            .filter(audit_event::Column::ObjectType.eq("case"))
+            .filter(audit_event::Column::ObjectId.eq(case_id.to_string()))
+            .order_by_desc(audit_event::Column::Seq)
+            .limit(limit)
+            .all(self.conn())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let user_name = match r.actor_user_id {
+                Some(id) => self.user(id).await?.map(|u| u.display_name),
+                None => None,
+            };
+            let agency_name = match r.actor_agency_id {
+                Some(id) => self.agency(id).await?.map(|a| a.name),
+                None => None,
+            };
+            out.push(AccessEntry {
+                at: r.occurred_at,
+                user_name,
+                agency_name,
+                role: r.actor_role,
+                action: r.action,
+                outcome: r.outcome,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -753,6 +753,25 @@ impl Tx {
         Ok(out)
     }
 
+    /// The case's access log, for its own staff and managers. Reading it is audited too.
+    pub async fn case_access_log(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        request_id: Option<String>,
+    ) -> Result<Vec<crate::audit::AccessEntry>, CaseError> {
+        let c = self
+            .case_for_action(
+                actor,
+                case_id,
+                "case.access_log",
+                access::can_see_access_log,
+                request_id,
+            )
+            .await?;
+        Ok(self.access_log_rows(c.id, 500).await?)
+    }
+
     /// Reveals a case's safe contact details to someone allowed to contact the victim,
     /// writing a `restricted.reveal` audit row either way.
     pub async fn reveal_safe_contact(

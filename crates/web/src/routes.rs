@@ -172,6 +172,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             RevealRestricted,
             post(api::v1::reveal_safe_contact),
         ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/access-log",
+            ManageCase,
+            get(pages::access_log::show),
+        ),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
         r(
             Method::GET,

@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/exclusion_new.html"),
     ),
     (
+        "access_log.html",
+        include_str!("../templates/access_log.html"),
+    ),
+    (
         "mfa_verify.html",
         include_str!("../templates/mfa_verify.html"),
     ),

@@ -1515,3 +1515,46 @@ async fn role_changes_and_disabling_apply_on_the_very_next_request() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_access_log_shows_who_looked_and_who_was_refused() {
+    for app in apps().await {
+        let idva = app.sign_in("idva@example.test").await;
+        let res = app
+            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let colleague = app.sign_in("colleague@example.test").await;
+        assert_eq!(
+            app.get(&colleague, &format!("/cases/{id}")).await.status(),
+            StatusCode::OK
+        );
+        let officer = app.sign_in("officer@example.test").await;
+        assert_eq!(
+            app.get(&officer, &format!("/cases/{id}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+
+        let log = app.get(&idva, &format!("/cases/{id}/access-log")).await;
+        assert_eq!(log.status(), StatusCode::OK, "{}", app.label);
+        let log = log.text().await.unwrap();
+        assert!(
+            log.contains("Colleague, Caseworker (DA Service)"),
+            "{}",
+            app.label
+        );
+        assert!(log.contains("Officer, Caseworker (Police)"));
+        assert!(log.contains("Refused"));
+        assert!(log.contains("Opened the case from a referral"));
+        // The officer cannot read the log either, and that looks like any missing case.
+        assert_eq!(
+            app.get(&officer, &format!("/cases/{id}/access-log"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}

@@ -180,10 +180,11 @@ enum R {
     RecordAssessmentApi,
     RevealSafeContact,
     RevealSafeContactApi,
+    AccessLog,
 }
 
 impl R {
-    const ALL: [R; 32] = [
+    const ALL: [R; 33] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -216,6 +217,7 @@ impl R {
         R::RecordAssessmentApi,
         R::RevealSafeContact,
         R::RevealSafeContactApi,
+        R::AccessLog,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -253,6 +255,7 @@ impl R {
             R::RecordAssessmentApi => (post, "/api/v1/cases/{case_id}/assessments"),
             R::RevealSafeContact => (post, "/cases/{case_id}/safe-contact"),
             R::RevealSafeContactApi => (post, "/api/v1/cases/{case_id}/safe-contact"),
+            R::AccessLog => (get, "/cases/{case_id}/access-log"),
         }
     }
 
@@ -397,6 +400,16 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RevealSafeContactApi, PoliceCaseworker,[OK_A,    NA,       NF,       NF,       NF]),
     (R::RevealSafeContactApi, MfaPending,      [NA,      MFA_API,  MFA_API,  MFA_API,  MFA_API]),
     (R::RevealSafeContactApi, SignedOut,       [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
+
+    // The access log: the case's own staff and managers.
+    (R::AccessLog,           Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::AccessLog,           Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::AccessLog,           AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::AccessLog,           Manager,          [NA,      OK_A,     NF,       NF,       NF]),
+    (R::AccessLog,           Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::AccessLog,           PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::AccessLog,           MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::AccessLog,           SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
 ];
 
 /// The seeded cases.

@@ -155,6 +155,7 @@ fn case_page(
             can_reveal => waymark_domain::access::can_reveal_restricted(&actor, &facts),
             revealed => revealed.map(|r| context! { safe_phone => r.safe_phone, safe_times => r.safe_times }),
             can_manage_exclusions => manage,
+            can_see_access_log => waymark_domain::access::can_see_access_log(&actor, &facts),
             exclusions => if manage { exclusions } else { Vec::new() },
         },
     )

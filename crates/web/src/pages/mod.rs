@@ -1,4 +1,5 @@
 //! Server-rendered pages, one module per resource; each handler is short.
+pub mod access_log;
 pub mod account;
 pub mod case;
 pub mod cases;

@@ -1,0 +1,67 @@
+//! A case's access log: who has opened, changed or been refused the case, so that its
+//! staff can spot someone looking who should not be.
+use axum::extract::{Path, State};
+use axum::response::Response;
+use minijinja::context;
+
+use crate::SharedState;
+use crate::auth::Session;
+use crate::error::AppError;
+use crate::middleware::RequestId;
+use crate::pages::case::{case_ctx, parse_id};
+use crate::pages::render;
+
+/// The audit action in words a caseworker reads.
+fn describe(action: &str) -> &'static str {
+    match action {
+        "referral.create" => "Opened the case from a referral",
+        "case.view" => "Viewed the case",
+        "dash.open" => "Opened the Dash form",
+        "dash.record" => "Recorded a Dash",
+        "exclusion.add" => "Added an exclusion",
+        "restricted.reveal" => "Revealed the safe contact details",
+        "case.access_log" => "Read this access log",
+        _ => "Other action",
+    }
+}
+
+pub async fn show(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+    Path(case_id): Path<String>,
+) -> Result<Response, AppError> {
+    let case_id = parse_id(&case_id)?;
+    let tx = state.store.begin().await?;
+    let result = async {
+        let log = tx
+            .case_access_log(&session.0.user, case_id, Some(request_id.0.clone()))
+            .await?;
+        let detail = tx
+            .case_detail(&session.0.user, case_id, Some(request_id.0.clone()))
+            .await?;
+        Ok((log, detail))
+    }
+    .await;
+    let (log, detail) = tx.settle(result).await?;
+    let fmt = time::macros::format_description!("[day] [month repr:short] [year], [hour]:[minute]");
+    let rows: Vec<_> = log
+        .iter()
+        .map(|e| {
+            context! {
+                at => e.at.format(&fmt).unwrap_or_default(),
+                who => e.user_name.clone().unwrap_or_else(|| "Unknown".to_owned()),
+                agency => e.agency_name,
+                role => e.role.as_deref().and_then(waymark_domain::role::Role::parse).map(|r| r.label()),
+                action => describe(&e.action),
+                refused => e.outcome != "allowed",
+            }
+        })
+        .collect();
+    render(
+        &state,
+        Some(&session),
+        "access_log.html",
+        context! { title => "Who has seen this case", case => case_ctx(&detail, &state.registry), rows => rows },
+    )
+}
