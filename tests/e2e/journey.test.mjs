@@ -469,4 +469,55 @@ describe('Waymark in a real browser', () => {
       await other.context.close();
     }
   });
+
+  test('a police officer uses emergency access and the managers are alerted', { timeout: JOURNEY_TIMEOUT }, async () => {
+    // The demo's first case is held by the Idva service; the police officer cannot see it.
+    const reference = `WM-${new Date().getUTCFullYear()}-00001`;
+    const officer = await newSession();
+    try {
+      await officer.page.goto('/sign-in');
+      await officer.page.getByLabel('Email address').fill(process.env.WAYMARK_OFFICER_EMAIL || 'police-dao@demo.waymark.test');
+      await officer.page.getByLabel('Password').fill(process.env.WAYMARK_OFFICER_PASSWORD || 'demo-caseworker-3-northmoor');
+      await Promise.all([
+        officer.page.waitForURL((url) => url.pathname === '/cases'),
+        officer.page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      await officer.page.getByRole('link', { name: 'Emergency access' }).click();
+      await officer.page.waitForURL((url) => url.pathname === '/emergency-access');
+      await checkA11y(officer.page, 'emergency access form', officer.visited);
+      await officer.page.getByRole('button', { name: 'Open the case' }).click();
+      await officer.page.locator('.govuk-error-summary').waitFor();
+      await checkA11y(officer.page, 'emergency access form (errors)', officer.visited, { status: 422 });
+      await officer.page.getByLabel('Case reference').fill(reference);
+      await officer.page.getByLabel('Why do you need this case now?').fill('Officers attending a reported assault at the address');
+      await Promise.all([
+        officer.page.waitForURL(new RegExp(`/cases/${UUID}$`)),
+        officer.page.getByRole('button', { name: 'Open the case' }).click(),
+      ]);
+      await checkA11y(officer.page, 'case page (emergency access)', officer.visited);
+      assert.match(await officer.page.locator('main').innerText(), /through emergency access until/);
+    } finally {
+      await officer.context.close();
+    }
+
+    const manager = await newSession();
+    try {
+      await manager.page.goto('/sign-in');
+      await manager.page.getByLabel('Email address').fill(process.env.WAYMARK_MANAGER_EMAIL || 'manager@demo.waymark.test');
+      await manager.page.getByLabel('Password').fill(process.env.WAYMARK_MANAGER_PASSWORD || 'demo-manager-6-northmoor');
+      await Promise.all([
+        manager.page.waitForURL((url) => url.pathname === '/cases'),
+        manager.page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      await manager.page.getByRole('link', { name: 'Alerts' }).click();
+      await manager.page.waitForURL((url) => url.pathname === '/alerts');
+      await checkA11y(manager.page, 'emergency access alerts', manager.visited);
+      const text = await manager.page.locator('main').innerText();
+      assert.match(text, /Pat Officer/);
+      assert.match(text, /Officers attending a reported assault/);
+      assert.ok(text.includes(reference));
+    } finally {
+      await manager.context.close();
+    }
+  });
 });

@@ -23,6 +23,8 @@ pub struct CaseAccessFacts {
     pub excluded_user_ids: Vec<String>,
     /// Whole agencies that must never see this case (for example, the perpetrator works there).
     pub excluded_agency_ids: Vec<String>,
+    /// Users holding live emergency ("break-glass") access to this case.
+    pub break_glass_user_ids: Vec<String>,
 }
 
 impl CaseAccessFacts {
@@ -32,6 +34,7 @@ impl CaseAccessFacts {
             owning_agency_id: agency_id.into(),
             excluded_user_ids: Vec::new(),
             excluded_agency_ids: Vec::new(),
+            break_glass_user_ids: Vec::new(),
         }
     }
 
@@ -49,6 +52,9 @@ impl CaseAccessFacts {
 pub enum ViewGround {
     /// The actor works for the agency that holds the case.
     OwningAgency,
+    /// The actor asked for emergency access, gave a reason, and the holding agency's
+    /// managers were alerted. It lets them read the case for a limited time, nothing more.
+    BreakGlass,
 }
 
 /// The ground on which `actor` may view `case`, if any.
@@ -66,7 +72,28 @@ pub fn view_ground(actor: &Actor, case: &CaseAccessFacts) -> Option<ViewGround> 
         // does not expose victims.
         Role::AgencyRep | Role::Admin => false,
     };
-    staff_of_owning_agency.then_some(ViewGround::OwningAgency)
+    if staff_of_owning_agency {
+        Some(ViewGround::OwningAgency)
+    } else if can_break_glass(actor) && case.break_glass_user_ids.contains(&actor.user_id) {
+        Some(ViewGround::BreakGlass)
+    } else {
+        None
+    }
+}
+
+/// Whether `actor` may ask for emergency access to a case their agency does not hold.
+/// Administrators and agency representatives may not.
+pub fn can_break_glass(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        Role::Caseworker | Role::MaracCoordinator | Role::Manager
+    ) && !actor.agency_id.is_empty()
+}
+
+/// Whether `actor` is one of the holding agency's own staff for this case (and not
+/// excluded): everything beyond reading needs this ground, never emergency access.
+fn holds(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    view_ground(actor, case) == Some(ViewGround::OwningAgency)
 }
 
 /// Whether `actor` may open `case` at all. Every case route checks this first.
@@ -82,7 +109,7 @@ pub fn can_create_referral(actor: &Actor) -> bool {
 /// Whether `actor` may record a Dash assessment on `case`: case-holding roles only, and only
 /// where they can see the case, so assessing never grants more than viewing.
 pub fn can_assess(actor: &Actor, case: &CaseAccessFacts) -> bool {
-    matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && can_view_case(actor, case)
+    matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && holds(actor, case)
 }
 
 /// Whether `actor` may reveal a case's restricted fields (safe contact details, and in
@@ -90,7 +117,7 @@ pub fn can_assess(actor: &Actor, case: &CaseAccessFacts) -> bool {
 /// victim. Revealing is an explicit, audited action even for them; managers see that the
 /// details exist but not what they are.
 pub fn can_reveal_restricted(actor: &Actor, case: &CaseAccessFacts) -> bool {
-    matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && can_view_case(actor, case)
+    matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && holds(actor, case)
 }
 
 /// Whether `actor` may see who has read or changed `case` (its access log): the case's
@@ -99,7 +126,7 @@ pub fn can_see_access_log(actor: &Actor, case: &CaseAccessFacts) -> bool {
     matches!(
         actor.role,
         Role::Caseworker | Role::MaracCoordinator | Role::Manager
-    ) && can_view_case(actor, case)
+    ) && holds(actor, case)
 }
 
 /// Whether `actor` may add exclusions to `case`: case-holding staff and managers of the
@@ -108,7 +135,7 @@ pub fn can_manage_exclusions(actor: &Actor, case: &CaseAccessFacts) -> bool {
     matches!(
         actor.role,
         Role::Caseworker | Role::MaracCoordinator | Role::Manager
-    ) && can_view_case(actor, case)
+    ) && holds(actor, case)
 }
 
 /// An empty agency id is a bug upstream, not an agency; refusing it stops two blank ids from
@@ -272,5 +299,35 @@ mod tests {
             &actor(Role::Caseworker, "idva-service"),
             &excluded
         ));
+    }
+
+    #[test]
+    fn emergency_access_reads_only_and_never_beats_an_exclusion() {
+        let officer = actor(Role::Caseworker, "police");
+        let mut case = CaseAccessFacts::owned_by("idva-service");
+        assert!(!can_view_case(&officer, &case));
+        case.break_glass_user_ids.push(officer.user_id.clone());
+        assert_eq!(view_ground(&officer, &case), Some(ViewGround::BreakGlass));
+        assert!(can_view_case(&officer, &case));
+        assert!(
+            !can_assess(&officer, &case),
+            "emergency access is read-only"
+        );
+        assert!(!can_reveal_restricted(&officer, &case));
+        assert!(!can_manage_exclusions(&officer, &case));
+        assert!(!can_see_access_log(&officer, &case));
+        case.excluded_agency_ids.push("police".into());
+        assert!(
+            !can_view_case(&officer, &case),
+            "exclusions beat emergency access"
+        );
+        // Administrators and agency reps cannot use it at all.
+        for role in [Role::Admin, Role::AgencyRep] {
+            let mut c = CaseAccessFacts::owned_by("idva-service");
+            let a = actor(role, "police");
+            c.break_glass_user_ids.push(a.user_id.clone());
+            assert!(!can_break_glass(&a));
+            assert!(!can_view_case(&a, &c), "{role:?}");
+        }
     }
 }

@@ -7,8 +7,8 @@ use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    agency, audit_event, audit_head, case, case_exclusion, case_person, dash_assessment, marac,
-    marac_referral, person, recovery_code, referral, user,
+    agency, audit_event, audit_head, break_glass_grant, case, case_exclusion, case_person,
+    dash_assessment, marac, marac_referral, person, recovery_code, referral, user,
 };
 use crate::{Store, StoreError};
 
@@ -26,6 +26,8 @@ struct Tables {
     cases: Vec<case::Model>,
     case_people: Vec<case_person::Model>,
     case_exclusions: Vec<case_exclusion::Model>,
+    #[serde(default)]
+    break_glass_grants: Vec<break_glass_grant::Model>,
     referrals: Vec<referral::Model>,
     dash_assessments: Vec<dash_assessment::Model>,
     marac_referrals: Vec<marac_referral::Model>,
@@ -63,6 +65,7 @@ fn summary(t: &Tables) -> BackupSummary {
             ("cases", t.cases.len()),
             ("case_people", t.case_people.len()),
             ("case_exclusions", t.case_exclusions.len()),
+            ("break_glass_grants", t.break_glass_grants.len()),
             ("referrals", t.referrals.len()),
             ("dash_assessments", t.dash_assessments.len()),
             ("marac_referrals", t.marac_referrals.len()),
@@ -86,6 +89,7 @@ impl Store {
             cases: case::Entity::find().all(c).await?,
             case_people: case_person::Entity::find().all(c).await?,
             case_exclusions: case_exclusion::Entity::find().all(c).await?,
+            break_glass_grants: break_glass_grant::Entity::find().all(c).await?,
             referrals: referral::Entity::find().all(c).await?,
             dash_assessments: dash_assessment::Entity::find().all(c).await?,
             marac_referrals: marac_referral::Entity::find().all(c).await?,
@@ -159,6 +163,7 @@ impl Store {
         insert_all!(t.cases, case);
         insert_all!(t.case_people, case_person);
         insert_all!(t.case_exclusions, case_exclusion);
+        insert_all!(t.break_glass_grants, break_glass_grant);
         insert_all!(t.referrals, referral);
         insert_all!(t.dash_assessments, dash_assessment);
         insert_all!(t.marac_referrals, marac_referral);

@@ -18,7 +18,8 @@ use waymark_domain::referral::{NewReferral, PersonDetails};
 use crate::audit::{AuditEvent, Outcome};
 use crate::directory::Marac;
 use crate::entity::{
-    case, case_exclusion, case_person, dash_assessment, marac_referral, person, referral,
+    break_glass_grant, case, case_exclusion, case_person, dash_assessment, marac_referral, person,
+    referral,
 };
 use crate::users::User;
 use crate::{StoreError, Tx};
@@ -112,6 +113,18 @@ pub struct ReferralRecord {
     pub post_safe: bool,
 }
 
+/// One use of emergency access, as the holding agency's managers see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BreakGlassAlert {
+    pub case_id: Uuid,
+    pub case_reference: String,
+    pub user_name: String,
+    pub agency_name: String,
+    pub reason: String,
+    pub granted_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
+}
+
 /// A case's restricted safe contact details, revealed on purpose and audited.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SafeContact {
@@ -145,6 +158,8 @@ pub struct CaseDetail {
     pub opened_on: Date,
     /// Who may never see this case. Shown only to those who may manage exclusions.
     pub exclusions: Vec<ExclusionRecord>,
+    /// Live emergency access grants: who, and until when.
+    pub break_glass: Vec<(Uuid, time::OffsetDateTime)>,
 }
 
 /// Who is excluded from a case.
@@ -167,6 +182,11 @@ impl CaseDetail {
     /// What the access policy needs to know about this case.
     pub fn access_facts(&self) -> CaseAccessFacts {
         let mut f = CaseAccessFacts::owned_by(self.owning_agency_id.to_string());
+        f.break_glass_user_ids = self
+            .break_glass
+            .iter()
+            .map(|(u, _)| u.to_string())
+            .collect();
         for e in &self.exclusions {
             match e.excluded {
                 Excluded::User(u) => f.excluded_user_ids.push(u.to_string()),
@@ -181,9 +201,18 @@ impl CaseDetail {
     }
 }
 
-/// The access facts of a case, from its row and its exclusions.
-fn facts(c: &case::Model, exclusions: &[case_exclusion::Model]) -> CaseAccessFacts {
+/// The access facts of a case, from its row, its exclusions and its live emergency grants.
+fn facts(
+    c: &case::Model,
+    exclusions: &[case_exclusion::Model],
+    grants: &[break_glass_grant::Model],
+) -> CaseAccessFacts {
     let mut f = CaseAccessFacts::owned_by(c.owning_agency_id.to_string());
+    f.break_glass_user_ids = grants
+        .iter()
+        .filter(|g| g.case_id == c.id)
+        .map(|g| g.user_id.to_string())
+        .collect();
     for e in exclusions.iter().filter(|e| e.case_id == c.id) {
         if let Some(u) = e.excluded_user_id {
             f.excluded_user_ids.push(u.to_string());
@@ -431,9 +460,10 @@ impl Tx {
     ) -> Result<case::Model, CaseError> {
         let found = case::Entity::find_by_id(case_id).one(self.conn()).await?;
         let exclusions = self.exclusion_rows(&[case_id]).await?;
+        let grants = self.live_grants(case_id).await?;
         let permitted = found
             .as_ref()
-            .is_some_and(|c| allowed(&actor.actor(), &facts(c, &exclusions)));
+            .is_some_and(|c| allowed(&actor.actor(), &facts(c, &exclusions, &grants)));
         self.audit(AuditEvent {
             actor: Some(actor.audit_actor()),
             action,
@@ -475,7 +505,9 @@ impl Tx {
         let exclusions = self.exclusion_rows(&ids).await?;
         let rows: Vec<case::Model> = candidates
             .into_iter()
-            .filter(|c| access::can_view_case(&who, &facts(c, &exclusions)))
+            // Emergency grants never put a case in a list: they open one case, found by
+            // its reference.
+            .filter(|c| access::can_view_case(&who, &facts(c, &exclusions, &[])))
             .collect();
         let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
         let victims = self.victim_names(&ids).await?;
@@ -716,6 +748,12 @@ impl Tx {
             assessments,
             opened_on: c.created_at.date(),
             exclusions: self.exclusion_records(c.id).await?,
+            break_glass: self
+                .live_grants(c.id)
+                .await?
+                .into_iter()
+                .map(|g| (g.user_id, g.expires_at))
+                .collect(),
         })
     }
 
@@ -770,6 +808,143 @@ impl Tx {
             )
             .await?;
         Ok(self.access_log_rows(c.id, 500).await?)
+    }
+
+    async fn live_grants(
+        &self,
+        case_id: Uuid,
+    ) -> Result<Vec<break_glass_grant::Model>, StoreError> {
+        Ok(break_glass_grant::Entity::find()
+            .filter(break_glass_grant::Column::CaseId.eq(case_id))
+            .filter(break_glass_grant::Column::ExpiresAt.gt(crate::now()))
+            .all(self.conn())
+            .await?)
+    }
+
+    /// Emergency ("break-glass") access: opens a case the actor's agency does not hold,
+    /// found by its reference, for `minutes`, with a typed reason. The grant is audited
+    /// and shows on the holding agency managers' alerts page. A reference that does not
+    /// exist and a case that excludes the actor give the same `NotFound`.
+    pub async fn break_glass(
+        &self,
+        actor: &User,
+        reference: &str,
+        reason: &str,
+        minutes: i64,
+        request_id: Option<String>,
+    ) -> Result<Uuid, CaseError> {
+        let who = actor.actor();
+        let denied = |object_id: Option<String>, request_id: Option<String>| AuditEvent {
+            actor: Some(actor.audit_actor()),
+            action: "break_glass.grant",
+            object_type: "case",
+            object_id,
+            outcome: Outcome::Denied,
+            request_id,
+        };
+        if !access::can_break_glass(&who) {
+            self.audit(denied(None, request_id)).await?;
+            return Err(CaseError::Forbidden);
+        }
+        let reason = reason.trim();
+        if reason.chars().count() < 10 {
+            return Err(CaseError::Invalid {
+                field: "reason".into(),
+                message: "Explain the emergency in a sentence: it is sent to the case's managers"
+                    .into(),
+            });
+        }
+        if reason.chars().count() > waymark_domain::referral::MAX_TEXT {
+            return Err(CaseError::Invalid {
+                field: "reason".into(),
+                message: "The reason must be 4000 characters or fewer".into(),
+            });
+        }
+        let found = case::Entity::find()
+            .filter(case::Column::Reference.eq(reference.trim().to_uppercase()))
+            .one(self.conn())
+            .await?;
+        let Some(c) = found else {
+            self.audit(denied(None, request_id)).await?;
+            return Err(CaseError::NotFound);
+        };
+        let exclusions = self.exclusion_rows(&[c.id]).await?;
+        let current = facts(&c, &exclusions, &self.live_grants(c.id).await?);
+        if current.excludes(&who) {
+            self.audit(denied(Some(c.id.to_string()), request_id))
+                .await?;
+            return Err(CaseError::NotFound);
+        }
+        if access::can_view_case(&who, &current) {
+            // Already visible (their own agency's case, or a live grant): nothing to grant.
+            return Ok(c.id);
+        }
+        let grant_id = Uuid::now_v7();
+        let now = crate::now();
+        break_glass_grant::ActiveModel {
+            id: Set(grant_id),
+            case_id: Set(c.id),
+            user_id: Set(actor.id),
+            reason: Set(self.seal("break_glass_grants.reason", grant_id, reason)?),
+            granted_at: Set(now),
+            expires_at: Set(now + time::Duration::minutes(minutes)),
+        }
+        .insert(self.conn())
+        .await?;
+        self.audit(AuditEvent {
+            actor: Some(actor.audit_actor()),
+            action: "break_glass.grant",
+            object_type: "case",
+            object_id: Some(c.id.to_string()),
+            outcome: Outcome::Allowed,
+            request_id,
+        })
+        .await?;
+        Ok(c.id)
+    }
+
+    /// Emergency access to the cases a manager's agency holds, newest first: the alerts
+    /// managers must see. Empty for anyone but a manager.
+    pub async fn break_glass_alerts(
+        &self,
+        actor: &User,
+    ) -> Result<Vec<BreakGlassAlert>, StoreError> {
+        if actor.role != waymark_domain::role::Role::Manager {
+            return Ok(Vec::new());
+        }
+        let cases: HashMap<Uuid, String> = case::Entity::find()
+            .filter(case::Column::OwningAgencyId.eq(actor.agency_id))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.reference))
+            .collect();
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let grants = break_glass_grant::Entity::find()
+            .filter(break_glass_grant::Column::CaseId.is_in(cases.keys().copied()))
+            .order_by_desc(break_glass_grant::Column::GrantedAt)
+            .all(self.conn())
+            .await?;
+        let mut out = Vec::with_capacity(grants.len());
+        for g in grants {
+            let user = self.user(g.user_id).await?;
+            let agency = match &user {
+                Some(u) => self.agency(u.agency_id).await?.map(|a| a.name),
+                None => None,
+            };
+            out.push(BreakGlassAlert {
+                case_id: g.case_id,
+                case_reference: cases.get(&g.case_id).cloned().unwrap_or_default(),
+                user_name: user.map(|u| u.display_name).unwrap_or_default(),
+                agency_name: agency.unwrap_or_default(),
+                reason: self.open("break_glass_grants.reason", g.id, &g.reason)?,
+                granted_at: g.granted_at,
+                expires_at: g.expires_at,
+            });
+        }
+        Ok(out)
     }
 
     /// Reveals a case's safe contact details to someone allowed to contact the victim,

@@ -19,6 +19,7 @@ pub const SEALED_FIELDS: &[(&str, &str)] = &[
     ("dash_assessments", "details"),
     ("dash_assessments", "professional_judgement_reason"),
     ("case_exclusions", "reason"),
+    ("break_glass_grants", "reason"),
     ("users", "totp_secret"),
 ];
 

@@ -1166,3 +1166,50 @@ async fn a_backup_taken_under_write_load_is_consistent() {
         }
     }
 }
+
+#[tokio::test]
+async fn emergency_access_expires() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let tx = t.store.begin().await.unwrap();
+        let id = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Expiring"), None)
+            .await
+            .unwrap();
+        let reference = tx.case_detail(&a.idva, id, None).await.unwrap().reference;
+        // A grant of no minutes has already run out.
+        assert_eq!(
+            tx.break_glass(&a.police, &reference, "Incident in progress now", 0, None)
+                .await
+                .unwrap(),
+            id
+        );
+        assert!(
+            matches!(
+                tx.case_detail(&a.police, id, None).await,
+                Err(CaseError::NotFound)
+            ),
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            tx.break_glass(&a.police, &reference, "Incident in progress now", 60, None)
+                .await
+                .unwrap(),
+            id
+        );
+        assert!(
+            tx.case_detail(&a.police, id, None).await.is_ok(),
+            "{}",
+            t.label
+        );
+        tx.commit().await.unwrap();
+        let grants = count(&t.store, "break_glass_grants").await;
+        assert_eq!(grants, 2);
+        let rows = t.store.recent_audit(10).await.unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r.action == "break_glass.grant" && r.outcome == "allowed")
+        );
+    }
+}

@@ -27,7 +27,7 @@ use waymark_store::sessions::SessionPolicy;
 pub use error::AppError;
 
 /// Settings the web layer needs, built once in `main`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     pub session: SessionPolicy,
     pub throttle: ThrottlePolicy,
@@ -35,6 +35,20 @@ pub struct WebConfig {
     pub demo: bool,
     /// Where the time comes from; tests move it by hand.
     pub clock: Clock,
+    /// How long emergency ("break-glass") access to a case lasts.
+    pub break_glass_minutes: i64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            session: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            demo: false,
+            clock: Clock::system(),
+            break_glass_minutes: 60,
+        }
+    }
 }
 
 /// The source of the current time for sessions and throttling.

@@ -27,6 +27,10 @@ pub enum Permission {
     /// A user who may reveal this case's restricted fields (the staff who contact the
     /// victim); every reveal is audited.
     RevealRestricted,
+    /// A role that may ask for emergency access (caseworker, coordinator, manager).
+    BreakGlass,
+    /// Managers: the alerts about their agency's cases.
+    ManagerOnly,
 }
 
 pub struct RouteSpec {
@@ -177,6 +181,24 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/cases/{case_id}/access-log",
             ManageCase,
             get(pages::access_log::show),
+        ),
+        r(
+            Method::GET,
+            "/emergency-access",
+            BreakGlass,
+            get(pages::emergency::new),
+        ),
+        r(
+            Method::POST,
+            "/emergency-access",
+            BreakGlass,
+            post(pages::emergency::create),
+        ),
+        r(
+            Method::GET,
+            "/alerts",
+            ManagerOnly,
+            get(pages::emergency::alerts),
         ),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
         r(

@@ -36,6 +36,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/exclusion_new.html"),
     ),
     (
+        "emergency_access.html",
+        include_str!("../templates/emergency_access.html"),
+    ),
+    ("alerts.html", include_str!("../templates/alerts.html")),
+    (
         "access_log.html",
         include_str!("../templates/access_log.html"),
     ),

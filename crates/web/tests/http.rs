@@ -1558,3 +1558,150 @@ async fn the_access_log_shows_who_looked_and_who_was_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn emergency_access_is_time_limited_read_only_alerted_and_beaten_by_exclusions() {
+    for app in apps().await {
+        let idva = app.sign_in("idva@example.test").await;
+        let res = app
+            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let case: Value = app
+            .get(&idva, &format!("/api/v1/cases/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let reference = case["reference"].as_str().unwrap().to_owned();
+
+        let officer = app.sign_in("officer@example.test").await;
+        assert_eq!(
+            app.get(&officer, &format!("/cases/{id}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        let ask = |reference: String, reason: &'static str| {
+            let (client, url, cookie, csrf) = (
+                app.client.clone(),
+                app.url("/emergency-access"),
+                officer.cookie.clone(),
+                officer.csrf.clone(),
+            );
+            async move {
+                client
+                    .post(url)
+                    .header("cookie", cookie)
+                    .form(&[
+                        ("csrf_token", csrf.as_str()),
+                        ("reference", reference.as_str()),
+                        ("reason", reason),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let short = ask(reference.clone(), "urgent").await;
+        assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(short.text().await.unwrap().contains("href=\"#reason\""));
+        let missing = ask("WM-1999-99999".into(), "Police attending an incident now").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let missing = missing
+            .text()
+            .await
+            .unwrap()
+            .replace("WM-1999-99999", "REF");
+
+        let granted = ask(reference.clone(), "Police attending an incident now").await;
+        assert_eq!(granted.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        assert_eq!(granted.headers()[LOCATION], format!("/cases/{id}").as_str());
+        let page = app.get(&officer, &format!("/cases/{id}")).await;
+        assert_eq!(page.status(), StatusCode::OK, "{}", app.label);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("through emergency access until"));
+        assert!(!page.contains("Re-assess") && !page.contains("Show safe contact details"));
+        // Read-only: no Dash, no reveal, no access log, no exclusions.
+        for path in [
+            format!("/cases/{id}/dash/new"),
+            format!("/cases/{id}/access-log"),
+            format!("/cases/{id}/exclusions/new"),
+        ] {
+            assert_eq!(
+                app.get(&officer, &path).await.status(),
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            app.post_json(
+                &officer,
+                &format!("/api/v1/cases/{id}/safe-contact"),
+                &json!({})
+            )
+            .await
+            .status(),
+            StatusCode::NOT_FOUND
+        );
+        // Never in the officer's list: it opens one case.
+        let list: Value = app
+            .get(&officer, "/api/v1/cases")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["cases"].as_array().unwrap().len(), 0);
+
+        // The holding agency's manager is alerted, with the reason.
+        let manager = app.sign_in("manager@example.test").await;
+        let alerts = app.get(&manager, "/alerts").await.text().await.unwrap();
+        assert!(
+            alerts.contains("Officer (Police)")
+                && alerts.contains("Police attending an incident now"),
+            "{}",
+            app.label
+        );
+        assert!(alerts.contains(&reference));
+        assert_eq!(
+            app.get(&idva, "/alerts").await.status(),
+            StatusCode::FORBIDDEN
+        );
+        let admin = app.sign_in("admin@example.test").await;
+        assert_eq!(
+            app.get(&admin, "/emergency-access").await.status(),
+            StatusCode::FORBIDDEN
+        );
+
+        // An exclusion beats a live grant, and asking again looks like a missing case.
+        let police = app.referrer_id.to_string();
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/exclusions"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("kind", "agency"),
+                    ("excluded_agency_id", police.as_str()),
+                    ("reason", "Perpetrator is a serving officer"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.get(&officer, &format!("/cases/{id}")).await.status(),
+            StatusCode::NOT_FOUND,
+            "{}",
+            app.label
+        );
+        let again = ask(reference.clone(), "Police attending an incident now").await;
+        assert_eq!(again.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            again.text().await.unwrap().replace(&reference, "REF"),
+            missing,
+            "{}",
+            app.label
+        );
+    }
+}

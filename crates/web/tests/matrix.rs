@@ -181,10 +181,13 @@ enum R {
     RevealSafeContact,
     RevealSafeContactApi,
     AccessLog,
+    EmergencyForm,
+    EmergencyAccess,
+    Alerts,
 }
 
 impl R {
-    const ALL: [R; 33] = [
+    const ALL: [R; 36] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -218,6 +221,9 @@ impl R {
         R::RevealSafeContact,
         R::RevealSafeContactApi,
         R::AccessLog,
+        R::EmergencyForm,
+        R::EmergencyAccess,
+        R::Alerts,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -256,6 +262,9 @@ impl R {
             R::RevealSafeContact => (post, "/cases/{case_id}/safe-contact"),
             R::RevealSafeContactApi => (post, "/api/v1/cases/{case_id}/safe-contact"),
             R::AccessLog => (get, "/cases/{case_id}/access-log"),
+            R::EmergencyForm => (get, "/emergency-access"),
+            R::EmergencyAccess => (post, "/emergency-access"),
+            R::Alerts => (get, "/alerts"),
         }
     }
 
@@ -302,6 +311,11 @@ const NO_CASE: &[(R, [Exp; 8])] = &[
     (R::CaseListApi,       [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       MFA_API,    NO_AUTH]),
     (R::CreateReferralApi, [NEW_A,      NEW_A,      DENY,       DENY,       DENY,       NEW_A,      MFA_API,    NO_AUTH]),
     (R::ScoreApi,          [OK,         OK,         OK,         OK,         OK,         OK,         MFA_API,    NO_AUTH]),
+    // Emergency access: asked for a reference that does not exist, so no grant changes
+    // the other cells; the answer is the one an excluded case would give too.
+    (R::EmergencyForm,     [OK,         OK,         DENY,       OK,         DENY,       OK,         TO_MFA,     SIGN_IN]),
+    (R::EmergencyAccess,   [NF,         NF,         DENY,       NF,         DENY,       NF,         TO_MFA,     SIGN_IN]),
+    (R::Alerts,            [DENY,       DENY,       DENY,       OK,         DENY,       DENY,       TO_MFA,     SIGN_IN]),
 ];
 
 /// Routes that name a case: one row per actor, one cell per situation.
@@ -1319,6 +1333,17 @@ impl World {
             }
             R::RecordAssessmentApi => self.app.post_json(me, &path, &assessment_json(None)).await,
             R::RevealSafeContactApi => self.app.post_json(me, &path, &json!({})).await,
+            R::EmergencyAccess => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("reference", "WM-1999-99999"),
+                    ("reason", "Police attending an incident at the address now"),
+                ])
+                .send()
+                .await
+                .unwrap(),
             R::RevealSafeContact => self
                 .app
                 .request(me, method, &path)

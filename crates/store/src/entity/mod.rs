@@ -2,6 +2,7 @@
 pub mod agency;
 pub mod audit_event;
 pub mod audit_head;
+pub mod break_glass_grant;
 pub mod case;
 pub mod case_exclusion;
 pub mod case_person;

@@ -8,6 +8,7 @@ mod m0004_case_exclusions;
 mod m0005_sign_in_failures;
 mod m0006_mfa;
 mod m0007_sealed_fields;
+mod m0008_break_glass;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_sign_in_failures::Migration),
             Box::new(m0006_mfa::Migration),
             Box::new(m0007_sealed_fields::Migration),
+            Box::new(m0008_break_glass::Migration),
         ]
     }
 }

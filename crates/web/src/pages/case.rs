@@ -156,6 +156,16 @@ fn case_page(
             revealed => revealed.map(|r| context! { safe_phone => r.safe_phone, safe_times => r.safe_times }),
             can_manage_exclusions => manage,
             can_see_access_log => waymark_domain::access::can_see_access_log(&actor, &facts),
+            emergency_until => (waymark_domain::access::view_ground(&actor, &facts)
+                == Some(waymark_domain::access::ViewGround::BreakGlass))
+                .then(|| {
+                    detail
+                        .break_glass
+                        .iter()
+                        .find(|(u, _)| *u == session.0.user.id)
+                        .map(|(_, until)| format!("{:02}:{:02} UTC", until.hour(), until.minute()))
+                        .unwrap_or_default()
+                }),
             exclusions => if manage { exclusions } else { Vec::new() },
         },
     )

@@ -4,6 +4,7 @@ pub mod account;
 pub mod case;
 pub mod cases;
 pub mod dash;
+pub mod emergency;
 pub mod exclusions;
 pub mod health;
 pub mod home;
@@ -37,6 +38,8 @@ pub fn render(
             display_name => s.0.user.display_name,
             role => s.0.user.role.label(),
             can_create_referral => waymark_domain::access::can_create_referral(&s.0.user.actor()),
+            can_break_glass => waymark_domain::access::can_break_glass(&s.0.user.actor()),
+            is_manager => s.0.user.role == waymark_domain::role::Role::Manager,
         }
     });
     let common = context! {
