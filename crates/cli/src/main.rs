@@ -58,6 +58,9 @@ enum Command {
         /// Minutes a session lasts without use.
         #[arg(long, env = "WAYMARK_SESSION_IDLE_MINUTES", default_value_t = 30)]
         session_idle_minutes: i64,
+        /// Waymark is served over HTTPS by a proxy in front of it: send Strict-Transport-Security.
+        #[arg(long, env = "WAYMARK_BEHIND_TLS")]
+        behind_tls: bool,
         /// Hours a session lasts at most.
         #[arg(long, env = "WAYMARK_SESSION_MAX_HOURS", default_value_t = 12)]
         session_max_hours: i64,
@@ -350,6 +353,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             session_idle_minutes,
             session_max_hours,
+            behind_tls,
         } => {
             if session_idle_minutes < 1 || session_max_hours < 1 {
                 return Err(UsageError("session timeouts must be at least 1".into()).into());
@@ -378,6 +382,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     absolute_timeout: time::Duration::hours(session_max_hours),
                 },
                 demo,
+                hsts: behind_tls,
                 ..waymark_web::WebConfig::default()
             };
             let state =

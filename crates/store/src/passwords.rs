@@ -89,6 +89,22 @@ pub fn hash(password: &str) -> Result<String, StoreError> {
         .to_string())
 }
 
+/// Whether a stored hash was made with other parameters than Waymark uses now (an older,
+/// weaker setting), so that it should be replaced at the next successful sign-in.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
+    let Ok(current) = hasher() else { return false };
+    let Ok(current_params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    parsed.algorithm.as_str() != "argon2id"
+        || current_params.m_cost() < current.params().m_cost()
+        || current_params.t_cost() < current.params().t_cost()
+        || current_params.p_cost() < current.params().p_cost()
+}
+
 /// Verifies a password against a stored hash. A malformed hash verifies as false.
 pub fn verify(password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
@@ -210,5 +226,25 @@ mod tests {
             Err(WHITESPACE_ONLY_MESSAGE.to_string())
         );
         assert!(check_new_password("aaaaaaaaaaab").is_ok());
+    }
+
+    #[test]
+    fn weaker_hashes_are_marked_for_rehashing() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let old = weak
+            .hash_password(b"a long test password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(
+            verify("a long test password", &old),
+            "old hashes still verify"
+        );
+        assert!(needs_rehash(&old));
+        assert!(!needs_rehash(&hash("a long test password").unwrap()));
     }
 }

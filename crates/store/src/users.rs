@@ -146,6 +146,14 @@ impl Tx {
         if !passwords::verify(password, &m.password_hash) || !m.active {
             return Ok(None);
         }
+        // Hashes made with weaker parameters than today's are replaced while the password
+        // is at hand.
+        if passwords::needs_rehash(&m.password_hash) {
+            let fresh = passwords::hash(password)?;
+            let mut am: user::ActiveModel = m.clone().into();
+            am.password_hash = Set(fresh);
+            am.update(self.conn()).await?;
+        }
         user_from(m).map(Some)
     }
 

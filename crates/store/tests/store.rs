@@ -1213,3 +1213,49 @@ async fn emergency_access_expires() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_weaker_password_hash_is_replaced_at_sign_in() {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    for t in stores().await {
+        area(&t.store).await;
+        let weak = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8 * 1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"long enough password", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        raw(
+            &t.store,
+            &format!("UPDATE users SET password_hash = '{weak}' WHERE email = 'idva@example.test'"),
+        )
+        .await
+        .unwrap();
+        let tx = t.store.begin().await.unwrap();
+        assert!(
+            tx.authenticate("idva@example.test", "long enough password")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        tx.commit().await.unwrap();
+        let db = t.store.connection();
+        let stored: String = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT password_hash FROM users WHERE email = 'idva@example.test'".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "password_hash")
+            .unwrap();
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}: {stored}",
+            t.label
+        );
+    }
+}

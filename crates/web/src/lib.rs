@@ -37,6 +37,8 @@ pub struct WebConfig {
     pub clock: Clock,
     /// How long emergency ("break-glass") access to a case lasts.
     pub break_glass_minutes: i64,
+    /// Waymark is served over TLS (by a proxy in front of it): send HSTS.
+    pub hsts: bool,
 }
 
 impl Default for WebConfig {
@@ -47,6 +49,7 @@ impl Default for WebConfig {
             demo: false,
             clock: Clock::system(),
             break_glass_minutes: 60,
+            hsts: false,
         }
     }
 }

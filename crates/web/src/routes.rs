@@ -244,6 +244,12 @@ pub fn router(state: SharedState) -> Router {
     for (spec, handler) in table() {
         router = router.route(spec.path, handler);
     }
+    with_layers(router, state)
+}
+
+/// The layers every response passes through, around any set of routes (tests use this to
+/// prove the last-resort handler on a route that panics).
+pub fn with_layers(router: Router<SharedState>, state: SharedState) -> Router {
     router
         .fallback(pages::not_found)
         // Inner to outer: a panic becomes an error response, which `around` then renders

@@ -1705,3 +1705,63 @@ async fn emergency_access_is_time_limited_read_only_alerted_and_beaten_by_exclus
         );
     }
 }
+
+#[tokio::test]
+async fn a_panic_becomes_a_generic_500_with_a_request_id_and_the_server_lives_on() {
+    let t = waymark_store::testing::sqlite().await.unwrap();
+    let state = waymark_web::AppState::new(
+        t.store.clone(),
+        InstrumentRegistry::builtin().unwrap(),
+        waymark_web::WebConfig {
+            hsts: true,
+            ..waymark_web::WebConfig::default()
+        },
+    )
+    .unwrap();
+    let routes = axum::Router::new()
+        .route(
+            "/boom",
+            axum::routing::get(|| async {
+                // A value the compiler cannot see is missing, as in a real bug.
+                let bug: Option<&str> = std::hint::black_box(None);
+                bug.expect("a bug with a secret in it")
+            }),
+        )
+        .route("/fine", axum::routing::get(|| async { "fine" }));
+    let app = waymark_web::routes::with_layers(routes, state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service())
+            .await
+            .unwrap()
+    });
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("http://{addr}/boom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Sorry, something went wrong"));
+    assert!(
+        body.contains(&request_id),
+        "the page gives the reference to quote"
+    );
+    assert!(
+        !body.contains("secret"),
+        "no internal detail reaches the user"
+    );
+    let fine = client
+        .get(format!("http://{addr}/fine"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fine.text().await.unwrap(), "fine", "the server carries on");
+}
