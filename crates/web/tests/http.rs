@@ -123,23 +123,27 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    async fn sign_in(&self, email: &str) -> Signed {
+    /// Fills in and submits the sign-in form, as a browser would: the page first (for its
+    /// double-submit token and cookie), then the form.
+    async fn submit_sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         let page = self.client.get(self.url("/sign-in")).send().await.unwrap();
         let signin_cookie = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
-        let body = page.text().await.unwrap();
-        let token = hidden(&body, "signin_token");
-        let res = self
-            .client
+        let token = hidden(&page.text().await.unwrap(), "signin_token");
+        self.client
             .post(self.url("/sign-in"))
             .header("cookie", &signin_cookie)
             .form(&[
                 ("signin_token", token.as_str()),
                 ("email", email),
-                ("password", PASSWORD),
+                ("password", password),
             ])
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn sign_in(&self, email: &str) -> Signed {
+        let res = self.submit_sign_in(email, PASSWORD).await;
         assert_eq!(
             res.status(),
             StatusCode::SEE_OTHER,
@@ -492,21 +496,7 @@ async fn wrong_passwords_and_unknown_accounts_look_the_same() {
     let app = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
     let mut bodies = Vec::new();
     for email in ["idva@example.test", "nobody@example.test"] {
-        let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
-        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
-        let token = hidden(&page.text().await.unwrap(), "signin_token");
-        let res = app
-            .client
-            .post(app.url("/sign-in"))
-            .header("cookie", &c)
-            .form(&[
-                ("signin_token", token.as_str()),
-                ("email", email),
-                ("password", "not the password"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app.submit_sign_in(email, "not the password").await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(cookie_pair(res.headers(), "__Host-waymark-session").is_none());
         let body = res.text().await.unwrap();
@@ -848,21 +838,7 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
         tx.require_password_change(user.id).await.unwrap();
         tx.commit().await.unwrap();
 
-        let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
-        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
-        let token = hidden(&page.text().await.unwrap(), "signin_token");
-        let res = app
-            .client
-            .post(app.url("/sign-in"))
-            .header("cookie", &c)
-            .form(&[
-                ("signin_token", token.as_str()),
-                ("email", "new@example.test"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app.submit_sign_in("new@example.test", PASSWORD).await;
         assert_eq!(
             res.headers()[LOCATION],
             "/account/password",
@@ -1158,21 +1134,7 @@ impl TestApp {
     /// One sign-in attempt: the status, the body with the page's random token and the
     /// email removed, and whether a session cookie was set.
     async fn attempt(&self, email: &str, password: &str) -> (StatusCode, String, bool) {
-        let page = self.client.get(self.url("/sign-in")).send().await.unwrap();
-        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
-        let token = hidden(&page.text().await.unwrap(), "signin_token");
-        let res = self
-            .client
-            .post(self.url("/sign-in"))
-            .header("cookie", &c)
-            .form(&[
-                ("signin_token", token.as_str()),
-                ("email", email),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = self.submit_sign_in(email, password).await;
         let status = res.status();
         let signed_in = cookie_pair(res.headers(), "__Host-waymark-session").is_some();
         let body = res.text().await.unwrap();
@@ -1311,21 +1273,7 @@ async fn the_second_factor_is_required_every_sign_in_and_codes_are_single_use() 
         );
 
         // A later sign-in stops at the code page; nothing else opens.
-        let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
-        let c = cookie_pair(page.headers(), "__Host-waymark-signin").unwrap();
-        let token = hidden(&page.text().await.unwrap(), "signin_token");
-        let res = app
-            .client
-            .post(app.url("/sign-in"))
-            .header("cookie", &c)
-            .form(&[
-                ("signin_token", token.as_str()),
-                ("email", "idva@example.test"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app.submit_sign_in("idva@example.test", PASSWORD).await;
         assert_eq!(res.headers()[LOCATION], "/sign-in/mfa", "{}", app.label);
         let half = Signed {
             cookie: cookie_pair(res.headers(), "__Host-waymark-session").unwrap(),
@@ -1392,21 +1340,7 @@ async fn the_second_factor_is_required_every_sign_in_and_codes_are_single_use() 
         );
 
         // The recovery code cannot be used again.
-        let again = app.client.get(app.url("/sign-in")).send().await.unwrap();
-        let c = cookie_pair(again.headers(), "__Host-waymark-signin").unwrap();
-        let token = hidden(&again.text().await.unwrap(), "signin_token");
-        let res = app
-            .client
-            .post(app.url("/sign-in"))
-            .header("cookie", &c)
-            .form(&[
-                ("signin_token", token.as_str()),
-                ("email", "idva@example.test"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app.submit_sign_in("idva@example.test", PASSWORD).await;
         let cookie = cookie_pair(res.headers(), "__Host-waymark-session").unwrap();
         let page = app
             .client
