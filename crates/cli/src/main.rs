@@ -98,6 +98,16 @@ enum Command {
         #[arg(long)]
         input: PathBuf,
     },
+    /// Retention: delete cases past the service's schedule (legal holds excepted).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+    /// Legal hold on a case.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
     /// The data keys that seal sensitive fields.
     Key {
         #[command(subcommand)]
@@ -168,6 +178,38 @@ enum MaracCommand {
 enum DashCommand {
     /// Read one assessment as JSON on stdin; write the decision as JSON on stdout.
     Score,
+}
+
+#[derive(Debug, Subcommand)]
+enum RetentionCommand {
+    /// List the cases past the schedule (references only), and which are on legal hold.
+    Report {
+        /// Months after a case's last activity that it is kept. No national period exists:
+        /// the service sets its own.
+        #[arg(long, env = "WAYMARK_RETENTION_CASE_MONTHS")]
+        case_months: u32,
+    },
+    /// Delete the cases past the schedule that are not on legal hold.
+    Run {
+        #[arg(long, env = "WAYMARK_RETENTION_CASE_MONTHS")]
+        case_months: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseCommand {
+    /// Put a case on legal hold: retention will not delete it.
+    Hold {
+        #[arg(long)]
+        reference: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Release a legal hold.
+    Release {
+        #[arg(long)]
+        reference: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -525,6 +567,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Key {
             command: KeyCommand::Generate { .. },
         } => Ok(()),
+        Command::Retention { command } => {
+            let (case_months, delete) = match command {
+                RetentionCommand::Report { case_months } => (case_months, false),
+                RetentionCommand::Run { case_months } => (case_months, true),
+            };
+            if case_months < 1 {
+                return Err(UsageError("--case-months must be 1 or more".into()).into());
+            }
+            let schedule = waymark_store::retention::RetentionSchedule { case_months };
+            let tx = store.begin().await?;
+            let due = tx
+                .cases_due_for_deletion(schedule, time::OffsetDateTime::now_utc())
+                .await?;
+            let mut deleted = 0;
+            for d in &due {
+                let status = if d.on_legal_hold {
+                    "kept: on legal hold"
+                } else if delete {
+                    tx.delete_case_for_retention(d.id).await?;
+                    deleted += 1;
+                    "deleted"
+                } else {
+                    "due for deletion"
+                };
+                println!(
+                    "{} last active {} {status}",
+                    d.reference,
+                    d.last_activity.date()
+                );
+            }
+            tx.commit().await?;
+            println!(
+                "{} case(s) past {case_months} months; {deleted} deleted",
+                due.len()
+            );
+            Ok(())
+        }
+        Command::Case { command } => {
+            let (reference, reason) = match &command {
+                CaseCommand::Hold { reference, reason } => {
+                    if reason.trim().is_empty() {
+                        return Err(UsageError("--reason must not be empty".into()).into());
+                    }
+                    (reference, Some(reason.trim()))
+                }
+                CaseCommand::Release { reference } => (reference, None),
+            };
+            let tx = store.begin().await?;
+            if tx.set_legal_hold(reference, reason).await?.is_none() {
+                return Err(UsageError(format!("--reference: no case {reference}")).into());
+            }
+            tx.commit().await?;
+            println!(
+                "{reference} is {}",
+                if reason.is_some() {
+                    "on legal hold"
+                } else {
+                    "no longer on legal hold"
+                }
+            );
+            Ok(())
+        }
         Command::Backup { output } => {
             if output.exists() {
                 return Err(

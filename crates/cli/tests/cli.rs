@@ -363,3 +363,37 @@ fn backup_and_restore_round_trip_through_the_command_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be opened"));
 }
+
+#[test]
+fn retention_needs_a_schedule_and_legal_holds_name_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    // No national period exists, so there is no default: the service must set one.
+    let out = waymark(&["retention", "run"], "", dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--case-months"));
+    let out = waymark(
+        &["retention", "report", "--case-months", "72"],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 case(s) past 72 months; 0 deleted"));
+    let out = waymark(
+        &[
+            "case",
+            "hold",
+            "--reference",
+            "WM-1999-00001",
+            "--reason",
+            "Proceedings",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--reference"));
+}

@@ -386,6 +386,7 @@ impl Tx {
             latest_assessed_on: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            legal_hold_reason: Set(None),
         }
         .insert(self.conn())
         .await?;

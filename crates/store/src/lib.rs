@@ -16,6 +16,7 @@ pub mod error;
 pub mod mfa;
 mod migration;
 pub mod passwords;
+pub mod retention;
 pub mod sealing;
 pub mod sessions;
 pub mod testing;

@@ -20,6 +20,7 @@ pub const SEALED_FIELDS: &[(&str, &str)] = &[
     ("dash_assessments", "professional_judgement_reason"),
     ("case_exclusions", "reason"),
     ("break_glass_grants", "reason"),
+    ("cases", "legal_hold_reason"),
     ("users", "totp_secret"),
 ];
 

@@ -1259,3 +1259,103 @@ async fn a_weaker_password_hash_is_replaced_at_sign_in() {
         );
     }
 }
+
+#[tokio::test]
+async fn retention_deletes_old_cases_everywhere_except_under_legal_hold() {
+    use waymark_store::retention::RetentionSchedule;
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let registry = InstrumentRegistry::builtin().unwrap();
+        let tx = t.store.begin().await.unwrap();
+        let old = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Oldcase"), None)
+            .await
+            .unwrap();
+        tx.record_assessment(
+            &a.idva,
+            old,
+            &registry,
+            assessment(15, date!(2019 - 01 - 03)),
+            None,
+        )
+        .await
+        .unwrap();
+        tx.add_exclusion(
+            &a.idva,
+            old,
+            waymark_store::cases::Excluded::User(a.police.id),
+            "Knows them",
+            None,
+        )
+        .await
+        .unwrap();
+        let held = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Heldcase"), None)
+            .await
+            .unwrap();
+        let recent = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Recent"), None)
+            .await
+            .unwrap();
+        let held_ref = tx.case_detail(&a.idva, held, None).await.unwrap().reference;
+        tx.commit().await.unwrap();
+        // Two cases last touched seven years ago.
+        for id in [old, held] {
+            let db = t.store.connection();
+            let sql = "UPDATE cases SET updated_at = '2019-01-03T00:00:00+00:00' WHERE id = $1";
+            db.execute_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                sql,
+                [id.into()],
+            ))
+            .await
+            .unwrap();
+        }
+        let tx = t.store.begin().await.unwrap();
+        tx.set_legal_hold(&held_ref, Some("Family court proceedings"))
+            .await
+            .unwrap()
+            .unwrap();
+        let schedule = RetentionSchedule { case_months: 72 };
+        let due = tx
+            .cases_due_for_deletion(schedule, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 2, "{}", t.label);
+        assert!(due.iter().any(|d| d.id == held && d.on_legal_hold));
+        for d in &due {
+            assert_eq!(
+                tx.delete_case_for_retention(d.id).await.unwrap(),
+                !d.on_legal_hold
+            );
+        }
+        tx.commit().await.unwrap();
+
+        assert_eq!(count(&t.store, "cases").await, 2, "{}", t.label);
+        assert_eq!(
+            count(&t.store, "people").await,
+            4,
+            "{}: the old case's people are gone",
+            t.label
+        );
+        assert_eq!(count(&t.store, "dash_assessments").await, 0);
+        assert_eq!(count(&t.store, "marac_referrals").await, 0);
+        assert_eq!(count(&t.store, "case_exclusions").await, 0);
+        let tx = t.store.begin().await.unwrap();
+        assert!(matches!(
+            tx.case_detail(&a.idva, old, None).await,
+            Err(CaseError::NotFound)
+        ));
+        assert!(tx.case_detail(&a.idva, recent, None).await.is_ok());
+        tx.commit().await.unwrap();
+        // A content-free tombstone, and the chain still holds.
+        let rows = t.store.recent_audit(20).await.unwrap();
+        assert!(rows.iter().any(
+            |r| r.action == "case.deleted_by_retention" && r.object_id == Some(old.to_string())
+        ));
+        assert!(matches!(
+            t.store.verify_audit_chain().await.unwrap(),
+            ChainCheck::Intact { .. }
+        ));
+    }
+}

@@ -16,6 +16,9 @@ pub struct Model {
     pub latest_assessed_on: Option<TimeDate>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// Set while the case is under legal hold (sealed: it may name proceedings).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub legal_hold_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

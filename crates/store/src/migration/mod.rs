@@ -9,6 +9,7 @@ mod m0005_sign_in_failures;
 mod m0006_mfa;
 mod m0007_sealed_fields;
 mod m0008_break_glass;
+mod m0009_legal_hold;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_mfa::Migration),
             Box::new(m0007_sealed_fields::Migration),
             Box::new(m0008_break_glass::Migration),
+            Box::new(m0009_legal_hold::Migration),
         ]
     }
 }
