@@ -103,6 +103,11 @@ enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Exports of personal data.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Legal hold on a case.
     Case {
         #[command(subcommand)]
@@ -193,6 +198,22 @@ enum RetentionCommand {
     Run {
         #[arg(long, env = "WAYMARK_RETENTION_CASE_MONTHS")]
         case_months: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Everything held about one person, for a subject access request, as JSON. Other
+    /// people's details are withheld.
+    SubjectAccess {
+        /// The person's full name, as recorded (given name then family name).
+        #[arg(long)]
+        name: String,
+        /// Which person, when several share the name (the ids are listed).
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 
@@ -601,6 +622,66 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "{} case(s) past {case_months} months; {deleted} deleted",
                 due.len()
+            );
+            Ok(())
+        }
+        Command::Export {
+            command:
+                ExportCommand::SubjectAccess {
+                    name,
+                    person,
+                    output,
+                },
+        } => {
+            if output.exists() {
+                return Err(
+                    UsageError(format!("--output: {} already exists", output.display())).into(),
+                );
+            }
+            let tx = store.begin().await?;
+            let found = tx.find_people_by_name(&name).await?;
+            let mut ids: Vec<waymark_store::Uuid> = found.iter().map(|m| m.person_id).collect();
+            ids.dedup();
+            let chosen = match (person, ids.as_slice()) {
+                (Some(p), _) => waymark_store::Uuid::parse_str(p.trim())
+                    .ok()
+                    .filter(|id| ids.contains(id))
+                    .ok_or_else(|| {
+                        UsageError(format!(
+                            "--person: {p} is not one of the people named {name:?}"
+                        ))
+                    })?,
+                (None, [only]) => *only,
+                (None, []) => {
+                    return Err(
+                        UsageError(format!("--name: no one named {name:?} is recorded")).into(),
+                    );
+                }
+                (None, _) => {
+                    for m in &found {
+                        eprintln!(
+                            "person {} is the {} in {}",
+                            m.person_id, m.role, m.case_reference
+                        );
+                    }
+                    return Err(UsageError(
+                        "--name matches several people: choose one with --person".into(),
+                    )
+                    .into());
+                }
+            };
+            let export = tx
+                .subject_access(chosen)
+                .await?
+                .ok_or_else(|| UsageError("--person: no such person".into()))?;
+            let json = serde_json::to_vec_pretty(&export)?;
+            // The export is recorded before the file is written, so no export goes unaudited.
+            tx.commit().await?;
+            write_private_file(&output, &json)?;
+            println!(
+                "wrote the subject access export to {} ({} case(s))",
+                output.display(),
+                export.cases.len()
             );
             Ok(())
         }

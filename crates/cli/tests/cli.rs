@@ -397,3 +397,24 @@ fn retention_needs_a_schedule_and_legal_holds_name_a_case() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--reference"));
 }
+
+#[test]
+fn a_subject_access_export_needs_a_recorded_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("sar.json");
+    let out = waymark(
+        &[
+            "export",
+            "subject-access",
+            "--name",
+            "Nobody Recorded",
+            "--output",
+            out_file.to_str().unwrap(),
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no one named"));
+    assert!(!out_file.exists(), "nothing is written");
+}

@@ -19,6 +19,7 @@ pub mod passwords;
 pub mod retention;
 pub mod sealing;
 pub mod sessions;
+pub mod subject_access;
 pub mod testing;
 pub mod throttle;
 pub mod users;

@@ -1359,3 +1359,84 @@ async fn retention_deletes_old_cases_everywhere_except_under_legal_hold() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_subject_access_export_holds_the_persons_data_and_never_anothers() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let registry = InstrumentRegistry::builtin().unwrap();
+        let tx = t.store.begin().await.unwrap();
+        let mut r = referral(&a, "Sarvictim");
+        r.perpetrator.given_name = "Sarperp".into();
+        r.safe_times = Some("Mornings only".into());
+        r.reason = Some("Threats after separation".into());
+        let id = tx
+            .create_referral(&a.idva, a.marac, &r, None)
+            .await
+            .unwrap();
+        let mut dash = assessment(5, date!(2026 - 01 - 02));
+        dash.details.insert("q2".into(), "Scared to go home".into());
+        tx.record_assessment(&a.idva, id, &registry, dash, None)
+            .await
+            .unwrap();
+
+        let victims = tx
+            .find_people_by_name("  sarvictim   EXAMPLE ")
+            .await
+            .unwrap();
+        assert_eq!(victims.len(), 1, "{}", t.label);
+        assert_eq!(victims[0].role, "victim");
+        let export = tx
+            .subject_access(victims[0].person_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let text = serde_json::to_string(&export).unwrap();
+        for own in [
+            "Sarvictim",
+            "07700 900123",
+            "Mornings only",
+            "Threats after separation",
+            "Scared to go home",
+        ] {
+            assert!(
+                text.contains(own),
+                "{}: the victim's export lacks {own}",
+                t.label
+            );
+        }
+        assert!(
+            !text.contains("Sarperp"),
+            "the victim's export leaves the perpetrator out"
+        );
+
+        let perpetrators = tx.find_people_by_name("Sarperp Sample").await.unwrap();
+        assert_eq!(perpetrators[0].role, "perpetrator");
+        let export = tx
+            .subject_access(perpetrators[0].person_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let text = serde_json::to_string(&export).unwrap();
+        assert!(text.contains("Sarperp") && text.contains("perpetrator"));
+        for theirs in [
+            "Sarvictim",
+            "07700 900123",
+            "Mornings only",
+            "Threats after separation",
+            "Scared to go home",
+        ] {
+            assert!(
+                !text.contains(theirs),
+                "{}: a perpetrator's export contains {theirs}",
+                t.label
+            );
+        }
+        tx.commit().await.unwrap();
+        let rows = t.store.recent_audit(5).await.unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r.action == "person.subject_access_export")
+        );
+    }
+}
