@@ -14,6 +14,7 @@ mod middleware;
 mod pages;
 pub mod routes;
 mod templates;
+mod uk_time;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

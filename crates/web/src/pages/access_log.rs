@@ -44,12 +44,11 @@ pub async fn show(
     }
     .await;
     let (log, detail) = tx.settle(result).await?;
-    let fmt = time::macros::format_description!("[day] [month repr:short] [year], [hour]:[minute]");
     let rows: Vec<_> = log
         .iter()
         .map(|e| {
             context! {
-                at => e.at.format(&fmt).unwrap_or_default(),
+                at => crate::uk_time::format(e.at),
                 who => e.user_name.clone().unwrap_or_else(|| "Unknown".to_owned()),
                 agency => e.agency_name,
                 role => e.role.as_deref().and_then(waymark_domain::role::Role::parse).map(|r| r.label()),

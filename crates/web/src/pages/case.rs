@@ -163,7 +163,7 @@ fn case_page(
                         .break_glass
                         .iter()
                         .find(|(u, _)| *u == session.0.user.id)
-                        .map(|(_, until)| format!("{:02}:{:02} UTC", until.hour(), until.minute()))
+                        .map(|(_, until)| crate::uk_time::clock(*until))
                         .unwrap_or_default()
                 }),
             exclusions => if manage { exclusions } else { Vec::new() },

@@ -121,7 +121,6 @@ pub async fn alerts(
     let tx = state.store.begin().await?;
     let alerts = tx.break_glass_alerts(&session.0.user).await?;
     tx.commit().await?;
-    let fmt = time::macros::format_description!("[day] [month repr:short] [year], [hour]:[minute]");
     let rows: Vec<_> = alerts
         .iter()
         .map(|a| {
@@ -131,8 +130,8 @@ pub async fn alerts(
                 who => a.user_name,
                 agency => a.agency_name,
                 reason => a.reason,
-                granted_at => a.granted_at.format(&fmt).unwrap_or_default(),
-                expires_at => a.expires_at.format(&fmt).unwrap_or_default(),
+                granted_at => crate::uk_time::format(a.granted_at),
+                expires_at => crate::uk_time::format(a.expires_at),
             }
         })
         .collect();
