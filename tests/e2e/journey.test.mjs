@@ -520,4 +520,24 @@ describe('Waymark in a real browser', () => {
       await manager.context.close();
     }
   });
+
+  test('confirming it is you before a sensitive action', { timeout: JOURNEY_TIMEOUT }, async () => {
+    const { context, page, visited } = await newSession();
+    try {
+      await signIn(page, visited);
+      await page.goto('/account/confirm?next=/cases');
+      await checkA11y(page, 'confirm it is you', visited);
+      await page.getByLabel('Your password').fill('not my password at all');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('.govuk-error-summary').waitFor();
+      await checkA11y(page, 'confirm it is you (errors)', visited, { status: 422 });
+      await page.getByLabel('Your password').fill(PASSWORD);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/cases'),
+        page.getByRole('button', { name: 'Continue' }).click(),
+      ]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -34,6 +34,8 @@ pub struct ActiveSession {
     pub csrf_token: String,
     /// Whether this session has passed the second factor.
     pub mfa_verified: bool,
+    /// When the user last proved who they are in this session.
+    pub authenticated_at: Option<OffsetDateTime>,
 }
 
 /// A new random token, URL-safe hex.
@@ -66,6 +68,7 @@ impl Tx {
             last_seen_at: Set(now),
             expires_at: Set(now + policy.absolute_timeout),
             mfa_verified: Set(mfa_verified),
+            authenticated_at: Set(Some(now)),
         }
         .insert(self.conn())
         .await?;
@@ -92,6 +95,7 @@ impl Tx {
                 let id = s.id;
                 let csrf_token = s.csrf_token.clone();
                 let mfa_verified = s.mfa_verified;
+                let authenticated_at = s.authenticated_at;
                 let mut am: session::ActiveModel = s.into();
                 am.last_seen_at = Set(now);
                 am.update(self.conn()).await?;
@@ -100,6 +104,7 @@ impl Tx {
                     user,
                     csrf_token,
                     mfa_verified,
+                    authenticated_at,
                 }))
             }
             _ => {
@@ -133,6 +138,21 @@ impl Tx {
             .col_expr(
                 session::Column::MfaVerified,
                 sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(session::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Records that the session's user has just proved who they are again.
+    pub async fn confirm_identity(&self, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::AuthenticatedAt,
+                sea_orm::sea_query::Expr::value(now),
             )
             .filter(session::Column::Id.eq(id))
             .exec(self.conn())

@@ -406,3 +406,13 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Tx {
+    /// Checks a signed-in user's password again (for step-up before sensitive actions).
+    pub async fn check_password(&self, user_id: Uuid, password: &str) -> Result<bool, StoreError> {
+        let Some(m) = user::Entity::find_by_id(user_id).one(self.conn()).await? else {
+            return Ok(false);
+        };
+        Ok(m.active && passwords::verify(password, &m.password_hash))
+    }
+}

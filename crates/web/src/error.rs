@@ -23,6 +23,9 @@ pub enum AppError {
     /// Signed in with a password, but the second factor is still to be given (or set up).
     #[error("second factor required")]
     MfaRequired { enrol: bool },
+    /// The action needs a recent proof of identity (API callers: confirm on the web first).
+    #[error("reauthentication required")]
+    ReauthRequired,
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
     #[error("the form has expired")]
@@ -66,6 +69,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::MfaRequired { .. } => StatusCode::FORBIDDEN,
+            AppError::ReauthRequired => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -81,6 +85,7 @@ impl AppError {
             AppError::PasswordChangeRequired => "password_change_required",
             AppError::MfaRequired { enrol: false } => "mfa_required",
             AppError::MfaRequired { enrol: true } => "mfa_enrolment_required",
+            AppError::ReauthRequired => "reauthentication_required",
             AppError::Invalid(_) => "invalid",
             AppError::Csrf => "csrf",
             AppError::Internal(_) => "internal",
@@ -94,6 +99,7 @@ impl AppError {
             AppError::Unauthenticated => "Sign in to continue",
             AppError::PasswordChangeRequired => "Change your initial password before continuing",
             AppError::MfaRequired { enrol: false } => "Enter the code from your authenticator app",
+            AppError::ReauthRequired => "Confirm it is you before doing this",
             AppError::MfaRequired { enrol: true } => {
                 "Set up an authenticator app before continuing"
             }

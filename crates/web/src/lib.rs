@@ -40,6 +40,9 @@ pub struct WebConfig {
     pub break_glass_minutes: i64,
     /// Waymark is served over TLS (by a proxy in front of it): send HSTS.
     pub hsts: bool,
+    /// How recently a user must have proved who they are before the most sensitive
+    /// actions (revealing restricted fields, emergency access).
+    pub step_up_window: time::Duration,
 }
 
 impl Default for WebConfig {
@@ -51,6 +54,7 @@ impl Default for WebConfig {
             clock: Clock::system(),
             break_glass_minutes: 60,
             hsts: false,
+            step_up_window: time::Duration::minutes(15),
         }
     }
 }

@@ -114,6 +114,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             SignedIn,
             post(pages::mfa::setup_submit),
         ),
+        r(
+            Method::GET,
+            "/account/confirm",
+            SignedIn,
+            get(pages::confirm::show),
+        ),
+        r(
+            Method::POST,
+            "/account/confirm",
+            SignedIn,
+            post(pages::confirm::submit),
+        ),
         r(Method::GET, "/cases", SignedIn, get(pages::cases::list)),
         r(Method::POST, "/cases", SignedIn, post(pages::cases::search)),
         r(

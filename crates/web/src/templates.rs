@@ -40,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/emergency_access.html"),
     ),
     ("alerts.html", include_str!("../templates/alerts.html")),
+    ("confirm.html", include_str!("../templates/confirm.html")),
     (
         "access_log.html",
         include_str!("../templates/access_log.html"),

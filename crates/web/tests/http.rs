@@ -1699,3 +1699,93 @@ async fn a_panic_becomes_a_generic_500_with_a_request_id_and_the_server_lives_on
         .unwrap();
     assert_eq!(fine.text().await.unwrap(), "fine", "the server carries on");
 }
+
+#[tokio::test]
+async fn the_most_sensitive_actions_ask_for_a_recent_proof_of_identity() {
+    for (app, time) in apps_with_clock().await {
+        let me = app.sign_in("idva@example.test").await;
+        let res = app
+            .post_json(&me, "/api/v1/referrals", &app.referral_json())
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let reveal = format!("/cases/{id}/safe-contact");
+        // Just signed in: revealing works.
+        let res = app
+            .post_form(&me, &reveal, &[("csrf_token", me.csrf.as_str())])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", app.label);
+
+        // Sixteen minutes on (still within the idle timeout), confirm first.
+        advance(&time, time::Duration::minutes(16));
+        let res = app
+            .post_form(&me, &reveal, &[("csrf_token", me.csrf.as_str())])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            res.headers()[LOCATION],
+            format!("/account/confirm?next=/cases/{id}").as_str()
+        );
+        let api = app
+            .post_json(&me, &format!("/api/v1/cases/{id}/safe-contact"), &json!({}))
+            .await;
+        assert_eq!(api.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            api.json::<Value>().await.unwrap()["error"]["code"],
+            "reauthentication_required"
+        );
+
+        let page = app
+            .get(&me, &format!("/account/confirm?next=/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Code from your authenticator app"),
+            "enrolled users give a code too"
+        );
+        let code = app
+            .recovery_codes
+            .lock()
+            .unwrap()
+            .get_mut("idva@example.test")
+            .unwrap()
+            .pop()
+            .unwrap();
+        let next = format!("/cases/{id}");
+        let wrong = app
+            .post_form(
+                &me,
+                "/account/confirm",
+                &[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("next", next.as_str()),
+                    ("password", "not my password"),
+                    ("code", code.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let ok = app
+            .post_form(
+                &me,
+                "/account/confirm",
+                &[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("next", next.as_str()),
+                    ("password", PASSWORD),
+                    ("code", code.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        assert_eq!(ok.headers()[LOCATION], next.as_str());
+        let res = app
+            .post_form(&me, &reveal, &[("csrf_token", me.csrf.as_str())])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", app.label);
+    }
+}

@@ -142,6 +142,8 @@ const NO_AUTH: Exp = exp(401, None, Audit::None);
 const DENY: Exp = exp(403, None, Audit::Denied);
 /// Not visible, not permitted or not there: 404 and a `denied` row naming the id.
 const NF: Exp = exp(404, None, Audit::Denied);
+/// Refused input (a wrong password): 422 and a `denied` row.
+const BAD_D: Exp = exp(422, None, Audit::Denied);
 /// The situation does not exist for this actor.
 const NA: Exp = exp(0, None, Audit::None);
 
@@ -184,10 +186,12 @@ enum R {
     EmergencyForm,
     EmergencyAccess,
     Alerts,
+    ConfirmPage,
+    Confirm,
 }
 
 impl R {
-    const ALL: [R; 36] = [
+    const ALL: [R; 38] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -224,6 +228,8 @@ impl R {
         R::EmergencyForm,
         R::EmergencyAccess,
         R::Alerts,
+        R::ConfirmPage,
+        R::Confirm,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -265,6 +271,8 @@ impl R {
             R::EmergencyForm => (get, "/emergency-access"),
             R::EmergencyAccess => (post, "/emergency-access"),
             R::Alerts => (get, "/alerts"),
+            R::ConfirmPage => (get, "/account/confirm"),
+            R::Confirm => (post, "/account/confirm"),
         }
     }
 
@@ -316,6 +324,9 @@ const NO_CASE: &[(R, [Exp; 8])] = &[
     (R::EmergencyForm,     [OK,         OK,         DENY,       OK,         DENY,       OK,         TO_MFA,     SIGN_IN]),
     (R::EmergencyAccess,   [NF,         NF,         DENY,       NF,         DENY,       NF,         TO_MFA,     SIGN_IN]),
     (R::Alerts,            [DENY,       DENY,       DENY,       OK,         DENY,       DENY,       TO_MFA,     SIGN_IN]),
+    // Step-up: confirming with a wrong password is refused and recorded, for everyone.
+    (R::ConfirmPage,       [OK,         OK,         OK,         OK,         OK,         OK,         TO_MFA,     SIGN_IN]),
+    (R::Confirm,           [BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      TO_MFA,     SIGN_IN]),
 ];
 
 /// Routes that name a case: one row per actor, one cell per situation.
@@ -1333,6 +1344,18 @@ impl World {
             }
             R::RecordAssessmentApi => self.app.post_json(me, &path, &assessment_json(None)).await,
             R::RevealSafeContactApi => self.app.post_json(me, &path, &json!({})).await,
+            R::Confirm => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("next", "/cases"),
+                    ("password", "not the password at all"),
+                    ("code", "000000"),
+                ])
+                .send()
+                .await
+                .unwrap(),
             R::EmergencyAccess => self
                 .app
                 .request(me, method, &path)
@@ -1453,7 +1476,9 @@ impl World {
                         case.map_or(self.missing_case, |c| self.cases[&c].id)
                             .to_string(),
                     ),
-                    (R::ChangePassword | R::MfaVerify | R::MfaSetup, _) => Some(actor.to_string()),
+                    (R::ChangePassword | R::MfaVerify | R::MfaSetup | R::Confirm, _) => {
+                        Some(actor.to_string())
+                    }
                     // The new case's id, which the test cannot know in advance.
                     (R::CreateReferral | R::CreateReferralApi, Audit::Allowed) => {
                         r.object_id.clone()

@@ -307,6 +307,9 @@ pub async fn reveal_safe_contact(
 ) -> Result<Response, AppError> {
     csrf(&session, &headers)?;
     let case_id = parse_id(&case_id)?;
+    if !crate::pages::confirm::recently_confirmed(&state, &session) {
+        return Err(AppError::ReauthRequired);
+    }
     let tx = state.store.begin().await?;
     let revealed = tx
         .reveal_safe_contact(&session.0.user, case_id, Some(request_id.0))

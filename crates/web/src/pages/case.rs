@@ -197,6 +197,11 @@ pub async fn reveal_safe_contact(
 ) -> Result<Response, AppError> {
     session.check_csrf(crate::pages::field(&form, "csrf_token"))?;
     let case_id = parse_id(&case_id)?;
+    if !crate::pages::confirm::recently_confirmed(&state, &session) {
+        return Ok(crate::pages::confirm::confirm_first(&format!(
+            "/cases/{case_id}"
+        )));
+    }
     let tx = state.store.begin().await?;
     let result = async {
         let detail = tx

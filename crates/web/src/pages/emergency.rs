@@ -71,6 +71,10 @@ pub async fn create(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
+    if !crate::pages::confirm::recently_confirmed(&state, &session) {
+        // What was typed is not carried through the redirect; the user enters it again.
+        return Ok(crate::pages::confirm::confirm_first("/emergency-access"));
+    }
     let tx = state.store.begin().await?;
     let granted = tx
         .break_glass(

@@ -3,6 +3,7 @@ pub mod access_log;
 pub mod account;
 pub mod case;
 pub mod cases;
+pub mod confirm;
 pub mod dash;
 pub mod emergency;
 pub mod exclusions;
