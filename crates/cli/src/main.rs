@@ -88,7 +88,7 @@ enum Command {
         command: DashCommand,
     },
     /// Write an encrypted, integrity-checked copy of the whole database (safe while the
-    /// server runs). Keep it with the key file's keys available, but not beside them.
+    /// server runs). Store it apart from the key file; restoring needs the key that made it.
     Backup {
         #[arg(long)]
         output: PathBuf,
