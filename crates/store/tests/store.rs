@@ -483,6 +483,17 @@ async fn remove_append_only_protection(store: &Store) {
     }
 }
 
+/// Fails unless `waymark audit verify` reports the first broken link at `seq`.
+async fn assert_broken_at(t: &TestStore, seq: i64) {
+    match t.store.verify_audit_chain().await.unwrap() {
+        ChainCheck::Broken { at_seq, .. } => assert_eq!(at_seq, seq, "{}", t.label),
+        intact => panic!(
+            "{}: expected a broken chain at row {seq}, got {intact:?}",
+            t.label
+        ),
+    }
+}
+
 async fn store_with_three_audit_rows(t: &TestStore) -> Area {
     let a = area(&t.store).await;
     let tx = t.store.begin().await.unwrap();
@@ -548,14 +559,7 @@ async fn the_audit_chain_detects_an_edited_row() {
         )
         .await
         .unwrap();
-        assert!(
-            matches!(
-                t.store.verify_audit_chain().await.unwrap(),
-                ChainCheck::Broken { at_seq: 2, .. }
-            ),
-            "{}",
-            t.label
-        );
+        assert_broken_at(&t, 2).await;
         // One character of the object id.
         raw(
             &t.store,
@@ -569,14 +573,7 @@ async fn the_audit_chain_detects_an_edited_row() {
         )
         .await
         .unwrap();
-        assert!(
-            matches!(
-                t.store.verify_audit_chain().await.unwrap(),
-                ChainCheck::Broken { at_seq: 3, .. }
-            ),
-            "{}",
-            t.label
-        );
+        assert_broken_at(&t, 3).await;
     }
 }
 
@@ -588,14 +585,7 @@ async fn the_audit_chain_detects_a_deleted_row() {
         raw(&t.store, "DELETE FROM audit_events WHERE seq = 2")
             .await
             .unwrap();
-        assert!(
-            matches!(
-                t.store.verify_audit_chain().await.unwrap(),
-                ChainCheck::Broken { at_seq: 3, .. }
-            ),
-            "{}",
-            t.label
-        );
+        assert_broken_at(&t, 3).await;
     }
 }
 
@@ -614,14 +604,7 @@ async fn the_audit_chain_detects_reordered_rows() {
         raw(&t.store, "UPDATE audit_events SET seq = 3 WHERE seq = 100")
             .await
             .unwrap();
-        assert!(
-            matches!(
-                t.store.verify_audit_chain().await.unwrap(),
-                ChainCheck::Broken { at_seq: 2, .. }
-            ),
-            "{}",
-            t.label
-        );
+        assert_broken_at(&t, 2).await;
     }
 }
 

@@ -275,6 +275,18 @@ impl TestApp {
         cookie_pair(res.headers(), "__Host-waymark-session").unwrap()
     }
 
+    /// Opens a case through the API as `who`; returns its id.
+    async fn create_case(&self, who: &Signed) -> String {
+        let res = self
+            .post_json(who, "/api/v1/referrals", &self.referral_json())
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", self.label);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     async fn get(&self, who: &Signed, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -757,13 +769,7 @@ async fn the_api_records_assessments_and_rejects_bad_input_by_field() {
             .unwrap();
         assert_eq!(err["error"]["fields"][0]["field"], "referred_on");
 
-        let res = app
-            .post_json(&me, "/api/v1/referrals", &app.referral_json())
-            .await;
-        let id = res.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.create_case(&me).await;
         let path = format!("/api/v1/cases/{id}/assessments");
         let bad = app
             .post_json(&me, &path, &json!({"answers": {"q25": "yes"}, "abuse_incidents_last_12_months": 0, "assessed_on": "2026-01-11"}))
@@ -953,13 +959,7 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
 async fn exclusions_hide_a_case_from_a_colleague_and_from_a_whole_agency() {
     for app in apps().await {
         let idva = app.sign_in("idva@example.test").await;
-        let res = app
-            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
-            .await;
-        let id = res.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.create_case(&idva).await;
         let colleague = app.sign_in("colleague@example.test").await;
         let manager = app.sign_in("manager@example.test").await;
         assert_eq!(
@@ -1400,13 +1400,7 @@ async fn the_second_factor_is_required_every_sign_in_and_codes_are_single_use() 
 async fn role_changes_and_disabling_apply_on_the_very_next_request() {
     for app in apps().await {
         let idva = app.sign_in("idva@example.test").await;
-        let res = app
-            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
-            .await;
-        let id = res.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.create_case(&idva).await;
         let colleague = app.sign_in("colleague@example.test").await;
         assert_eq!(
             app.get(&colleague, &format!("/cases/{id}")).await.status(),
@@ -1454,13 +1448,7 @@ async fn role_changes_and_disabling_apply_on_the_very_next_request() {
 async fn the_access_log_shows_who_looked_and_who_was_refused() {
     for app in apps().await {
         let idva = app.sign_in("idva@example.test").await;
-        let res = app
-            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
-            .await;
-        let id = res.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.create_case(&idva).await;
         let colleague = app.sign_in("colleague@example.test").await;
         assert_eq!(
             app.get(&colleague, &format!("/cases/{id}")).await.status(),
@@ -1497,13 +1485,7 @@ async fn the_access_log_shows_who_looked_and_who_was_refused() {
 async fn emergency_access_is_time_limited_read_only_alerted_and_beaten_by_exclusions() {
     for app in apps().await {
         let idva = app.sign_in("idva@example.test").await;
-        let res = app
-            .post_json(&idva, "/api/v1/referrals", &app.referral_json())
-            .await;
-        let id = res.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.create_case(&idva).await;
         let case: Value = app
             .get(&idva, &format!("/api/v1/cases/{id}"))
             .await
@@ -1704,13 +1686,7 @@ async fn a_panic_becomes_a_generic_500_with_a_request_id_and_the_server_lives_on
 async fn the_most_sensitive_actions_ask_for_a_recent_proof_of_identity() {
     for (app, time) in apps_with_clock().await {
         let me = app.sign_in("idva@example.test").await;
-        let res = app
-            .post_json(&me, "/api/v1/referrals", &app.referral_json())
-            .await;
-        let id = res.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.create_case(&me).await;
         let reveal = format!("/cases/{id}/safe-contact");
         // Just signed in: revealing works.
         let res = app
