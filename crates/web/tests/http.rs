@@ -1765,3 +1765,17 @@ async fn the_most_sensitive_actions_ask_for_a_recent_proof_of_identity() {
         assert_eq!(res.status(), StatusCode::OK, "{}", app.label);
     }
 }
+
+#[tokio::test]
+async fn an_empty_case_list_says_why_for_roles_that_see_no_cases() {
+    let app = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
+    let admin = app.sign_in("admin@example.test").await;
+    let page = app.get(&admin, "/cases").await.text().await.unwrap();
+    assert!(page.contains("do not see case content"));
+    let idva = app.sign_in("idva@example.test").await;
+    let page = app.get(&idva, "/cases").await.text().await.unwrap();
+    assert!(
+        !page.contains("govuk-inset-text"),
+        "caseworkers need no such note"
+    );
+}

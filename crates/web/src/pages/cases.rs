@@ -93,6 +93,11 @@ async fn list_page(
         "cases.html",
         context! {
             title => "Cases",
+            role_note => match session.0.user.role {
+                waymark_domain::role::Role::AgencyRep => Some("As an agency representative you will see cases when they are on the agenda of a Marac your agency attends. Marac agendas are not in Waymark yet."),
+                waymark_domain::role::Role::Admin => Some("Administrators manage accounts and settings and do not see case content."),
+                _ => None,
+            },
             cases => rows,
             sort => sort_key(sort),
             order => if descending { "desc" } else { "asc" },
