@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 use waymark_domain::referral::FieldError;
-use waymark_domain::throttle::{Failures, Verdict};
 use waymark_store::audit::{AuditEvent, Outcome};
 use waymark_store::users::MfaCheck;
 
@@ -109,23 +108,11 @@ pub async fn submit(
     let key = format!("confirm:{}", user.id);
     let now = state.config.clock.now();
     let tx = state.store.begin().await?;
-    let policy = state.config.throttle;
-    let none = Failures {
-        count: 0,
-        latest: None,
-    };
-    if let Verdict::Wait(wait) = policy.check(
-        tx.sign_in_failures(&key, now - policy.window).await?,
-        none,
-        now,
-    ) {
+    if let Some(seconds) = crate::pages::mfa::throttled(&state, &tx, &key).await? {
         tx.commit().await?;
         let errors = [FieldError::new(
             "password",
-            format!(
-                "Too many attempts. Wait {} seconds and try again",
-                wait.whole_seconds()
-            ),
+            format!("Too many attempts. Wait {} seconds and try again", seconds),
         )];
         return page(
             &state,

@@ -51,8 +51,9 @@ fn throttle_key(session: &Session) -> String {
     format!("mfa:{}", session.0.user.id)
 }
 
-/// Refuses the attempt if this account has failed too often recently.
-async fn throttled(
+/// Refuses the attempt if this account has failed too often recently: the seconds to
+/// wait, or None. Shared by the second-factor and step-up pages.
+pub(crate) async fn throttled(
     state: &SharedState,
     tx: &waymark_store::Tx,
     key: &str,
