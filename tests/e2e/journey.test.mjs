@@ -6,10 +6,8 @@
 import { createHmac } from 'node:crypto';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { UUID, launch, newSession as openSession, checkA11y, pathOf } from './support.mjs';
 
-const BASE_URL = (process.env.WAYMARK_URL || '').replace(/\/+$/, '');
 const EMAIL = process.env.WAYMARK_DEMO_EMAIL || 'idva@demo.waymark.test';
 const PASSWORD = process.env.WAYMARK_DEMO_PASSWORD || 'demo-caseworker-1-northmoor';
 /** RFC 6238 TOTP (SHA-1, 30 s, 6 digits) from a base32 secret, as an authenticator app computes it. */
@@ -34,99 +32,23 @@ function totp(secretBase32, at = Date.now()) {
   return String(code % 1_000_000).padStart(6, '0');
 }
 
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
 // Obviously made-up people: none of these names should ever reach a URL or a page title.
 const VICTIM = { given: 'Testcase', family: 'Browserly' };
 const PERPETRATOR = { given: 'Fakeperson', family: 'Scriptson' };
 const CHILD = { given: 'Samplekid', family: 'Browserly', dob: '2019-06-14' };
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const JOURNEY_TIMEOUT = 180_000;
 
 let browser;
+const newSession = () => openSession(browser);
 
 before(async () => {
-  assert.ok(BASE_URL, 'Set WAYMARK_URL to the base URL of a running Waymark server (scripts/e2e does this)');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-/** A fresh browser context and page that remembers every URL it requested and every title seen. */
-async function newSession() {
-  const context = await browser.newContext({ baseURL: BASE_URL });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  const visited = { urls: [], titles: [], lastStatus: undefined, lastUrl: undefined };
-  // Every navigation request, including each hop of a redirect chain.
-  page.on('request', (request) => {
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
-      visited.urls.push(request.url());
-    }
-  });
-  page.on('framenavigated', (frame) => {
-    if (frame === page.mainFrame()) visited.urls.push(frame.url());
-  });
-  // The status of the document now shown (the last response to a main-frame navigation).
-  page.on('response', (response) => {
-    const request = response.request();
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
-      visited.lastStatus = response.status();
-      visited.lastUrl = response.url();
-    }
-  });
-  return { context, page, visited };
-}
-
-/** Fails unless the page now shown came with the expected HTTP status. */
-async function expectStatus(page, visited, expected, label) {
-  if (visited.lastStatus === expected) return;
-  const heading = await page.locator('h1').first().innerText().catch(() => '(no h1)');
-  assert.fail(
-    `${label}: expected HTTP ${expected} but ${visited.lastUrl} answered ${visited.lastStatus} ` +
-      `(title "${await page.title()}", heading "${heading}")`,
-  );
-}
-
-/**
- * Runs axe with the WCAG 2.2 AA tag set and fails with every violation listed.
- * Also records the page title (for the personal-data check) and, unless told otherwise, checks
- * that the page came with HTTP 200 so that an error page is never mistaken for the real one.
- */
-async function checkA11y(page, label, visited, { status = 200 } = {}) {
-  if (visited) {
-    visited.titles.push(await page.title());
-    if (status !== null) await expectStatus(page, visited, status, label);
-  }
-  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  const violations = results.violations;
-  if (violations.length > 0) {
-    const lines = violations.map((v) => {
-      const targets = v.nodes.map((n) => `      - ${JSON.stringify(n.target)}: ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`);
-      return `  * ${v.id} [${v.impact}] ${v.help} (${v.helpUrl})\n${targets.join('\n')}`;
-    });
-    assert.fail(`Accessibility violations on "${label}" (${page.url()}):\n${lines.join('\n')}`);
-  }
-}
-
-function pathOf(page) {
-  return new URL(page.url()).pathname;
-}
 
 async function signIn(page, visited) {
   await page.goto('/sign-in');
@@ -538,6 +460,93 @@ describe('Waymark in a real browser', () => {
       ]);
     } finally {
       await context.close();
+    }
+  });
+
+  test('a survivor refers themselves, signed out, and nothing they typed is shown again', { timeout: JOURNEY_TIMEOUT }, async () => {
+    const SURVIVOR = { given: 'Selfreferrer', phone: '07700 900987', times: 'Tuesday mornings only', story: 'Frightened at home most evenings' };
+    const { context, page, visited } = await newSession();
+    try {
+      await page.goto('/self-referral');
+      assert.equal(await page.title(), 'Contact form – Waymark', 'the form has a neutral title');
+      const exitLink = page.locator('.govuk-exit-this-page a.govuk-exit-this-page__button');
+      assert.equal(await exitLink.count(), 1, 'the form has an "Exit this page" button');
+      assert.equal(await exitLink.getAttribute('href'), 'https://www.bbc.co.uk/weather');
+      assert.equal(await exitLink.getAttribute('rel'), 'nofollow noreferrer');
+      // GOV.UK Frontend has started the component (Shift three times exits).
+      await page.locator('[data-module="govuk-exit-this-page"][data-govuk-exit-this-page-init]').waitFor({ state: 'attached' });
+      await checkA11y(page, 'self-referral form', visited);
+
+      // Nothing filled in: the GOV.UK error summary, and a 422.
+      const send = page.getByRole('button', { name: 'Send' });
+      await Promise.all([page.waitForNavigation(), send.click()]);
+      const summary = page.locator('.govuk-error-summary');
+      await summary.waitFor();
+      assert.equal(await summary.locator('a[href="#given_name"]').count(), 1, 'the summary links to the first name');
+      assert.match(await page.title(), /^Error: Contact form/);
+      await checkA11y(page, 'self-referral form (errors)', visited, { status: 422 });
+
+      // What to do in danger is said beside the question (no script needed to see it). The
+      // page sent back after "Yes" repeats it above everything else.
+      const danger = page.getByRole('group', { name: 'Are you in immediate danger?' });
+      assert.match(await page.locator('#immediate_danger-hint').innerText(), /call 999 now/);
+      await danger.getByLabel('Yes', { exact: true }).check();
+      await Promise.all([page.waitForNavigation(), send.click()]);
+      assert.match(await page.locator('#call-999').innerText(), /Call 999 now/);
+      await checkA11y(page, 'self-referral form (errors, in danger)', visited, { status: 422 });
+      await danger.getByLabel('No', { exact: true }).check();
+
+      await page.getByLabel('Your first name').fill(SURVIVOR.given);
+      await page.getByLabel('A safe phone number').fill(SURVIVOR.phone);
+      await page.getByLabel('Safe times to call (optional)').fill(SURVIVOR.times);
+      await page.getByRole('group', { name: 'Is it safe to leave a voicemail on that number?' }).getByLabel('No', { exact: true }).check();
+      await page.getByLabel('Tell us as much or as little as you want (optional)').fill(SURVIVOR.story);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/self-referral/sent'), send.click()]);
+
+      // The thank-you page: no personal data, and the exit button still there.
+      assert.equal(await page.title(), 'Message sent – Waymark');
+      const text = await page.locator('body').innerText();
+      for (const value of Object.values(SURVIVOR)) {
+        assert.ok(!text.includes(value), `the thank-you page does not show "${value}"`);
+      }
+      assert.equal(await page.locator('.govuk-exit-this-page a.govuk-exit-this-page__button').count(), 1);
+      await checkA11y(page, 'self-referral sent', visited);
+      for (const seen of [...visited.urls, ...visited.titles]) {
+        for (const value of Object.values(SURVIVOR)) {
+          assert.ok(!seen.includes(value), `"${value}" appears in a URL or title: ${seen}`);
+        }
+      }
+
+      // Shift three times leaves for the neutral site (answered here, offline).
+      await page.route('https://www.bbc.co.uk/**', (route) =>
+        route.fulfill({ contentType: 'text/html', body: '<!DOCTYPE html><title>Weather</title><h1>Weather</h1>' }));
+      await page.locator('h1').click();
+      await Promise.all([
+        page.waitForURL('https://www.bbc.co.uk/weather'),
+        (async () => {
+          for (let i = 0; i < 3; i += 1) await page.keyboard.press('Shift');
+        })(),
+      ]);
+    } finally {
+      await context.close();
+    }
+
+    // The Idva service's manager finds it in the triage queue, as a self-referral.
+    const manager = await newSession();
+    try {
+      await manager.page.goto('/sign-in');
+      await manager.page.getByLabel('Email address').fill(process.env.WAYMARK_MANAGER_EMAIL || 'manager@demo.waymark.test');
+      await manager.page.getByLabel('Password').fill(process.env.WAYMARK_MANAGER_PASSWORD || 'demo-manager-6-northmoor');
+      await Promise.all([
+        manager.page.waitForURL((url) => url.pathname === '/cases'),
+        manager.page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      await manager.page.goto('/triage');
+      const row = manager.page.getByRole('row').filter({ hasText: SURVIVOR.given });
+      assert.equal(await row.count(), 1, 'the self-referral waits in triage');
+      assert.match(await row.innerText(), /Self-referral/);
+    } finally {
+      await manager.context.close();
     }
   });
 });

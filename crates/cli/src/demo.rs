@@ -2,14 +2,24 @@
 //! about 80 cases with Dash histories. Every name is made up, and obviously so.
 use std::collections::BTreeMap;
 
+use waymark_domain::casework::{
+    ClosureInput, ContactInput, Fte, InterventionInput, InterventionKind, InterventionStatus,
+    MeasureStage,
+};
 use waymark_domain::dash::{
     Answer, Assessment, InstrumentRegistry, ProfessionalJudgement, Thresholds,
+};
+use waymark_domain::measures::{
+    AbuseResumed, ByAbuseType, Change, Exit, ExitProfile, ExitRating, Fear, FearAnswer, FeelsSafer,
+    FollowUp, OngoingContact, Period, QualityOfLife, Sustainable,
 };
 use waymark_domain::referral::{
     Child, Consent, Gender, LivesWith, NewReferral, PersonDetails, ReferralRoute, Relationship,
 };
 use waymark_domain::role::Role;
-use waymark_store::Store;
+use waymark_store::cases::Intake;
+use waymark_store::users::User;
+use waymark_store::{Store, Tx};
 
 pub struct DemoAccount {
     pub role: Role,
@@ -188,6 +198,7 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
         .collect();
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
     let today = time::OffsetDateTime::now_utc().date();
+    let mut closed = Vec::new();
     for n in 0..80 {
         // Most cases belong to the Idva service; every fifth to the police, so that the
         // demo shows a case from another agency staying invisible.
@@ -280,7 +291,23 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
         } else {
             referral
         };
-        let case_id = tx.create_referral(owner, marac.id, &referral, None).await?;
+        // Recent referrals to the Idva service wait in triage; the rest are being worked.
+        let idva_case = n % 5 != 4;
+        let intake = if idva_case && (today - referred_on).whole_days() < 45 && rng.chance(40) {
+            Intake::Triage
+        } else {
+            Intake::AllocateToReferrer
+        };
+        let case_id = tx
+            .create_referral_to(owner, marac.id, &referral, intake, None)
+            .await?;
+        if intake == Intake::AllocateToReferrer
+            && let Some(closed_on) =
+                work_case(&tx, owner, case_id, referred_on, today, &mut rng).await?
+            && idva_case
+        {
+            closed.push((case_id, closed_on));
+        }
         // One to three Dash assessments, weeks apart. Each case has its own order in which
         // risk factors become "yes", so a re-assessment adds factors the way a worsening
         // situation would, and the list of what changed reads naturally.
@@ -333,6 +360,224 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
             }
         }
     }
+    // A few clients came back after their case closed: repeat cases, waiting in triage.
+    for (case_id, closed_on) in closed.iter().take(3) {
+        let back = (*closed_on + time::Duration::days(40)).min(today);
+        if let Some(owner) = referrers.first() {
+            tx.open_repeat_case(owner, *case_id, "self", back, today, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    // The outreach worker is part time.
+    if let (Some(part_timer), Some(fte)) = (users.get(1), Fte::parse("0.6")) {
+        tx.set_fte(part_timer.id, fte).await?;
+    }
     tx.commit().await?;
     Ok(accounts)
+}
+
+/// A case's working life so far: contact attempts and contacts, interventions, intake
+/// measures, and for older cases the exit measures, closure and a follow-up.
+async fn work_case(
+    tx: &Tx,
+    owner: &User,
+    case_id: waymark_store::Uuid,
+    referred_on: time::Date,
+    today: time::Date,
+    rng: &mut Rng,
+) -> anyhow::Result<Option<time::Date>> {
+    let err = |e: waymark_store::cases::CaseError| anyhow::anyhow!("{e}");
+    let mut day = referred_on + time::Duration::days(1);
+    let contact =
+        |on: time::Date, kind: &str, outcome: &str, significant: bool, note: &str| ContactInput {
+            contact_on: on.to_string(),
+            kind: kind.to_owned(),
+            outcome: outcome.to_owned(),
+            significant: if significant { "yes" } else { "no" }.to_owned(),
+            duration_minutes: if significant {
+                "40".to_owned()
+            } else {
+                String::new()
+            },
+            note: note.to_owned(),
+        };
+    if day > today {
+        return Ok(None);
+    }
+    if rng.chance(35) {
+        tx.record_contact(
+            owner,
+            case_id,
+            &contact(day, "phone", "no_answer", false, ""),
+            today,
+            None,
+        )
+        .await
+        .map_err(err)?;
+        day += time::Duration::days(i64::try_from(1 + rng.below(3)).unwrap_or(1));
+    }
+    let significant = rng.below(10);
+    for k in 0..=significant {
+        if day > today {
+            break;
+        }
+        let (kind, note) = match k % 4 {
+            0 => ("phone", "Demo: risk assessment and safety planning call."),
+            1 => (
+                "face_to_face",
+                "Demo: met at a safe venue; went through options.",
+            ),
+            2 => (
+                "on_behalf",
+                "Demo: spoke to housing on the client's behalf.",
+            ),
+            _ => ("text", "Demo: checked in by text at a safe time."),
+        };
+        let outcome = if kind == "on_behalf" {
+            "agency_contacted"
+        } else {
+            "spoke"
+        };
+        tx.record_contact(
+            owner,
+            case_id,
+            &contact(day, kind, outcome, kind != "text", note),
+            today,
+            None,
+        )
+        .await
+        .map_err(err)?;
+        day += time::Duration::days(i64::try_from(4 + rng.below(10)).unwrap_or(4));
+    }
+    let kinds = InterventionKind::ALL;
+    for _ in 0..rng.below(6) {
+        let Some(kind) = kinds.get(rng.below(kinds.len())) else {
+            continue;
+        };
+        let status = *[
+            InterventionStatus::Offered,
+            InterventionStatus::Accepted,
+            InterventionStatus::InProgress,
+            InterventionStatus::Done,
+            InterventionStatus::Done,
+            InterventionStatus::Declined,
+        ]
+        .get(rng.below(6))
+        .unwrap_or(&InterventionStatus::Offered);
+        let input = InterventionInput {
+            kind: kind.as_str().to_owned(),
+            status: status.as_str().to_owned(),
+            ..Default::default()
+        };
+        tx.add_intervention(owner, case_id, &input, &[], None)
+            .await
+            .map_err(err)?;
+    }
+    let age = (today - referred_on).whole_days();
+    if age > 120 && rng.chance(65) {
+        // Closed after the last contact, three to four months in.
+        let closed_on = (referred_on
+            + time::Duration::days(i64::try_from(90 + rng.below(40)).unwrap_or(90)))
+        .max(day)
+        .min(today);
+        let completed = rng.chance(70);
+        if completed {
+            let exit = Exit {
+                recorded_on: closed_on,
+                profile: ExitProfile {
+                    period: Period::SinceIntake,
+                    ratings: ByAbuseType::from_fn(|_| {
+                        *[
+                            ExitRating::None,
+                            ExitRating::None,
+                            ExitRating::Standard,
+                            ExitRating::DontKnow,
+                        ]
+                        .get(rng.below(4))
+                        .unwrap_or(&ExitRating::None)
+                    }),
+                },
+                feels_safer: if rng.chance(80) {
+                    FeelsSafer::MuchSafer
+                } else {
+                    FeelsSafer::Same
+                },
+                quality_of_life: QualityOfLife::Improved,
+                ongoing_contact: if rng.chance(33) {
+                    OngoingContact::ChildContact
+                } else {
+                    OngoingContact::NoContact
+                },
+                cessation_sustainable: Sustainable::Yes,
+                fear: Fear {
+                    further_injury: FearAnswer::No,
+                    being_killed: FearAnswer::No,
+                    frightened: if rng.chance(20) {
+                        FearAnswer::Yes
+                    } else {
+                        FearAnswer::No
+                    },
+                },
+                coping: Change::Better,
+                social_networks: if rng.chance(50) {
+                    Change::Better
+                } else {
+                    Change::Same
+                },
+            };
+            let json = serde_json::to_string(&exit)?;
+            tx.record_measures(owner, case_id, MeasureStage::Exit, closed_on, &json, None)
+                .await
+                .map_err(err)?;
+        }
+        let closure = ClosureInput {
+            closed_on: closed_on.to_string(),
+            reason: if completed {
+                "support_completed"
+            } else {
+                "could_not_contact"
+            }
+            .to_owned(),
+            reason_detail: if completed {
+                String::new()
+            } else {
+                "Demo: no answer on the safe number for three weeks.".to_owned()
+            },
+            exit_not_taken_reason: if completed {
+                String::new()
+            } else {
+                "Demo: the client could not be reached for an exit interview.".to_owned()
+            },
+        };
+        tx.close_case(owner, case_id, &closure, today, None)
+            .await
+            .map_err(err)?;
+        let follow_up_on = closed_on + time::Duration::days(183);
+        if follow_up_on <= today && rng.chance(50) {
+            let follow_up = FollowUp {
+                recorded_on: follow_up_on,
+                abuse_resumed: if rng.chance(80) {
+                    AbuseResumed::No
+                } else {
+                    AbuseResumed::Yes
+                },
+                wants_support_again: Some(false),
+                note: None,
+            };
+            let json = serde_json::to_string(&follow_up)?;
+            tx.record_measures(
+                owner,
+                case_id,
+                MeasureStage::FollowUp,
+                follow_up_on,
+                &json,
+                None,
+            )
+            .await
+            .map_err(err)?;
+        }
+        return Ok(Some(closed_on));
+    }
+    Ok(None)
 }

@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod import;
+mod self_referral;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -64,6 +66,32 @@ enum Command {
         /// Hours a session lasts at most.
         #[arg(long, env = "WAYMARK_SESSION_MAX_HOURS", default_value_t = 12)]
         session_max_hours: i64,
+        /// Open the public self-referral form (/self-referral), sending survivors' requests
+        /// to this agency's triage queue (its name, as in `agency add`). Under --demo the demo
+        /// Idva service receives them unless another is named.
+        #[arg(long, env = "WAYMARK_SELF_REFERRAL_AGENCY")]
+        self_referral_agency: Option<String>,
+        /// The Marac of self-referred cases (its name); needed only when there are several.
+        #[arg(long, env = "WAYMARK_SELF_REFERRAL_MARAC")]
+        self_referral_marac: Option<String>,
+        /// First contact with a Marac-level (high-risk) referral is due within this many
+        /// working days.
+        #[arg(long, env = "WAYMARK_FIRST_CONTACT_DAYS_HIGH", default_value_t = 2)]
+        first_contact_days_high: u32,
+        /// First contact with any other referral is due within this many working days.
+        #[arg(long, env = "WAYMARK_FIRST_CONTACT_DAYS", default_value_t = 5)]
+        first_contact_days: u32,
+        /// The Dash is re-assessed on open cases every this many days.
+        #[arg(long, env = "WAYMARK_REASSESSMENT_DAYS", default_value_t = 56)]
+        reassessment_days: u32,
+        /// An intervention the service records beyond the national catalogue (repeat the
+        /// flag for each, e.g. --local-intervention "Freedom Programme").
+        #[arg(
+            long = "local-intervention",
+            env = "WAYMARK_LOCAL_INTERVENTIONS",
+            value_delimiter = ';'
+        )]
+        local_interventions: Vec<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -123,6 +151,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Bulk imports (see docs/import.md).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +186,15 @@ enum UserCommand {
         /// caseworker, marac_coordinator, agency_rep, manager or admin.
         #[arg(long)]
         role: String,
+    },
+    /// Record a caseworker's working time as a fraction of full time (for caseload
+    /// projections against the recommended 60–70 cases a year per full-time Idva).
+    SetFte {
+        #[arg(long)]
+        email: String,
+        /// For example 1, 0.8 or 0.6.
+        #[arg(long)]
+        fte: String,
     },
 }
 
@@ -417,7 +459,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             session_idle_minutes,
             session_max_hours,
             behind_tls,
+            self_referral_agency,
+            self_referral_marac,
+            first_contact_days_high,
+            first_contact_days,
+            reassessment_days,
+            local_interventions,
         } => {
+            if reassessment_days < 1 {
+                return Err(UsageError("--reassessment-days must be at least 1".into()).into());
+            }
             if session_idle_minutes < 1 || session_max_hours < 1 {
                 return Err(UsageError("session timeouts must be at least 1".into()).into());
             }
@@ -446,6 +497,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 demo,
                 hsts: behind_tls,
+                casework: waymark_domain::casework::CaseworkRules {
+                    first_contact_working_days_high: first_contact_days_high,
+                    first_contact_working_days: first_contact_days,
+                    reassessment_days,
+                    ..waymark_domain::casework::CaseworkRules::default()
+                },
+                local_interventions: local_interventions
+                    .into_iter()
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+                self_referral: self_referral::target(
+                    &store,
+                    self_referral_agency.as_deref(),
+                    self_referral_marac.as_deref(),
+                    demo,
+                )
+                .await?,
                 ..waymark_web::WebConfig::default()
             };
             let state =
@@ -473,6 +542,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tx.audit(admin_event("user.disable", user.id)).await?;
             tx.commit().await?;
             println!("disabled {}; their sessions have ended", user.email);
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::SetFte { email, fte },
+        } => {
+            let fte = waymark_domain::casework::Fte::parse(&fte).ok_or_else(|| {
+                UsageError(format!(
+                    "--fte: {fte} is not a fraction of full time from 0.01 to 1, like 0.6"
+                ))
+            })?;
+            let tx = store.begin().await?;
+            let user = tx
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| UsageError(format!("--email: no user {email}")))?;
+            tx.set_fte(user.id, fte).await?;
+            tx.audit(admin_event("user.set_fte", user.id)).await?;
+            tx.commit().await?;
+            println!("{} now works {fte} of full time", user.email);
             Ok(())
         }
         Command::User {
@@ -752,6 +840,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import { command } => import::run(&store, command).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => match store.verify_audit_chain().await? {

@@ -418,3 +418,78 @@ fn a_subject_access_export_needs_a_recorded_name() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no one named"));
     assert!(!out_file.exists(), "nothing is written");
 }
+
+#[test]
+fn a_caseworkers_working_time_is_set_by_command_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["agency", "add", "--name", "Svc", "--kind", "idva_service"][..],
+        &[
+            "user",
+            "add",
+            "--email",
+            "pt@example.test",
+            "--agency",
+            "Svc",
+            "--role",
+            "caseworker",
+        ][..],
+    ] {
+        let out = waymark(args, "", dir.path());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for bad in ["0", "1.5", "half", "0.555"] {
+        let out = waymark(
+            &[
+                "user",
+                "set-fte",
+                "--email",
+                "pt@example.test",
+                "--fte",
+                bad,
+            ],
+            "",
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--fte"),
+            "{bad}"
+        );
+    }
+    let out = waymark(
+        &[
+            "user",
+            "set-fte",
+            "--email",
+            "nobody@example.test",
+            "--fte",
+            "0.6",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = waymark(
+        &[
+            "user",
+            "set-fte",
+            "--email",
+            "pt@example.test",
+            "--fte",
+            "0.6",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("now works 0.60 of full time"));
+}

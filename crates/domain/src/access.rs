@@ -138,6 +138,31 @@ pub fn can_manage_exclusions(actor: &Actor, case: &CaseAccessFacts) -> bool {
     ) && holds(actor, case)
 }
 
+/// Whether `actor` may work `case`: record contacts, interventions, the safety plan,
+/// outcome measures, and close it. The staff who hold cases, of the holding agency.
+pub fn can_work_case(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && holds(actor, case)
+}
+
+/// Whether `actor` may allocate `case` to a caseworker: the holding agency's managers and
+/// Marac coordinators (who triage referrals), never through emergency access.
+pub fn can_allocate(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    matches!(actor.role, Role::Manager | Role::MaracCoordinator) && holds(actor, case)
+}
+
+/// Whether `actor` may see the triage queue of their agency's unallocated referrals.
+pub fn can_triage(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        Role::Caseworker | Role::MaracCoordinator | Role::Manager
+    ) && !actor.agency_id.is_empty()
+}
+
+/// Whether `actor` may see their agency's team view (caseloads, overdue work): managers.
+pub fn can_see_team(actor: &Actor) -> bool {
+    actor.role == Role::Manager && !actor.agency_id.is_empty()
+}
+
 /// An empty agency id is a bug upstream, not an agency; refusing it stops two blank ids from
 /// matching each other and opening every unowned case to every unattached user.
 fn same_agency(actor: &Actor, case: &CaseAccessFacts) -> bool {
@@ -208,6 +233,42 @@ mod tests {
             .filter(|role| can_create_referral(&actor(*role, "idva-service")))
             .collect();
         assert_eq!(allowed, [Role::Caseworker, Role::MaracCoordinator]);
+    }
+
+    #[test]
+    fn casework_allocation_and_team_views_go_to_the_right_roles() {
+        let case = CaseAccessFacts::owned_by("idva-service");
+        let roles = |f: &dyn Fn(&Actor) -> bool| -> Vec<Role> {
+            Role::ALL
+                .into_iter()
+                .filter(|role| f(&actor(*role, "idva-service")))
+                .collect()
+        };
+        assert_eq!(
+            roles(&|a| can_work_case(a, &case)),
+            [Role::Caseworker, Role::MaracCoordinator]
+        );
+        assert_eq!(
+            roles(&|a| can_allocate(a, &case)),
+            [Role::MaracCoordinator, Role::Manager]
+        );
+        assert_eq!(
+            roles(&can_triage),
+            [Role::Caseworker, Role::MaracCoordinator, Role::Manager]
+        );
+        assert_eq!(roles(&can_see_team), [Role::Manager]);
+        // Another agency's staff, an excluded worker and emergency access get none of it.
+        let police = actor(Role::Caseworker, "police");
+        assert!(!can_work_case(&police, &case));
+        let mut glass = case.clone();
+        glass.break_glass_user_ids.push(police.user_id.clone());
+        assert!(can_view_case(&police, &glass));
+        assert!(!can_work_case(&police, &glass));
+        let manager = actor(Role::Manager, "idva-service");
+        let mut excluding = case.clone();
+        excluding.excluded_user_ids.push(manager.user_id.clone());
+        assert!(!can_allocate(&manager, &excluding));
+        assert!(!can_see_team(&actor(Role::Manager, "")));
     }
 
     #[test]

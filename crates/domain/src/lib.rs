@@ -6,7 +6,13 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod calendar;
+pub mod casework;
 pub mod dash;
+pub mod measures;
 pub mod referral;
+pub mod referral_csv;
 pub mod role;
+pub mod safety_plan;
+pub mod self_referral;
 pub mod throttle;

@@ -38,6 +38,7 @@ macro_rules! choice {
         }
     };
 }
+pub(crate) use choice;
 
 choice!(
     /// How the referral reached the service (the Insights referral routes).
@@ -176,12 +177,13 @@ pub fn parse_iso_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), &fmt).ok()
 }
 
-struct Checker {
-    errors: Vec<FieldError>,
+/// Collects every problem with a submitted form, each naming its field.
+pub(crate) struct Checker {
+    pub(crate) errors: Vec<FieldError>,
 }
 
 impl Checker {
-    fn name(&mut self, field: &str, value: &str, what: &str) -> String {
+    pub(crate) fn name(&mut self, field: &str, value: &str, what: &str) -> String {
         let v = value.trim();
         if v.is_empty() {
             self.errors
@@ -195,7 +197,7 @@ impl Checker {
         v.to_owned()
     }
 
-    fn optional_text(
+    pub(crate) fn optional_text(
         &mut self,
         field: &str,
         value: &str,
@@ -212,7 +214,7 @@ impl Checker {
         (!v.is_empty()).then(|| v.to_owned())
     }
 
-    fn date(
+    pub(crate) fn date(
         &mut self,
         field: &str,
         value: &str,
@@ -247,7 +249,7 @@ impl Checker {
         }
     }
 
-    fn choice<T: Copy>(
+    pub(crate) fn choice<T: Copy>(
         &mut self,
         field: &str,
         value: &str,
@@ -270,7 +272,7 @@ impl Checker {
         parsed
     }
 
-    fn yes_no(&mut self, field: &str, value: &str, question: &str) -> bool {
+    pub(crate) fn yes_no(&mut self, field: &str, value: &str, question: &str) -> bool {
         match value.trim() {
             "yes" => true,
             "no" => false,

@@ -7,8 +7,9 @@ use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    agency, audit_event, audit_head, break_glass_grant, case, case_exclusion, case_person,
-    dash_assessment, marac, marac_referral, person, recovery_code, referral, user,
+    agency, audit_event, audit_head, break_glass_grant, case, case_contact, case_exclusion,
+    case_intervention, case_measure, case_person, case_reference_counter, dash_assessment, marac,
+    marac_referral, person, recovery_code, referral, safety_plan, user,
 };
 use crate::{Store, StoreError};
 
@@ -31,6 +32,16 @@ struct Tables {
     referrals: Vec<referral::Model>,
     dash_assessments: Vec<dash_assessment::Model>,
     marac_referrals: Vec<marac_referral::Model>,
+    #[serde(default)]
+    case_contacts: Vec<case_contact::Model>,
+    #[serde(default)]
+    case_interventions: Vec<case_intervention::Model>,
+    #[serde(default)]
+    safety_plans: Vec<safety_plan::Model>,
+    #[serde(default)]
+    case_measures: Vec<case_measure::Model>,
+    #[serde(default)]
+    case_reference_counters: Vec<case_reference_counter::Model>,
     audit_events: Vec<audit_event::Model>,
     audit_head: Vec<audit_head::Model>,
 }
@@ -69,6 +80,11 @@ fn summary(t: &Tables) -> BackupSummary {
             ("referrals", t.referrals.len()),
             ("dash_assessments", t.dash_assessments.len()),
             ("marac_referrals", t.marac_referrals.len()),
+            ("case_contacts", t.case_contacts.len()),
+            ("case_interventions", t.case_interventions.len()),
+            ("safety_plans", t.safety_plans.len()),
+            ("case_measures", t.case_measures.len()),
+            ("case_reference_counters", t.case_reference_counters.len()),
             ("audit_events", t.audit_events.len()),
         ],
     }
@@ -93,6 +109,11 @@ impl Store {
             referrals: referral::Entity::find().all(c).await?,
             dash_assessments: dash_assessment::Entity::find().all(c).await?,
             marac_referrals: marac_referral::Entity::find().all(c).await?,
+            case_contacts: case_contact::Entity::find().all(c).await?,
+            case_interventions: case_intervention::Entity::find().all(c).await?,
+            safety_plans: safety_plan::Entity::find().all(c).await?,
+            case_measures: case_measure::Entity::find().all(c).await?,
+            case_reference_counters: case_reference_counter::Entity::find().all(c).await?,
             audit_events: audit_event::Entity::find()
                 .order_by_asc(audit_event::Column::Seq)
                 .all(c)
@@ -167,6 +188,11 @@ impl Store {
         insert_all!(t.referrals, referral);
         insert_all!(t.dash_assessments, dash_assessment);
         insert_all!(t.marac_referrals, marac_referral);
+        insert_all!(t.case_contacts, case_contact);
+        insert_all!(t.case_interventions, case_intervention);
+        insert_all!(t.safety_plans, safety_plan);
+        insert_all!(t.case_measures, case_measure);
+        insert_all!(t.case_reference_counters, case_reference_counter);
         insert_all!(t.audit_events, audit_event);
         for head in &t.audit_head {
             let mut am = audit_head::ActiveModel::from(head.clone());

@@ -3,12 +3,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use time::Date;
 use uuid::Uuid;
 use waymark_domain::access::{self, CaseAccessFacts};
+use waymark_domain::casework::CaseStatus;
 use waymark_domain::dash::{
     self, Answer, Assessment, Decision, InstrumentRegistry, MaracCriterion, ProfessionalJudgement,
     RiskLevel,
@@ -18,8 +17,8 @@ use waymark_domain::referral::{NewReferral, PersonDetails};
 use crate::audit::{AuditEvent, Outcome};
 use crate::directory::Marac;
 use crate::entity::{
-    break_glass_grant, case, case_exclusion, case_person, dash_assessment, marac_referral, person,
-    referral,
+    break_glass_grant, case, case_exclusion, case_person, case_reference_counter, dash_assessment,
+    marac_referral, person, referral,
 };
 use crate::users::User;
 use crate::{StoreError, Tx};
@@ -34,6 +33,9 @@ pub enum CaseError {
     Forbidden,
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// A form with problems in one or more fields; nothing was saved.
+    #[error("{} problems with the form", .0.len())]
+    Form(Vec<waymark_domain::referral::FieldError>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -45,6 +47,15 @@ impl From<sea_orm::DbErr> for CaseError {
 }
 
 /// One row of the case list.
+/// Where a new referral goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intake {
+    /// To the worker who took it, who will work the case.
+    AllocateToReferrer,
+    /// To the triage queue, for a manager or coordinator to allocate.
+    Triage,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseSummary {
     pub id: Uuid,
@@ -111,6 +122,8 @@ pub struct ReferralRecord {
     pub safe_contact_given: bool,
     pub voicemail_safe: bool,
     pub post_safe: bool,
+    /// The victim said they were in immediate danger (a self-referral).
+    pub immediate_danger: bool,
 }
 
 /// One use of emergency access, as the holding agency's managers see it.
@@ -202,7 +215,7 @@ impl CaseDetail {
 }
 
 /// The access facts of a case, from its row, its exclusions and its live emergency grants.
-fn facts(
+pub(crate) fn facts(
     c: &case::Model,
     exclusions: &[case_exclusion::Model],
     grants: &[break_glass_grant::Model],
@@ -283,7 +296,7 @@ fn assessment_from(
 }
 
 impl Tx {
-    async fn insert_person(&self, p: &PersonDetails) -> Result<Uuid, StoreError> {
+    pub(crate) async fn insert_person(&self, p: &PersonDetails) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
         let dob = p.date_of_birth.map(|d| d.to_string());
         let m = person::ActiveModel {
@@ -299,7 +312,7 @@ impl Tx {
         Ok(m.id)
     }
 
-    async fn link_person(
+    pub(crate) async fn link_person(
         &self,
         case_id: Uuid,
         person_id: Uuid,
@@ -322,22 +335,73 @@ impl Tx {
         Ok(())
     }
 
-    async fn next_case_reference(&self, year: i32) -> Result<String, StoreError> {
-        // Writers are serialised by the audit head lock, so counting is race-free.
+    pub(crate) async fn next_case_reference(&self, year: i32) -> Result<String, StoreError> {
+        // Writers are serialised by the audit head lock, so the counter is race-free.
         let prefix = format!("WM-{year}-");
-        let n = case::Entity::find()
-            .filter(case::Column::Reference.starts_with(prefix.clone()))
-            .count(self.conn())
-            .await?;
-        Ok(format!("{prefix}{:05}", n + 1))
+        let last = match case_reference_counter::Entity::find_by_id(year)
+            .one(self.conn())
+            .await?
+        {
+            Some(row) => row.last,
+            None => {
+                // The first reference of the year on this database (or the first since
+                // counters existed): carry on from the highest reference already issued.
+                let mut highest = 0;
+                for c in case::Entity::find()
+                    .filter(case::Column::Reference.starts_with(prefix.clone()))
+                    .all(self.conn())
+                    .await?
+                {
+                    if let Some(n) = c
+                        .reference
+                        .strip_prefix(&prefix)
+                        .and_then(|n| n.parse::<i32>().ok())
+                    {
+                        highest = highest.max(n);
+                    }
+                }
+                case_reference_counter::ActiveModel {
+                    year: Set(year),
+                    last: Set(highest),
+                }
+                .insert(self.conn())
+                .await?;
+                highest
+            }
+        };
+        let next = last
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Invalid("case reference counter overflow".into()))?;
+        case_reference_counter::ActiveModel {
+            year: Set(year),
+            last: Set(next),
+        }
+        .update(self.conn())
+        .await?;
+        Ok(format!("{prefix}{next:05}"))
     }
 
-    /// Opens a case from a referral: people, case, referral and an audit row, all or nothing.
+    /// Opens a case from a referral, allocated to the referring worker, who will work it:
+    /// people, case, referral and an audit row, all or nothing.
     pub async fn create_referral(
         &self,
         actor: &User,
         marac_id: Uuid,
         new: &NewReferral,
+        request_id: Option<String>,
+    ) -> Result<Uuid, CaseError> {
+        self.create_referral_to(actor, marac_id, new, Intake::AllocateToReferrer, request_id)
+            .await
+    }
+
+    /// Opens a case from a referral, either allocated to the referring worker or waiting in
+    /// the triage queue for allocation.
+    pub async fn create_referral_to(
+        &self,
+        actor: &User,
+        marac_id: Uuid,
+        new: &NewReferral,
+        intake: Intake,
         request_id: Option<String>,
     ) -> Result<Uuid, CaseError> {
         if !access::can_create_referral(&actor.actor()) {
@@ -379,14 +443,33 @@ impl Tx {
             reference: Set(reference),
             owning_agency_id: Set(actor.agency_id),
             marac_id: Set(marac_id),
-            caseworker_id: Set(Some(actor.id)),
-            status: Set("open".into()),
+            caseworker_id: Set(match intake {
+                Intake::AllocateToReferrer => Some(actor.id),
+                Intake::Triage => None,
+            }),
+            status: Set(match intake {
+                Intake::AllocateToReferrer => CaseStatus::Open,
+                Intake::Triage => CaseStatus::AwaitingAllocation,
+            }
+            .as_str()
+            .to_owned()),
             latest_risk_level: Set(None),
             latest_yes_count: Set(None),
             latest_assessed_on: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
             legal_hold_reason: Set(None),
+            referred_on: Set(Some(new.referred_on)),
+            allocated_at: Set(match intake {
+                Intake::AllocateToReferrer => Some(now),
+                Intake::Triage => None,
+            }),
+            first_contact_on: Set(None),
+            closed_on: Set(None),
+            closure_reason: Set(None),
+            closure_detail: Set(None),
+            exit_not_taken_reason: Set(None),
+            previous_case_id: Set(None),
         }
         .insert(self.conn())
         .await?;
@@ -433,6 +516,7 @@ impl Tx {
             safe_times: Set(seal("referrals.safe_times", &new.safe_times)?),
             voicemail_safe: Set(new.voicemail_safe),
             post_safe: Set(new.post_safe),
+            immediate_danger: Set(false),
             created_by: Set(actor.id),
             created_at: Set(now),
         }
@@ -451,7 +535,7 @@ impl Tx {
     }
 
     /// Loads a case only if the actor may see it; audits the attempt either way.
-    async fn case_for_action(
+    pub(crate) async fn case_for_action(
         &self,
         actor: &User,
         case_id: Uuid,
@@ -576,7 +660,10 @@ impl Tx {
         Ok(out)
     }
 
-    async fn victim_names(&self, case_ids: &[Uuid]) -> Result<HashMap<Uuid, String>, StoreError> {
+    pub(crate) async fn victim_names(
+        &self,
+        case_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, String>, StoreError> {
         if case_ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -603,7 +690,10 @@ impl Tx {
         Ok(names)
     }
 
-    async fn user_names(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, StoreError> {
+    pub(crate) async fn user_names(
+        &self,
+        ids: Vec<Uuid>,
+    ) -> Result<HashMap<Uuid, String>, StoreError> {
         use crate::entity::user;
         if ids.is_empty() {
             return Ok(HashMap::new());
@@ -634,6 +724,44 @@ impl Tx {
             )
             .await?;
         self.load_detail(c).await
+    }
+
+    /// The whole case with its casework (contacts, interventions, what is due), if the
+    /// actor may see it. One audited read.
+    pub async fn case_with_casework(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        rules: &waymark_domain::casework::CaseworkRules,
+        request_id: Option<String>,
+    ) -> Result<(CaseDetail, crate::casework::Casework), CaseError> {
+        self.case_with_casework_for(
+            actor,
+            case_id,
+            rules,
+            "case.view",
+            access::can_view_case,
+            request_id,
+        )
+        .await
+    }
+
+    /// The case with its casework for a form of one kind of work: allowed only if
+    /// `allowed` holds, and audited under `action` either way.
+    pub async fn case_with_casework_for(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        rules: &waymark_domain::casework::CaseworkRules,
+        action: &'static str,
+        allowed: fn(&access::Actor, &CaseAccessFacts) -> bool,
+        request_id: Option<String>,
+    ) -> Result<(CaseDetail, crate::casework::Casework), CaseError> {
+        let c = self
+            .case_for_action(actor, case_id, action, allowed, request_id)
+            .await?;
+        let work = self.load_casework(&c, rules).await?;
+        Ok((self.load_detail(c).await?, work))
     }
 
     async fn load_detail(&self, c: case::Model) -> Result<CaseDetail, CaseError> {
@@ -701,6 +829,7 @@ impl Tx {
                 victim_aware: r.victim_aware,
                 voicemail_safe: r.voicemail_safe,
                 post_safe: r.post_safe,
+                immediate_danger: r.immediate_danger,
             }),
             None => None,
         };
@@ -758,7 +887,7 @@ impl Tx {
         })
     }
 
-    async fn exclusion_rows(
+    pub(crate) async fn exclusion_rows(
         &self,
         case_ids: &[Uuid],
     ) -> Result<Vec<case_exclusion::Model>, StoreError> {
@@ -811,7 +940,7 @@ impl Tx {
         Ok(self.access_log_rows(c.id, 500).await?)
     }
 
-    async fn live_grants(
+    pub(crate) async fn live_grants(
         &self,
         case_id: Uuid,
     ) -> Result<Vec<break_glass_grant::Model>, StoreError> {

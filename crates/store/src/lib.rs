@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backup;
 pub mod cases;
+pub mod casework;
 pub mod crypto;
 pub mod directory;
 mod entity;
@@ -18,6 +19,7 @@ mod migration;
 pub mod passwords;
 pub mod retention;
 pub mod sealing;
+pub mod self_referral;
 pub mod sessions;
 pub mod subject_access;
 pub mod testing;

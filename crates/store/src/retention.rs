@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::audit::{AuditEvent, Outcome};
 use crate::entity::{
-    break_glass_grant, case, case_exclusion, case_person, dash_assessment, marac_referral, person,
-    referral,
+    break_glass_grant, case, case_contact, case_exclusion, case_intervention, case_measure,
+    case_person, dash_assessment, marac_referral, person, referral, safety_plan,
 };
 use crate::{StoreError, Tx};
 
@@ -117,6 +117,22 @@ impl Tx {
             .into_iter()
             .map(|l| l.person_id)
             .collect();
+        case_contact::Entity::delete_many()
+            .filter(case_contact::Column::CaseId.eq(case_id))
+            .exec(self.conn())
+            .await?;
+        case_intervention::Entity::delete_many()
+            .filter(case_intervention::Column::CaseId.eq(case_id))
+            .exec(self.conn())
+            .await?;
+        safety_plan::Entity::delete_many()
+            .filter(safety_plan::Column::CaseId.eq(case_id))
+            .exec(self.conn())
+            .await?;
+        case_measure::Entity::delete_many()
+            .filter(case_measure::Column::CaseId.eq(case_id))
+            .exec(self.conn())
+            .await?;
         marac_referral::Entity::delete_many()
             .filter(marac_referral::Column::CaseId.eq(case_id))
             .exec(self.conn())
@@ -141,7 +157,18 @@ impl Tx {
             .filter(case_person::Column::CaseId.eq(case_id))
             .exec(self.conn())
             .await?;
-        // People are recorded per case, so a case's people go with it.
+        // A case's people go with it, unless another case (a repeat) still names them.
+        let still_named: Vec<Uuid> = case_person::Entity::find()
+            .filter(case_person::Column::PersonId.is_in(people.clone()))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|l| l.person_id)
+            .collect();
+        let people: Vec<Uuid> = people
+            .into_iter()
+            .filter(|p| !still_named.contains(p))
+            .collect();
         if !people.is_empty() {
             person::Entity::delete_many()
                 .filter(person::Column::Id.is_in(people))

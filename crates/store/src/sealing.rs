@@ -21,6 +21,12 @@ pub const SEALED_FIELDS: &[(&str, &str)] = &[
     ("case_exclusions", "reason"),
     ("break_glass_grants", "reason"),
     ("cases", "legal_hold_reason"),
+    ("cases", "closure_detail"),
+    ("cases", "exit_not_taken_reason"),
+    ("case_contacts", "note"),
+    ("case_interventions", "note"),
+    ("safety_plans", "plan"),
+    ("case_measures", "answers"),
     ("users", "totp_secret"),
 ];
 

@@ -25,6 +25,12 @@ pub fn address_key(address: &str) -> String {
     key("address", address)
 }
 
+/// The key that counts a network address's self-referrals (a namespace of its own, so the
+/// public form and sign-in never share a count).
+pub fn self_referral_key(address: &str) -> String {
+    key("self-referral", address)
+}
+
 impl Tx {
     /// Failures recorded against `key` after `since`.
     pub async fn sign_in_failures(

@@ -4,6 +4,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 use waymark_domain::access::Actor;
+use waymark_domain::casework::Fte;
 use waymark_domain::role::Role;
 
 use crate::entity::{recovery_code, user};
@@ -23,6 +24,8 @@ pub struct User {
     pub mfa_enrolled: bool,
     /// A seeded demo account, which need not use a second factor in demo mode only.
     pub mfa_exempt_demo: bool,
+    /// Working time, for caseload projections.
+    pub fte: Fte,
 }
 
 impl User {
@@ -57,6 +60,10 @@ fn user_from(m: user::Model) -> Result<User, StoreError> {
         must_change_password: m.must_change_password,
         mfa_enrolled: m.mfa_enrolled_at.is_some(),
         mfa_exempt_demo: m.mfa_exempt_demo,
+        fte: u32::try_from(m.fte_hundredths)
+            .ok()
+            .and_then(Fte::from_hundredths)
+            .unwrap_or(Fte::FULL_TIME),
     })
 }
 
@@ -120,6 +127,7 @@ impl Tx {
             totp_last_step: Set(None),
             mfa_enrolled_at: Set(None),
             mfa_exempt_demo: Set(false),
+            fte_hundredths: Set(100),
             created_at: Set(crate::now()),
         }
         .insert(self.conn())
@@ -260,6 +268,18 @@ pub enum MfaCheck {
 
 impl Tx {
     /// Marks a seeded demo account as exempt from the second factor in demo mode.
+    /// Records a user's working time (full-time equivalent), for caseload projections.
+    pub async fn set_fte(&self, user_id: Uuid, fte: Fte) -> Result<(), StoreError> {
+        let found = user::Entity::find_by_id(user_id).one(self.conn()).await?;
+        let Some(found) = found else {
+            return Err(StoreError::Invalid("no such user".into()));
+        };
+        let mut m: user::ActiveModel = found.into();
+        m.fte_hundredths = Set(i32::try_from(fte.hundredths()).unwrap_or(100));
+        m.update(self.conn()).await?;
+        Ok(())
+    }
+
     pub async fn set_mfa_exempt_demo(&self, user_id: Uuid) -> Result<(), StoreError> {
         user::Entity::update_many()
             .col_expr(

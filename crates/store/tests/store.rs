@@ -1423,3 +1423,109 @@ async fn a_subject_access_export_holds_the_persons_data_and_never_anothers() {
         );
     }
 }
+
+#[tokio::test]
+async fn casework_notes_are_sealed_and_retention_keeps_a_repeat_cases_people() {
+    use waymark_domain::casework::{ClosureInput, ContactInput, InterventionInput};
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let today = date!(2026 - 11 - 25);
+        let tx = t.store.begin().await.unwrap();
+        let first = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Returner"), None)
+            .await
+            .unwrap();
+        tx.record_contact(
+            &a.idva,
+            first,
+            &ContactInput {
+                contact_on: "2026-01-06".into(),
+                kind: "phone".into(),
+                outcome: "spoke".into(),
+                significant: "yes".into(),
+                note: "MARKERCONTACTNOTE".into(),
+                ..Default::default()
+            },
+            today,
+            None,
+        )
+        .await
+        .unwrap();
+        tx.add_intervention(
+            &a.idva,
+            first,
+            &InterventionInput {
+                kind: "refuge".into(),
+                status: "done".into(),
+                note: "MARKERINTERVENTIONNOTE".into(),
+                ..Default::default()
+            },
+            &[],
+            None,
+        )
+        .await
+        .unwrap();
+        tx.close_case(
+            &a.idva,
+            first,
+            &ClosureInput {
+                closed_on: "2026-02-01".into(),
+                reason: "could_not_contact".into(),
+                reason_detail: "MARKERCLOSUREDETAIL".into(),
+                exit_not_taken_reason: "MARKEREXITREASON".into(),
+            },
+            today,
+            None,
+        )
+        .await
+        .unwrap();
+        let repeat = tx
+            .open_repeat_case(&a.idva, first, "self", date!(2026 - 06 - 01), today, None)
+            .await
+            .unwrap();
+        let (_, work) = tx
+            .case_with_casework(&a.idva, repeat, &Default::default(), None)
+            .await
+            .unwrap();
+        let first_ref = tx
+            .case_detail(&a.idva, first, None)
+            .await
+            .unwrap()
+            .reference;
+        tx.commit().await.unwrap();
+        assert_eq!(work.repeat_of.as_ref().map(|r| &r.1), Some(&first_ref));
+        assert_eq!(work.status.as_str(), "awaiting_allocation");
+
+        let text = String::from_utf8_lossy(&raw_database(&t)).into_owned();
+        for m in [
+            "MARKERCONTACTNOTE",
+            "MARKERINTERVENTIONNOTE",
+            "MARKERCLOSUREDETAIL",
+            "MARKEREXITREASON",
+        ] {
+            assert!(!text.contains(m), "{}: {m} is readable", t.label);
+        }
+
+        // Retention deletes the first case with its casework, but the repeat case still
+        // names the same victim and perpetrator, so they stay.
+        let people = count(&t.store, "people").await;
+        let tx = t.store.begin().await.unwrap();
+        assert!(tx.delete_case_for_retention(first).await.unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(count(&t.store, "case_contacts").await, 0, "{}", t.label);
+        assert_eq!(count(&t.store, "case_interventions").await, 0);
+        assert_eq!(count(&t.store, "people").await, people, "{}", t.label);
+        let tx = t.store.begin().await.unwrap();
+        let detail = tx.case_detail(&a.idva, repeat, None).await.unwrap();
+        assert_eq!(detail.victim().unwrap().given_name, "Returner");
+        // References are never issued twice, even after a deletion.
+        let next = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Next"), None)
+            .await
+            .unwrap();
+        let next_ref = tx.case_detail(&a.idva, next, None).await.unwrap().reference;
+        tx.commit().await.unwrap();
+        assert_ne!(next_ref, first_ref);
+        assert!(next_ref.ends_with("00003"), "{}: {next_ref}", t.label);
+    }
+}

@@ -48,6 +48,7 @@ impl From<CaseError> for AppError {
             CaseError::Invalid { field, message } => {
                 AppError::Invalid(vec![FieldError::new(field, message)])
             }
+            CaseError::Form(errors) => AppError::Invalid(errors),
             CaseError::Store(s) => AppError::Internal(s.to_string()),
         }
     }

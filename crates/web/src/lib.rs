@@ -43,6 +43,22 @@ pub struct WebConfig {
     /// How recently a user must have proved who they are before the most sensitive
     /// actions (revealing restricted fields, emergency access).
     pub step_up_window: time::Duration,
+    /// The service's casework standards (first contact, reviews, caseloads).
+    pub casework: waymark_domain::casework::CaseworkRules,
+    /// Interventions the service records beyond the national catalogue.
+    pub local_interventions: Vec<String>,
+    /// Where the public self-referral form sends survivors' requests. `None`: the form is
+    /// off, and its routes answer 404.
+    pub self_referral: Option<SelfReferralTarget>,
+    /// How many self-referrals one network address may send in a window.
+    pub self_referral_limit: waymark_domain::self_referral::SubmissionLimit,
+}
+
+/// The service that receives self-referrals, and the Marac its cases belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelfReferralTarget {
+    pub agency_id: uuid::Uuid,
+    pub marac_id: uuid::Uuid,
 }
 
 impl Default for WebConfig {
@@ -55,6 +71,10 @@ impl Default for WebConfig {
             break_glass_minutes: 60,
             hsts: false,
             step_up_window: time::Duration::minutes(15),
+            casework: waymark_domain::casework::CaseworkRules::default(),
+            local_interventions: Vec::new(),
+            self_referral: None,
+            self_referral_limit: Default::default(),
         }
     }
 }

@@ -29,8 +29,15 @@ pub enum Permission {
     RevealRestricted,
     /// A role that may ask for emergency access (caseworker, coordinator, manager).
     BreakGlass,
-    /// Managers: the alerts about their agency's cases.
+    /// Managers: the alerts about their agency's cases, and the team view.
     ManagerOnly,
+    /// A user who may work this case (its caseworkers and coordinators): contacts,
+    /// interventions, closure, a returning client's repeat case.
+    WorkCase,
+    /// A user who may allocate this case (its agency's managers and coordinators).
+    AllocateCase,
+    /// The roles that hold cases: the triage queue of their agency.
+    Triage,
 }
 
 pub struct RouteSpec {
@@ -71,6 +78,24 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/sign-in",
             Public,
             post(pages::sign_in::submit),
+        ),
+        r(
+            Method::GET,
+            "/self-referral",
+            Public,
+            get(pages::self_referral::show),
+        ),
+        r(
+            Method::POST,
+            "/self-referral",
+            Public,
+            post(pages::self_referral::submit),
+        ),
+        r(
+            Method::GET,
+            "/self-referral/sent",
+            Public,
+            get(pages::self_referral::sent),
         ),
         r(
             Method::POST,
@@ -211,6 +236,110 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/alerts",
             ManagerOnly,
             get(pages::emergency::alerts),
+        ),
+        r(Method::GET, "/triage", Triage, get(pages::team::triage)),
+        r(Method::GET, "/team", ManagerOnly, get(pages::team::team)),
+        r(
+            Method::GET,
+            "/cases/{case_id}/contacts/new",
+            WorkCase,
+            get(pages::casework::contact_new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/contacts",
+            WorkCase,
+            post(pages::casework::contact_create),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/interventions/new",
+            WorkCase,
+            get(pages::casework::intervention_new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/interventions",
+            WorkCase,
+            post(pages::casework::intervention_create),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/interventions/{intervention_id}",
+            WorkCase,
+            post(pages::casework::intervention_update),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/allocation",
+            AllocateCase,
+            get(pages::casework::allocation_show),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/allocation",
+            AllocateCase,
+            post(pages::casework::allocate),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/close",
+            WorkCase,
+            get(pages::casework::close_new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/close",
+            WorkCase,
+            post(pages::casework::close),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/repeat",
+            WorkCase,
+            get(pages::casework::repeat_new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/repeat",
+            WorkCase,
+            post(pages::casework::repeat_create),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/measures/{stage}",
+            WorkCase,
+            get(pages::measures::show),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/measures/{stage}",
+            WorkCase,
+            post(pages::measures::record),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/safety-plan",
+            ViewCase,
+            get(pages::safety_plan::show),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/safety-plan/edit",
+            WorkCase,
+            get(pages::safety_plan::edit),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/safety-plan",
+            WorkCase,
+            post(pages::safety_plan::save),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/safety-plan/print",
+            WorkCase,
+            get(pages::safety_plan::print),
         ),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
         r(

@@ -13,12 +13,52 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("macros.html", include_str!("../templates/macros.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
+    (
+        "self_referral.html",
+        include_str!("../templates/self_referral.html"),
+    ),
+    (
+        "self_referral_sent.html",
+        include_str!("../templates/self_referral_sent.html"),
+    ),
     ("cases.html", include_str!("../templates/cases.html")),
     (
         "referral_new.html",
         include_str!("../templates/referral_new.html"),
     ),
     ("case.html", include_str!("../templates/case.html")),
+    (
+        "contact_new.html",
+        include_str!("../templates/contact_new.html"),
+    ),
+    (
+        "intervention_new.html",
+        include_str!("../templates/intervention_new.html"),
+    ),
+    (
+        "allocation.html",
+        include_str!("../templates/allocation.html"),
+    ),
+    ("close.html", include_str!("../templates/close.html")),
+    (
+        "repeat_new.html",
+        include_str!("../templates/repeat_new.html"),
+    ),
+    ("triage.html", include_str!("../templates/triage.html")),
+    ("measures.html", include_str!("../templates/measures.html")),
+    (
+        "safety_plan.html",
+        include_str!("../templates/safety_plan.html"),
+    ),
+    (
+        "safety_plan_form.html",
+        include_str!("../templates/safety_plan_form.html"),
+    ),
+    (
+        "safety_plan_print.html",
+        include_str!("../templates/safety_plan_print.html"),
+    ),
+    ("team.html", include_str!("../templates/team.html")),
     (
         "dash_form.html",
         include_str!("../templates/dash_form.html"),

@@ -34,6 +34,11 @@ fn offset(bst: bool) -> UtcOffset {
     }
 }
 
+/// The UK civil date at a moment (after 23:00 UTC in summer it is already tomorrow).
+pub fn date(at: OffsetDateTime) -> Date {
+    at.to_offset(offset(is_bst(at))).date()
+}
+
 /// A moment as UK clocks show it, like `25 Nov 2026, 10:21 GMT`.
 pub fn format(at: OffsetDateTime) -> String {
     let bst = is_bst(at);

@@ -41,6 +41,16 @@ impl TestApp {
     }
 
     async fn spawn_with(t: TestStore, config: waymark_web::WebConfig) -> TestApp {
+        TestApp::spawn_configured(t, config, false).await
+    }
+
+    /// As `spawn_with`; with `self_referral`, the public self-referral form sends to the
+    /// Idva service ("DA Service") and the Marac.
+    async fn spawn_configured(
+        t: TestStore,
+        mut config: waymark_web::WebConfig,
+        self_referral: bool,
+    ) -> TestApp {
         let tx = t.store.begin().await.unwrap();
         let service = tx
             .create_agency("DA Service", "idva_service")
@@ -51,6 +61,12 @@ impl TestApp {
             .create_marac("Marac", "Area", &Thresholds::default())
             .await
             .unwrap();
+        if self_referral {
+            config.self_referral = Some(waymark_web::SelfReferralTarget {
+                agency_id: service.id,
+                marac_id: marac.id,
+            });
+        }
         for (email, name, role) in [
             ("colleague@example.test", "Colleague", Role::Caseworker),
             ("manager@example.test", "Manager", Role::Manager),
@@ -1778,4 +1794,1002 @@ async fn an_empty_case_list_says_why_for_roles_that_see_no_cases() {
         !page.contains("govuk-inset-text"),
         "caseworkers need no such note"
     );
+}
+
+/// The ids of the form's `name` radios or options, in order (for picking a caseworker).
+fn radio_values(body: &str, name: &str) -> Vec<String> {
+    let marker = format!("name=\"{name}\" type=\"radio\" value=\"");
+    body.split(&marker)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_case_is_worked_from_first_contact_to_closure_and_comes_back_as_a_repeat() {
+    for app in apps().await {
+        let l = app.label;
+        let idva = app.sign_in("idva@example.test").await;
+        let id = app.create_case(&idva).await;
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"case-status\">Open<"), "{l}");
+        assert!(
+            page.contains("<span id=\"significant-contacts\">0</span>"),
+            "{l}"
+        );
+        assert!(
+            page.contains("First contact: "),
+            "{l}: first contact is due"
+        );
+
+        // Bad input: every problem named, nothing saved.
+        let bad = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/contacts"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("contact_on", "2099-01-01"),
+                    ("kind", "pigeon"),
+                    ("outcome", "no_answer"),
+                    ("significant", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        let bad = bad.text().await.unwrap();
+        assert!(bad.contains("There is a problem"), "{l}");
+        assert!(bad.contains("must be today or in the past"), "{l}");
+        assert!(
+            bad.contains("Select how the contact happened from the list"),
+            "{l}"
+        );
+        assert!(
+            bad.contains("Only a contact that reached the victim"),
+            "{l}"
+        );
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("No contacts recorded yet"),
+            "{l}: nothing saved"
+        );
+
+        // An unanswered call, then six significant contacts: intensive support.
+        let attempt = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/contacts"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("contact_on", "2026-01-11"),
+                    ("kind", "phone"),
+                    ("outcome", "no_answer"),
+                ],
+            )
+            .await;
+        assert_eq!(attempt.status(), StatusCode::SEE_OTHER, "{l}");
+        for day in 12..18 {
+            let date = format!("2026-01-{day}");
+            let res = app
+                .post_form(
+                    &idva,
+                    &format!("/cases/{id}/contacts"),
+                    &[
+                        ("csrf_token", idva.csrf.as_str()),
+                        ("contact_on", date.as_str()),
+                        ("kind", "face_to_face"),
+                        ("outcome", "spoke"),
+                        ("significant", "yes"),
+                        ("duration_minutes", "45"),
+                        ("note", "Safety planning"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}: contact {day}");
+        }
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("<span id=\"significant-contacts\">6</span>"),
+            "{l}"
+        );
+        assert!(page.contains("id=\"intensive\""), "{l}: intensive support");
+        // The first contact that reached the victim, two days after the referral.
+        assert!(
+            page.contains("12 January 2026: 1 working day"),
+            "{l}: {page}"
+        );
+
+        // Interventions: three added, one moved on; a made-up one refused.
+        for (kind, status) in [
+            ("safety_planning", "done"),
+            ("civil_remedies", "offered"),
+            ("housing", "declined"),
+        ] {
+            let res = app
+                .post_form(
+                    &idva,
+                    &format!("/cases/{id}/interventions"),
+                    &[
+                        ("csrf_token", idva.csrf.as_str()),
+                        ("kind", kind),
+                        ("status", status),
+                        ("agency_id", &app.referrer_id.to_string()),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}: {kind}");
+        }
+        let bad = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/interventions"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("kind", "magic"),
+                    ("status", "done"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"interventions-received\">1<"), "{l}");
+        let civil = page
+            .split("action=\"/cases/")
+            .filter_map(|s| s.split('"').next())
+            .filter(|s| s.contains("/interventions/"))
+            .nth(1)
+            .unwrap()
+            .to_owned();
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{civil}"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("status", "in_progress"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"interventions-received\">2<"), "{l}");
+
+        // A manager sees the case but does not work it.
+        let manager = app.sign_in("manager@example.test").await;
+        let res = app
+            .get(&manager, &format!("/cases/{id}/contacts/new"))
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{l}");
+
+        // Closing needs the exit measures or a reason why they were not taken.
+        let close = |extra: Option<&'static str>| {
+            let mut form = vec![
+                ("csrf_token", idva.csrf.clone()),
+                ("closed_on", "2026-03-01".to_owned()),
+                ("reason", "support_completed".to_owned()),
+            ];
+            if let Some(r) = extra {
+                form.push(("exit_not_taken_reason", r.to_owned()));
+            }
+            form
+        };
+        let form = close(None);
+        let form_ref: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app
+            .post_form(&idva, &format!("/cases/{id}/close"), &form_ref)
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("Record the exit measures first"),
+            "{l}"
+        );
+        let form = close(Some("The client moved before the exit meeting"));
+        let form_ref: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app
+            .post_form(&idva, &format!("/cases/{id}/close"), &form_ref)
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"case-status\">Closed<"), "{l}");
+        assert!(
+            page.contains("Six-month follow-up: 1 September 2026"),
+            "{l}"
+        );
+        // Nothing more is recorded on a closed case.
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/contacts"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("contact_on", "2026-03-02"),
+                    ("kind", "phone"),
+                    ("outcome", "no_answer"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+
+        // The client comes back: a repeat case, linked, waiting for allocation.
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/repeat"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("referred_on", "2026-06-01"),
+                    ("route", "self"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let repeat = res.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert_ne!(repeat, format!("/cases/{id}"), "{l}");
+        let page = app.get(&idva, &repeat).await.text().await.unwrap();
+        assert!(page.contains("Awaiting allocation"), "{l}");
+        assert!(page.contains("Repeat of"), "{l}");
+        assert!(page.contains("Zelda Markerton"), "{l}: the same victim");
+        // A second repeat while this one is open is refused.
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/repeat"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("referred_on", "2026-06-02"),
+                    ("route", "self"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+
+        // Triage: the manager allocates it to a colleague, who sees the first contact due.
+        let triage = app.get(&manager, "/triage").await.text().await.unwrap();
+        assert!(triage.contains("Zelda Markerton"), "{l}");
+        assert!(triage.contains(">Repeat<"), "{l}");
+        let new_id = repeat.trim_start_matches("/cases/");
+        let alloc = app
+            .get(&manager, &format!("/cases/{new_id}/allocation"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(alloc.contains("Colleague"), "{l}");
+        assert!(!alloc.contains(">Manager<"), "{l}: managers hold no cases");
+        let bad = app
+            .post_form(
+                &manager,
+                &format!("/cases/{new_id}/allocation"),
+                &[
+                    ("csrf_token", manager.csrf.as_str()),
+                    ("caseworker_id", &uuid_like()),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        let colleague_id = radio_values(&alloc, "caseworker_id")
+            .into_iter()
+            .zip(alloc.split("radios__label").skip(1))
+            .find(|(_, label)| label.contains("Colleague"))
+            .map(|(v, _)| v)
+            .unwrap();
+        let res = app
+            .post_form(
+                &manager,
+                &format!("/cases/{new_id}/allocation"),
+                &[
+                    ("csrf_token", manager.csrf.as_str()),
+                    ("caseworker_id", colleague_id.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let triage = app.get(&manager, "/triage").await.text().await.unwrap();
+        assert!(triage.contains("No referrals are waiting"), "{l}");
+        let colleague = app.sign_in("colleague@example.test").await;
+        let home = app.get(&colleague, "/cases").await.text().await.unwrap();
+        assert!(home.contains("Due on your cases this week"), "{l}");
+        assert!(home.contains("First contact"), "{l}");
+
+        // The team view counts it; caseworkers may not see it.
+        let team = app.get(&manager, "/team").await;
+        assert_eq!(team.status(), StatusCode::OK, "{l}");
+        let team = team.text().await.unwrap();
+        assert!(team.contains("id=\"open-cases\">1<"), "{l}: {team}");
+        assert!(team.contains("id=\"awaiting\">0<"), "{l}");
+        assert!(team.contains("id=\"contacts-per-case\">0.0<"), "{l}");
+        assert_eq!(
+            app.get(&idva, "/team").await.status(),
+            StatusCode::FORBIDDEN,
+            "{l}"
+        );
+    }
+}
+
+fn uuid_like() -> String {
+    "0190a4c2-0000-7000-8000-000000000000".to_owned()
+}
+
+#[tokio::test]
+async fn outcome_measures_are_recorded_pre_filled_and_unlock_closure_and_follow_up() {
+    for app in apps().await {
+        let l = app.label;
+        let idva = app.sign_in("idva@example.test").await;
+        let id = app.create_case(&idva).await;
+        // The intake form starts from what the case knows: the relationship and one child.
+        let form = app
+            .get(&idva, &format!("/cases/{id}/measures/intake"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("value=\"ex_partner\" checked"), "{l}");
+        assert!(form.contains("id=\"children_in_household\" name=\"children_in_household\" type=\"text\" value=\"1\""), "{l}");
+        let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
+            let mut body = vec![("csrf_token", idva.csrf.clone())];
+            body.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+            let app = &app;
+            let idva = &idva;
+            async move {
+                let body: Vec<(&str, &str)> = body.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.post_form(idva, &path, &body).await
+            }
+        };
+        let bad = post(
+            format!("/cases/{id}/measures/intake"),
+            vec![("physical_currency", "current")],
+        )
+        .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        let bad = bad.text().await.unwrap();
+        assert!(bad.contains("There is a problem"), "{l}");
+        let mut intake = vec![
+            ("recorded_on", "2026-01-12"),
+            ("relationship", "ex_partner"),
+            ("living_with_perpetrator", "no"),
+            ("children_in_household", "1"),
+            ("physical_currency", "current"),
+            ("physical_trend", "getting_worse"),
+            ("sexual_currency", "none"),
+            ("harassment_and_stalking_currency", "current"),
+            ("harassment_and_stalking_trend", "unchanged"),
+            ("jealous_and_controlling_currency", "historic"),
+            ("fear_of_further_injury", "yes"),
+            ("fear_of_being_killed", "yes"),
+            ("feeling_frightened", "yes"),
+            ("child_contact_conflict", "yes"),
+            ("fear_of_harm_to_children", "no"),
+            ("threats_to_kill_children", "not_known"),
+        ];
+        for f in [
+            "perpetrator_alcohol",
+            "perpetrator_drugs",
+            "perpetrator_mental_health",
+            "perpetrator_criminal_record",
+            "perpetrator_dv_criminal_record",
+            "perpetrator_financial_problems",
+            "perpetrator_suicide_threats",
+        ] {
+            intake.push((f, "not_known"));
+        }
+        let res = post(format!("/cases/{id}/measures/intake"), intake).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{l}: {}",
+            res.text().await.unwrap()
+        );
+        // The review starts from the intake's abuse profile.
+        let review = app
+            .get(&idva, &format!("/cases/{id}/measures/review"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(review.contains("value=\"getting_worse\" checked"), "{l}");
+        // A follow-up before closure is refused.
+        let early = post(
+            format!("/cases/{id}/measures/follow_up"),
+            vec![
+                ("recorded_on", "2026-02-01"),
+                ("abuse_resumed", "no"),
+                ("wants_support_again", "no"),
+            ],
+        )
+        .await;
+        assert_eq!(early.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        let exit = vec![
+            ("recorded_on", "2026-02-20"),
+            ("abuse_period", "since_intake"),
+            ("physical_rating", "none"),
+            ("sexual_rating", "none"),
+            ("harassment_and_stalking_rating", "standard"),
+            ("jealous_and_controlling_rating", "dont_know"),
+            ("feels_safer", "much_safer"),
+            ("quality_of_life", "improved"),
+            ("ongoing_contact", "yes"),
+            ("contact_reason", "child_contact"),
+            ("cessation_sustainable", "yes"),
+            ("fear_of_further_injury", "no"),
+            ("fear_of_being_killed", "no"),
+            ("feeling_frightened", "no"),
+            ("coping", "better"),
+            ("social_networks", "better"),
+        ];
+        let res = post(format!("/cases/{id}/measures/exit"), exit).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{l}: {}",
+            res.text().await.unwrap()
+        );
+        // With the exit measures recorded, closing needs no excuse.
+        let res = post(
+            format!("/cases/{id}/close"),
+            vec![("closed_on", "2026-03-01"), ("reason", "support_completed")],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let res = post(
+            format!("/cases/{id}/measures/follow_up"),
+            vec![
+                ("recorded_on", "2026-09-01"),
+                ("abuse_resumed", "no"),
+                ("wants_support_again", "no"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Recorded 12 January 2026"), "{l}");
+        assert!(page.contains("Recorded 1 September 2026"), "{l}");
+        assert!(
+            !page.contains("Six-month follow-up: "),
+            "{l}: the follow-up is no longer due"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The public self-referral form
+// ---------------------------------------------------------------------------------------
+
+/// One app per back end with the self-referral form sending to the Idva service, on a
+/// clock the test moves by hand.
+async fn self_referral_apps() -> Vec<(TestApp, ManualTime)> {
+    let mut out = Vec::new();
+    for t in all_backends().await.unwrap() {
+        let time: ManualTime =
+            std::sync::Arc::new(std::sync::Mutex::new(time::OffsetDateTime::now_utc()));
+        let config = waymark_web::WebConfig {
+            clock: waymark_web::Clock::manual(time.clone()),
+            ..waymark_web::WebConfig::default()
+        };
+        let mut app = TestApp::spawn_configured(t, config, true).await;
+        app.clock = Some(time.clone());
+        out.push((app, time));
+    }
+    out
+}
+
+/// What a survivor types; every value is distinctive, so an echo is easy to find.
+const SELF_REFERRAL: [(&str, &str); 7] = [
+    ("immediate_danger", "no"),
+    ("given_name", "Selfina"),
+    ("family_name", "Refermark"),
+    ("safe_phone", "07700 900777"),
+    ("safe_times", "Tuesdays after nine SRTIMES"),
+    ("voicemail_safe", "no"),
+    ("whats_happening", "He took my keys SRSTORY"),
+];
+
+impl TestApp {
+    async fn send_self_referral(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url("/self-referral"))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn newest_audit_seq(&self) -> i64 {
+        let rows = self._store.store.recent_audit(1).await.unwrap();
+        rows.first().map(|r| r.seq).unwrap_or(0)
+    }
+}
+
+#[tokio::test]
+async fn the_self_referral_form_is_public_neutral_and_offers_a_quick_exit() {
+    for (app, _) in self_referral_apps().await {
+        let l = app.label;
+        let res = app
+            .client
+            .get(app.url("/self-referral"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{l}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{l}");
+        assert!(
+            res.headers().get(SET_COOKIE).is_none(),
+            "{l}: the form leaves no cookie on the device"
+        );
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("<title>Contact form – Waymark</title>"),
+            "{l}: a neutral title"
+        );
+        assert!(page.contains("data-module=\"govuk-exit-this-page\""), "{l}");
+        assert!(
+            page.contains(
+                "href=\"https://www.bbc.co.uk/weather\" role=\"button\" draggable=\"false\" \
+                 class=\"govuk-button govuk-button--warning govuk-exit-this-page__button \
+                 govuk-js-exit-this-page-button\" data-module=\"govuk-button\" \
+                 rel=\"nofollow noreferrer\""
+            ),
+            "{l}: the exit link goes to a neutral site"
+        );
+        assert!(page.contains("Shift key 3 times"), "{l}");
+        assert!(page.contains("0808 2000 247"), "{l}");
+        assert!(page.contains("call 999"), "{l}");
+        assert!(page.contains("autocomplete=\"off\""), "{l}");
+        assert!(!page.contains("<script>"), "{l}: no inline script");
+        // Signed in, it is the same form (no staff navigation, nothing about the user).
+        let idva = app.sign_in("idva@example.test").await;
+        let res = app.get(&idva, "/self-referral").await;
+        assert_eq!(res.status(), StatusCode::OK, "{l}");
+        let signed_in = res.text().await.unwrap();
+        assert!(!signed_in.contains("Signed in as"), "{l}");
+        assert!(signed_in.contains("govuk-exit-this-page"), "{l}");
+        let sent = app
+            .client
+            .get(app.url("/self-referral/sent"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), StatusCode::OK, "{l}");
+        assert!(
+            sent.text().await.unwrap().contains("govuk-exit-this-page"),
+            "{l}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_self_referral_waits_in_triage_and_is_never_echoed_back() {
+    for (app, _) in self_referral_apps().await {
+        let l = app.label;
+        let res = app.send_self_referral(&SELF_REFERRAL).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        assert_eq!(res.headers()[LOCATION], "/self-referral/sent", "{l}");
+        assert!(res.headers().get(SET_COOKIE).is_none(), "{l}");
+        let mut seen: String = res
+            .headers()
+            .iter()
+            .map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes())))
+            .collect();
+        seen.push_str(&res.text().await.unwrap());
+        let sent = app
+            .client
+            .get(app.url("/self-referral/sent"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), StatusCode::OK, "{l}");
+        let sent = sent.text().await.unwrap();
+        assert!(sent.contains("Message sent"), "{l}");
+        seen.push_str(&sent);
+        for (_, value) in SELF_REFERRAL
+            .iter()
+            .filter(|(k, _)| !matches!(*k, "immediate_danger" | "voicemail_safe"))
+        {
+            assert!(!seen.contains(value), "{l}: {value} was echoed back");
+        }
+
+        // Audited in the same transaction, with no actor.
+        let newest = app._store.store.recent_audit(1).await.unwrap();
+        let row = &newest[0];
+        assert_eq!(
+            (row.action.as_str(), row.outcome.as_str(), row.actor_user_id),
+            ("referral.self", "allowed", None),
+            "{l}"
+        );
+        let case_id = row.object_id.clone().unwrap();
+
+        // The Idva service's triage queue has it, as a self-referral.
+        let manager = app.sign_in("manager@example.test").await;
+        let triage = app.get(&manager, "/triage").await.text().await.unwrap();
+        assert!(triage.contains(&format!("/cases/{case_id}")), "{l}");
+        assert!(triage.contains("Selfina Refermark"), "{l}");
+        assert!(triage.contains("Self-referral"), "{l}");
+        let page = app
+            .get(&manager, &format!("/cases/{case_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Awaiting allocation"), "{l}");
+        assert!(page.contains("DA Service (Self-referral)"), "{l}");
+        assert!(page.contains("He took my keys SRSTORY"), "{l}");
+        assert!(page.contains("Do not leave a voicemail"), "{l}");
+        assert!(page.contains("Do not send post"), "{l}");
+        assert!(
+            page.contains("<dt class=\"govuk-summary-list__key\">Perpetrator</dt>\n    <dd class=\"govuk-summary-list__value\">Not given</dd>"),
+            "{l}"
+        );
+        let log = app
+            .get(&manager, &format!("/cases/{case_id}/access-log"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            log.contains("Opened from the public self-referral form"),
+            "{l}"
+        );
+        // The safe contact details are sealed and restricted, like any referral's.
+        assert!(!page.contains("07700 900777"), "{l}");
+        let idva = app.sign_in("idva@example.test").await;
+        let revealed = app
+            .post_json(
+                &idva,
+                &format!("/api/v1/cases/{case_id}/safe-contact"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(revealed.status(), StatusCode::OK, "{l}");
+        let revealed = revealed.text().await.unwrap();
+        assert!(revealed.contains("07700 900777"), "{l}");
+        assert!(revealed.contains("Tuesdays after nine SRTIMES"), "{l}");
+
+        // With no safe number, no voicemail answer is needed and the case says not to call.
+        let res = app
+            .send_self_referral(&[
+                ("immediate_danger", "yes"),
+                ("given_name", "Nophone"),
+                ("no_safe_phone", "yes"),
+            ])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let rows = app._store.store.recent_audit(1).await.unwrap();
+        let id = rows[0].object_id.clone().unwrap();
+        let page = app
+            .get(&manager, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("None given – do not call"), "{l}");
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_or_cross_site_self_referral_saves_nothing() {
+    for (app, _) in self_referral_apps().await {
+        let l = app.label;
+        let before = app.newest_audit_seq().await;
+        let res = app
+            .send_self_referral(&[
+                ("immediate_danger", "yes"),
+                ("family_name", "Refermark"),
+                ("safe_phone", "not a number"),
+            ])
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("govuk-error-summary"), "{l}");
+        assert!(
+            page.contains("<title>Error: Contact form – Waymark</title>"),
+            "{l}"
+        );
+        assert!(page.contains("href=\"#given_name\""), "{l}");
+        assert!(page.contains("href=\"#safe_phone\""), "{l}");
+        assert!(page.contains("href=\"#voicemail_safe\""), "{l}");
+        // They said they are in danger: the page tells them to call 999 before the form.
+        assert!(page.contains("id=\"call-999\""), "{l}");
+        // What they typed is kept for them to correct.
+        assert!(page.contains("value=\"Refermark\""), "{l}");
+
+        // A form posted from another site is refused, even when valid.
+        let res = app
+            .client
+            .post(app.url("/self-referral"))
+            .header("sec-fetch-site", "cross-site")
+            .form(&SELF_REFERRAL)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{l}");
+
+        assert_eq!(app.newest_audit_seq().await, before, "{l}: nothing written");
+        let manager = app.sign_in("manager@example.test").await;
+        let triage = app.get(&manager, "/triage").await.text().await.unwrap();
+        assert!(
+            triage.contains("No referrals are waiting for allocation"),
+            "{l}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_self_referral_form_is_off_unless_a_service_receives_it() {
+    for app in apps().await {
+        let l = app.label;
+        for res in [
+            app.client
+                .get(app.url("/self-referral"))
+                .send()
+                .await
+                .unwrap(),
+            app.send_self_referral(&SELF_REFERRAL).await,
+            app.client
+                .get(app.url("/self-referral/sent"))
+                .send()
+                .await
+                .unwrap(),
+        ] {
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{l}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn self_referrals_are_throttled_per_address() {
+    for (app, time) in self_referral_apps().await {
+        let l = app.label;
+        for n in 1..=5 {
+            let res = app.send_self_referral(&SELF_REFERRAL).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}: submission {n}");
+            advance(&time, time::Duration::minutes(5));
+        }
+        let before = app.newest_audit_seq().await;
+        let res = app.send_self_referral(&SELF_REFERRAL).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{l}");
+        assert_eq!(res.headers()["retry-after"], "3600", "{l}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Please try again later"), "{l}");
+        assert!(page.contains("0808 2000 247"), "{l}");
+        assert!(!page.contains("Selfina"), "{l}");
+        assert_eq!(
+            app.newest_audit_seq().await,
+            before,
+            "{l}: a throttled attempt writes nothing"
+        );
+        // An hour after the first, one more may go.
+        advance(&time, time::Duration::minutes(36));
+        let res = app.send_self_referral(&SELF_REFERRAL).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let res = app.send_self_referral(&SELF_REFERRAL).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{l}");
+        // Sign-in has its own count: the address can still sign in.
+        app.sign_in("idva@example.test").await;
+    }
+}
+
+#[tokio::test]
+async fn a_safety_plan_is_versioned_suggested_by_the_dash_and_printed_without_names() {
+    for app in apps().await {
+        let l = app.label;
+        let idva = app.sign_in("idva@example.test").await;
+        let id = app.create_case(&idva).await;
+        let dash = dash_form(&idva.csrf, 3, "0");
+        let dash: Vec<(&str, &str)> = dash.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let res = app
+            .post_form(&idva, &format!("/cases/{id}/dash"), &dash)
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        // The form suggests the risks the Dash answered "yes".
+        let form = app
+            .get(&idva, &format!("/cases/{id}/safety-plan/edit"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            form.contains("name=\"risk_3_dash_item\" value=\"q3\""),
+            "{l}"
+        );
+        assert!(
+            form.contains("name=\"risk_4_dash_item\" value=\"\""),
+            "{l}: three yes"
+        );
+        // Bad input names every slot and saves nothing.
+        let bad = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/safety-plan"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("risk_1", "Handovers"),
+                    ("risk_1_action_1", "Contact centre"),
+                    (
+                        "risk_1_action_1_owner",
+                        "0190a4c2-0000-7000-8000-000000000000",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        assert!(
+            bad.text()
+                .await
+                .unwrap()
+                .contains("Select who will do the action"),
+            "{l}"
+        );
+        let plan = app
+            .get(&idva, &format!("/cases/{id}/safety-plan"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(plan.contains("No safety plan has been made"), "{l}");
+        let save = |due: &'static str, done: Option<&'static str>| {
+            let mut f = vec![
+                ("csrf_token", idva.csrf.clone()),
+                ("review_on", "2099-01-31".to_owned()),
+                ("risk_1", "He waits outside her work".to_owned()),
+                (
+                    "risk_1_action_1",
+                    "Ask the employer about a safe exit".to_owned(),
+                ),
+                ("risk_1_action_1_owner", "idva".to_owned()),
+                ("risk_1_action_1_due_on", due.to_owned()),
+                ("risk_1_action_2", "Report every sighting".to_owned()),
+                ("risk_1_action_2_owner", app.referrer_id.to_string()),
+            ];
+            if let Some(d) = done {
+                f.push(("risk_1_action_1_done", d.to_owned()));
+            }
+            f
+        };
+        for (due, done) in [("2026-02-01", None), ("2026-02-01", Some("yes"))] {
+            let f = save(due, done);
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app
+                .post_form(&idva, &format!("/cases/{id}/safety-plan"), &f)
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+            if done.is_none() {
+                // An overdue action is on the caseworker's list.
+                let home = app.get(&idva, "/cases").await.text().await.unwrap();
+                assert!(
+                    home.contains("Safety plan action, due 1 February 2026"),
+                    "{l}"
+                );
+            }
+        }
+        let plan = app
+            .get(&idva, &format!("/cases/{id}/safety-plan"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(plan.contains("Version 2, saved by Idva"), "{l}");
+        assert!(
+            plan.contains("Version 1, saved by Idva"),
+            "{l}: the earlier version is listed"
+        );
+        assert!(plan.contains("Police"), "{l}: the agency is named");
+        let home = app.get(&idva, "/cases").await.text().await.unwrap();
+        assert!(
+            !home.contains("Safety plan action"),
+            "{l}: a done action is not due"
+        );
+        // The printed copy: the open actions, and nothing that identifies anyone.
+        let print = app
+            .get(&idva, &format!("/cases/{id}/safety-plan/print"))
+            .await;
+        assert_eq!(print.status(), StatusCode::OK, "{l}");
+        let print = print.text().await.unwrap();
+        assert!(print.contains("<title>My plan</title>"), "{l}");
+        assert!(print.contains("Report every sighting"), "{l}");
+        assert!(
+            !print.contains("Ask the employer"),
+            "{l}: done actions are left off"
+        );
+        for secret in [
+            "Zelda",
+            "Markerton",
+            "Perry",
+            "Sample",
+            "WM-",
+            "Waymark",
+            "DA Service",
+        ] {
+            assert!(
+                !print.contains(secret),
+                "{l}: the printed plan contains {secret}"
+            );
+        }
+        // A manager reads the plan but cannot change it.
+        let manager = app.sign_in("manager@example.test").await;
+        assert_eq!(
+            app.get(&manager, &format!("/cases/{id}/safety-plan"))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get(&manager, &format!("/cases/{id}/safety-plan/edit"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn someone_who_says_they_are_in_danger_heads_the_triage_queue() {
+    for (app, _) in self_referral_apps().await {
+        let l = app.label;
+        let mut calm = SELF_REFERRAL;
+        calm[1] = ("given_name", "Calmfirst");
+        let mut danger = SELF_REFERRAL;
+        danger[0] = ("immediate_danger", "yes");
+        danger[1] = ("given_name", "Dangersecond");
+        for form in [calm, danger] {
+            let res = app.send_self_referral(&form).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        }
+        let danger_case = app._store.store.recent_audit(1).await.unwrap()[0]
+            .object_id
+            .clone()
+            .unwrap();
+        let manager = app.sign_in("manager@example.test").await;
+        let triage = app.get(&manager, "/triage").await.text().await.unwrap();
+        let first = triage.find("Dangersecond").unwrap();
+        let second = triage.find("Calmfirst").unwrap();
+        assert!(first < second, "{l}: the referral in danger comes first");
+        assert_eq!(triage.matches("Said they are in danger").count(), 1, "{l}");
+        let page = app
+            .get(&manager, &format!("/cases/{danger_case}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("the victim said they were in immediate danger"),
+            "{l}"
+        );
+    }
 }

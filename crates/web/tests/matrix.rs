@@ -124,6 +124,8 @@ const TO_CASES: Exp = exp(303, Some("/cases"), Audit::None);
 const TO_CASES_A: Exp = exp(303, Some("/cases"), Audit::Allowed);
 /// 303 to a page of a case and an `allowed` row (a form saved).
 const SAVED_A: Exp = exp(303, Some("/cases/"), Audit::Allowed);
+/// A self-referral sent: 303 to the thank-you page, and an `allowed` row with no actor.
+const SENT_A: Exp = exp(303, Some("/self-referral/sent"), Audit::Allowed);
 /// 303 to sign-in and an `allowed` row (signed out).
 const BYE_A: Exp = exp(303, Some("/sign-in"), Audit::Allowed);
 /// Signed in with a password and enrolled: 303 to the second factor and an `allowed` row.
@@ -144,6 +146,9 @@ const DENY: Exp = exp(403, None, Audit::Denied);
 const NF: Exp = exp(404, None, Audit::Denied);
 /// Refused input (a wrong password): 422 and a `denied` row.
 const BAD_D: Exp = exp(422, None, Audit::Denied);
+/// Allowed, but the form is refused as it stands (closing without exit measures, a repeat
+/// of an open case): 422 and an `allowed` row; nothing saved.
+const BAD_A: Exp = exp(422, None, Audit::Allowed);
 /// The situation does not exist for this actor.
 const NA: Exp = exp(0, None, Audit::None);
 
@@ -157,6 +162,9 @@ enum R {
     Home,
     SignInPage,
     SignIn,
+    SelfReferralForm,
+    SelfReferral,
+    SelfReferralSent,
     SignOut,
     PasswordPage,
     ChangePassword,
@@ -188,10 +196,29 @@ enum R {
     Alerts,
     ConfirmPage,
     Confirm,
+    Triage,
+    Team,
+    ContactForm,
+    RecordContact,
+    InterventionForm,
+    AddIntervention,
+    UpdateIntervention,
+    AllocationPage,
+    Allocate,
+    CloseForm,
+    CloseCase,
+    RepeatForm,
+    OpenRepeat,
+    MeasuresForm,
+    RecordMeasures,
+    SafetyPlanPage,
+    SafetyPlanForm,
+    SaveSafetyPlan,
+    PrintSafetyPlan,
 }
 
 impl R {
-    const ALL: [R; 38] = [
+    const ALL: [R; 60] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -199,6 +226,9 @@ impl R {
         R::Home,
         R::SignInPage,
         R::SignIn,
+        R::SelfReferralForm,
+        R::SelfReferral,
+        R::SelfReferralSent,
         R::SignOut,
         R::PasswordPage,
         R::ChangePassword,
@@ -230,6 +260,25 @@ impl R {
         R::Alerts,
         R::ConfirmPage,
         R::Confirm,
+        R::Triage,
+        R::Team,
+        R::ContactForm,
+        R::RecordContact,
+        R::InterventionForm,
+        R::AddIntervention,
+        R::UpdateIntervention,
+        R::AllocationPage,
+        R::Allocate,
+        R::CloseForm,
+        R::CloseCase,
+        R::RepeatForm,
+        R::OpenRepeat,
+        R::MeasuresForm,
+        R::RecordMeasures,
+        R::SafetyPlanPage,
+        R::SafetyPlanForm,
+        R::SaveSafetyPlan,
+        R::PrintSafetyPlan,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -242,6 +291,9 @@ impl R {
             R::Home => (get, "/"),
             R::SignInPage => (get, "/sign-in"),
             R::SignIn => (post, "/sign-in"),
+            R::SelfReferralForm => (get, "/self-referral"),
+            R::SelfReferral => (post, "/self-referral"),
+            R::SelfReferralSent => (get, "/self-referral/sent"),
             R::SignOut => (post, "/sign-out"),
             R::PasswordPage => (get, "/account/password"),
             R::ChangePassword => (post, "/account/password"),
@@ -273,6 +325,25 @@ impl R {
             R::Alerts => (get, "/alerts"),
             R::ConfirmPage => (get, "/account/confirm"),
             R::Confirm => (post, "/account/confirm"),
+            R::Triage => (get, "/triage"),
+            R::Team => (get, "/team"),
+            R::ContactForm => (get, "/cases/{case_id}/contacts/new"),
+            R::RecordContact => (post, "/cases/{case_id}/contacts"),
+            R::InterventionForm => (get, "/cases/{case_id}/interventions/new"),
+            R::AddIntervention => (post, "/cases/{case_id}/interventions"),
+            R::UpdateIntervention => (post, "/cases/{case_id}/interventions/{intervention_id}"),
+            R::AllocationPage => (get, "/cases/{case_id}/allocation"),
+            R::Allocate => (post, "/cases/{case_id}/allocation"),
+            R::CloseForm => (get, "/cases/{case_id}/close"),
+            R::CloseCase => (post, "/cases/{case_id}/close"),
+            R::RepeatForm => (get, "/cases/{case_id}/repeat"),
+            R::OpenRepeat => (post, "/cases/{case_id}/repeat"),
+            R::MeasuresForm => (get, "/cases/{case_id}/measures/{stage}"),
+            R::RecordMeasures => (post, "/cases/{case_id}/measures/{stage}"),
+            R::SafetyPlanPage => (get, "/cases/{case_id}/safety-plan"),
+            R::SafetyPlanForm => (get, "/cases/{case_id}/safety-plan/edit"),
+            R::SaveSafetyPlan => (post, "/cases/{case_id}/safety-plan"),
+            R::PrintSafetyPlan => (get, "/cases/{case_id}/safety-plan/print"),
         }
     }
 
@@ -302,6 +373,11 @@ const NO_CASE: &[(R, [Exp; 8])] = &[
     (R::SignInPage,        [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_MFA,     OK]),
     // Valid credentials: each actor their own; the signed-out visitor signs in as caseworker A.
     (R::SignIn,            [TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A]),
+    // The public self-referral form: the same for everyone, signed in or not. The row of a
+    // sent form has no actor (see `check_cell`).
+    (R::SelfReferralForm,  [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::SelfReferral,      [SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A]),
+    (R::SelfReferralSent,  [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
     (R::SignOut,           [BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      SIGN_IN]),
     (R::PasswordPage,      [OK,         OK,         OK,         OK,         OK,         OK,         TO_MFA,     SIGN_IN]),
     (R::ChangePassword,    [TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_MFA,     SIGN_IN]),
@@ -327,6 +403,9 @@ const NO_CASE: &[(R, [Exp; 8])] = &[
     // Step-up: confirming with a wrong password is refused and recorded, for everyone.
     (R::ConfirmPage,       [OK,         OK,         OK,         OK,         OK,         OK,         TO_MFA,     SIGN_IN]),
     (R::Confirm,           [BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      TO_MFA,     SIGN_IN]),
+    // The triage queue: the roles that hold cases, for their own agency only.
+    (R::Triage,            [OK_A,       OK_A,       DENY,       OK_A,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
+    (R::Team,              [DENY,       DENY,       DENY,       OK_A,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
 ];
 
 /// Routes that name a case: one row per actor, one cell per situation.
@@ -435,6 +514,163 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::AccessLog,           PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::AccessLog,           MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AccessLog,           SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    // Casework: the staff who hold cases work them; managers and coordinators allocate.
+    (R::ContactForm,         Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::ContactForm,         Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::ContactForm,         AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::ContactForm,         Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::ContactForm,         Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::ContactForm,         PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::ContactForm,         MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::ContactForm,         SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::RecordContact,       Caseworker,       [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::RecordContact,       Coordinator,      [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::RecordContact,       AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordContact,       Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordContact,       Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordContact,       PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
+    (R::RecordContact,       MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::RecordContact,       SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::InterventionForm,    Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::InterventionForm,    Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::InterventionForm,    AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::InterventionForm,    Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::InterventionForm,    Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::InterventionForm,    PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::InterventionForm,    MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::InterventionForm,    SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::AddIntervention,     Caseworker,       [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::AddIntervention,     Coordinator,      [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::AddIntervention,     AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::AddIntervention,     Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::AddIntervention,     Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::AddIntervention,     PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
+    (R::AddIntervention,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::AddIntervention,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::UpdateIntervention,  Caseworker,       [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::UpdateIntervention,  Coordinator,      [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::UpdateIntervention,  AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::UpdateIntervention,  Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::UpdateIntervention,  Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::UpdateIntervention,  PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
+    (R::UpdateIntervention,  MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::UpdateIntervention,  SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::AllocationPage,      Caseworker,       [NF,       NF,       NF,       NF,       NF]),
+    (R::AllocationPage,      Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::AllocationPage,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::AllocationPage,      Manager,          [NA,       OK_A,     NF,       NF,       NF]),
+    (R::AllocationPage,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::AllocationPage,      PoliceCaseworker, [NF,       NA,       NF,       NF,       NF]),
+    (R::AllocationPage,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::AllocationPage,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::Allocate,            Caseworker,       [NF,       NF,       NF,       NF,       NF]),
+    (R::Allocate,            Coordinator,      [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::Allocate,            AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::Allocate,            Manager,          [NA,       SAVED_A,  NF,       NF,       NF]),
+    (R::Allocate,            Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::Allocate,            PoliceCaseworker, [NF,       NA,       NF,       NF,       NF]),
+    (R::Allocate,            MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::Allocate,            SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    // Closing without the exit measures or a reason, and a repeat of a case still open,
+    // are refused as forms by those allowed to try.
+    (R::CloseForm,           Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::CloseForm,           Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::CloseForm,           AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseForm,           Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseForm,           Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseForm,           PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::CloseForm,           MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::CloseForm,           SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::CloseCase,           Caseworker,       [BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::CloseCase,           Coordinator,      [BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::CloseCase,           AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseCase,           Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseCase,           Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseCase,           PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF]),
+    (R::CloseCase,           MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::CloseCase,           SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::RepeatForm,          Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::RepeatForm,          Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::RepeatForm,          AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::RepeatForm,          Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::RepeatForm,          Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::RepeatForm,          PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::RepeatForm,          MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::RepeatForm,          SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::OpenRepeat,          Caseworker,       [BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::OpenRepeat,          Coordinator,      [BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::OpenRepeat,          AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::OpenRepeat,          Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::OpenRepeat,          Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::OpenRepeat,          PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF]),
+    (R::OpenRepeat,          MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::OpenRepeat,          SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::MeasuresForm,        Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::MeasuresForm,        Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::MeasuresForm,        AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::MeasuresForm,        Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::MeasuresForm,        Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::MeasuresForm,        PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::MeasuresForm,        MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::MeasuresForm,        SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::RecordMeasures,      Caseworker,       [BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::RecordMeasures,      Coordinator,      [BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::RecordMeasures,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordMeasures,      Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordMeasures,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordMeasures,      PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF]),
+    (R::RecordMeasures,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::RecordMeasures,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    // The safety plan: its staff and managers read it; its staff make and print it.
+    (R::SafetyPlanPage,      Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::SafetyPlanPage,      Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::SafetyPlanPage,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::SafetyPlanPage,      Manager,          [NA,       OK_A,     NF,       NF,       NF]),
+    (R::SafetyPlanPage,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::SafetyPlanPage,      PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::SafetyPlanPage,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::SafetyPlanPage,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::SafetyPlanForm,      Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::SafetyPlanForm,      Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::SafetyPlanForm,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::SafetyPlanForm,      Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::SafetyPlanForm,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::SafetyPlanForm,      PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::SafetyPlanForm,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::SafetyPlanForm,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::SaveSafetyPlan,      Caseworker,       [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::SaveSafetyPlan,      Coordinator,      [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::SaveSafetyPlan,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::SaveSafetyPlan,      Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::SaveSafetyPlan,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::SaveSafetyPlan,      PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
+    (R::SaveSafetyPlan,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::SaveSafetyPlan,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::PrintSafetyPlan,     Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::PrintSafetyPlan,     Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::PrintSafetyPlan,     AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::PrintSafetyPlan,     Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::PrintSafetyPlan,     Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::PrintSafetyPlan,     PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::PrintSafetyPlan,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::PrintSafetyPlan,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
 ];
 
 /// The seeded cases.
@@ -524,6 +760,8 @@ fn markers(c: Case) -> Vec<String> {
         "CONSENT-REASON",
         "DASH-DETAIL",
         "JUDGEMENT",
+        "CONTACT-NOTE",
+        "INTERVENTION-NOTE",
     ]
     .iter()
     .map(|f| format!("MARKER-{f}-{k}"))
@@ -574,11 +812,11 @@ struct Signed {
 }
 
 impl TestApp {
-    async fn spawn(t: TestStore) -> TestApp {
+    async fn spawn(t: TestStore, config: waymark_web::WebConfig) -> TestApp {
         let state = waymark_web::AppState::new(
             t.store.clone(),
             InstrumentRegistry::builtin().unwrap(),
-            waymark_web::WebConfig::default(),
+            config,
         )
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -873,6 +1111,7 @@ struct Seeded {
     id: Uuid,
     reference: String,
     assessment_id: Uuid,
+    intervention_id: Uuid,
     /// Who created it (and may always see it): used to count what it holds.
     creator: Uuid,
 }
@@ -953,7 +1192,20 @@ impl World {
             ids.insert(email, u.id);
         }
         tx.commit().await.unwrap();
-        let app = TestApp::spawn(t).await;
+        // The self-referral form sends to the holder. Every actor posts it from the same
+        // address, so its per-address limit is out of the way here (http.rs tests it).
+        let config = waymark_web::WebConfig {
+            self_referral: Some(waymark_web::SelfReferralTarget {
+                agency_id: holder.id,
+                marac_id: marac.id,
+            }),
+            self_referral_limit: waymark_domain::self_referral::SubmissionLimit {
+                max_per_address: 1000,
+                window: time::Duration::hours(1),
+            },
+            ..waymark_web::WebConfig::default()
+        };
+        let app = TestApp::spawn(t, config).await;
         let email_of = |who: Who| match who {
             Caseworker => "b@example.test",
             Coordinator => "coordinator@example.test",
@@ -1101,10 +1353,46 @@ impl World {
             .json()
             .await
             .unwrap();
+        // A contact and an intervention, with markers in their notes.
+        let tx = self.app.t.store.begin().await.unwrap();
+        let creator = tx.user(self.creator_id(c)).await.unwrap().unwrap();
+        tx.record_contact(
+            &creator,
+            id,
+            &waymark_domain::casework::ContactInput {
+                contact_on: "2026-01-12".into(),
+                kind: "phone".into(),
+                outcome: "spoke".into(),
+                significant: "yes".into(),
+                note: m("CONTACT-NOTE"),
+                ..Default::default()
+            },
+            time::macros::date!(2026 - 11 - 25),
+            None,
+        )
+        .await
+        .unwrap();
+        let intervention_id = tx
+            .add_intervention(
+                &creator,
+                id,
+                &waymark_domain::casework::InterventionInput {
+                    kind: "housing".into(),
+                    status: "offered".into(),
+                    note: m("INTERVENTION-NOTE"),
+                    ..Default::default()
+                },
+                &[],
+                None,
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         Seeded {
             id,
             reference: case["reference"].as_str().unwrap().to_owned(),
             assessment_id,
+            intervention_id,
             creator: self.creator_id(c),
         }
     }
@@ -1115,14 +1403,23 @@ impl World {
         rows.first().map(|r| r.seq).unwrap_or(0)
     }
 
-    /// How many assessments and exclusions a case holds, read through the store as its creator.
-    async fn holdings(&self, c: Case) -> (usize, usize) {
+    /// How many assessments, exclusions, contacts and interventions a case holds, read
+    /// through the store as its creator.
+    async fn holdings(&self, c: Case) -> [usize; 4] {
         let s = &self.cases[&c];
         let tx = self.app.t.store.begin().await.unwrap();
         let user = tx.user(s.creator).await.unwrap().unwrap();
-        let d = tx.case_detail(&user, s.id, None).await.unwrap();
+        let (d, w) = tx
+            .case_with_casework(&user, s.id, &Default::default(), None)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        (d.assessments.len(), d.exclusions.len())
+        [
+            d.assessments.len(),
+            d.exclusions.len(),
+            w.contacts.len(),
+            w.interventions.len(),
+        ]
     }
 
     /// How many cases exist, read through the store as caseworker A and the police caseworker
@@ -1203,14 +1500,26 @@ async fn read(res: reqwest::Response) -> Answer {
 impl World {
     /// Sends `route` as `who` about `case` with a valid body.
     async fn send(&self, route: R, who: Who, case: Option<Case>) -> Answer {
-        let (case_id, assessment_id) = match case {
-            Some(c) => (self.cases[&c].id, self.cases[&c].assessment_id),
-            None => (self.missing_case, self.missing_assessment),
+        let (case_id, assessment_id, intervention_id, holder) = match case {
+            Some(c) => (
+                self.cases[&c].id,
+                self.cases[&c].assessment_id,
+                self.cases[&c].intervention_id,
+                self.cases[&c].creator,
+            ),
+            None => (
+                self.missing_case,
+                self.missing_assessment,
+                self.missing_assessment,
+                self.a.id,
+            ),
         };
         let (method, template) = route.method_path();
         let path = template
             .replace("{case_id}", &case_id.to_string())
             .replace("{assessment_id}", &assessment_id.to_string())
+            .replace("{intervention_id}", &intervention_id.to_string())
+            .replace("{stage}", "intake")
             .replace("{name}", "waymark.css");
         let me = self.signed(who);
         let marac = self.marac_id.to_string();
@@ -1301,6 +1610,18 @@ impl World {
                 .send()
                 .await
                 .unwrap(),
+            R::SelfReferral => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("immediate_danger", "no"),
+                    ("given_name", "Selma"),
+                    ("safe_phone", "07700 900321"),
+                    ("voicemail_safe", "no"),
+                ])
+                .send()
+                .await
+                .unwrap(),
             R::CreateReferral => {
                 let mut form = referral_fields(&marac, &referrer);
                 form.push(("csrf_token", me.csrf.clone()));
@@ -1374,6 +1695,92 @@ impl World {
                 .send()
                 .await
                 .unwrap(),
+            R::RecordContact => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("contact_on", "2026-01-13"),
+                    ("kind", "face_to_face"),
+                    ("outcome", "spoke"),
+                    ("significant", "yes"),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            R::AddIntervention => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("kind", "civil_remedies"),
+                    ("status", "accepted"),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            R::UpdateIntervention => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str()), ("status", "accepted")])
+                .send()
+                .await
+                .unwrap(),
+            // Allocated to whoever holds it already, so the "mine" lists stay as seeded.
+            R::Allocate => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("caseworker_id", holder.to_string().as_str()),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            // No exit measures and no reason why: refused, so the case stays open.
+            R::CloseCase => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("closed_on", "2026-01-14"),
+                    ("reason", "support_completed"),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            R::SaveSafetyPlan => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("risk_1", "Contact at handovers"),
+                    ("risk_1_action_1", "Use the contact centre"),
+                    ("risk_1_action_1_owner", "idva"),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            // Intake measures without the date they were taken: refused as a form.
+            R::RecordMeasures => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str()), ("gender", "female")])
+                .send()
+                .await
+                .unwrap(),
+            // The case is still open, so a repeat of it is refused.
+            R::OpenRepeat => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("referred_on", "2026-01-15"),
+                    ("route", "self"),
+                ])
+                .send()
+                .await
+                .unwrap(),
             _ => {
                 assert_eq!(method, Method::GET, "{route:?} needs a request body");
                 self.app.get(me, &path).await
@@ -1395,9 +1802,16 @@ impl World {
         // What a POST can change, before.
         let writes_case = matches!(
             route,
-            R::RecordDash | R::RecordAssessmentApi | R::AddExclusion
+            R::RecordDash
+                | R::RecordAssessmentApi
+                | R::AddExclusion
+                | R::RecordContact
+                | R::AddIntervention
         );
-        let writes_referral = matches!(route, R::CreateReferral | R::CreateReferralApi);
+        let writes_referral = matches!(
+            route,
+            R::CreateReferral | R::CreateReferralApi | R::SelfReferral
+        );
         let held_before = match case {
             Some(c) if writes_case => Some(self.holdings(c).await),
             _ => None,
@@ -1483,14 +1897,17 @@ impl World {
                     (R::CreateReferral | R::CreateReferralApi, Audit::Allowed) => {
                         r.object_id.clone()
                     }
+                    // A self-referral's new case; the survivor is nobody's account.
+                    (R::SelfReferral, Audit::Allowed) => r.object_id.clone(),
                     _ => None,
                 };
                 if r.outcome != outcome_word(expected)
-                    || r.actor_user_id != Some(actor)
+                    || r.actor_user_id != (route != R::SelfReferral).then_some(actor)
                     || r.object_id != object
                     || (route == R::CreateReferral || route == R::CreateReferralApi)
                         && expected == Audit::Allowed
                         && r.object_id.is_none()
+                    || route == R::SelfReferral && r.object_id.is_none()
                 {
                     problems.push(format!(
                         "audit row {} {} by {:?} on {:?} (expected {} by {actor} on {object:?})",
@@ -1507,21 +1924,18 @@ impl World {
         // A refused POST saved nothing; an allowed one saved exactly one thing.
         let saved = matches!(got.status, 200..=299 | 303);
         let expect_one = usize::from(want.audit == Audit::Allowed);
-        if let (Some(c), Some((assessments, exclusions))) = (case, held_before) {
-            let (a2, e2) = self.holdings(c).await;
-            let (before, after) = if route == R::AddExclusion {
-                (exclusions, e2)
-            } else {
-                (assessments, a2)
+        if let (Some(c), Some(before)) = (case, held_before) {
+            let after = self.holdings(c).await;
+            let (i, what) = match route {
+                R::AddExclusion => (1, "exclusions"),
+                R::RecordContact => (2, "contacts"),
+                R::AddIntervention => (3, "interventions"),
+                _ => (0, "assessments"),
             };
-            if after != before + expect_one {
+            if after[i] != before[i] + expect_one {
                 problems.push(format!(
-                    "case {c:?} went from {before} to {after} {} (saved: {saved})",
-                    if route == R::AddExclusion {
-                        "exclusions"
-                    } else {
-                        "assessments"
-                    }
+                    "case {c:?} went from {} to {} {what} (saved: {saved})",
+                    before[i], after[i]
                 ));
             }
         }

@@ -19,6 +19,22 @@ pub struct Model {
     /// Set while the case is under legal hold (sealed: it may name proceedings).
     #[sea_orm(column_type = "Text", nullable)]
     pub legal_hold_reason: Option<String>,
+    /// The date of the (first) referral, copied here for the triage queue's ordering.
+    pub referred_on: Option<TimeDate>,
+    /// When the case was allocated to its caseworker.
+    pub allocated_at: Option<TimeDateTimeWithTimeZone>,
+    /// The first contact that reached the victim.
+    pub first_contact_on: Option<TimeDate>,
+    pub closed_on: Option<TimeDate>,
+    pub closure_reason: Option<String>,
+    /// Sealed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub closure_detail: Option<String>,
+    /// Why the exit measures could not be taken (sealed).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub exit_not_taken_reason: Option<String>,
+    /// The earlier case this one repeats (a client who came back).
+    pub previous_case_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,8 @@ pub struct Model {
     pub safe_times: Option<String>,
     pub voicemail_safe: bool,
     pub post_safe: bool,
+    /// The victim said they were in immediate danger when they referred themselves.
+    pub immediate_danger: bool,
     pub created_by: Uuid,
     pub created_at: TimeDateTimeWithTimeZone,
 }

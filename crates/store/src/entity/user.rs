@@ -18,6 +18,8 @@ pub struct Model {
     pub totp_last_step: Option<i64>,
     pub mfa_enrolled_at: Option<TimeDateTimeWithTimeZone>,
     pub mfa_exempt_demo: bool,
+    /// Working time as hundredths of full time (1.0 FTE = 100).
+    pub fte_hundredths: i32,
     pub created_at: TimeDateTimeWithTimeZone,
 }
 

@@ -11,6 +11,7 @@ mod m0007_sealed_fields;
 mod m0008_break_glass;
 mod m0009_legal_hold;
 mod m0010_session_authenticated_at;
+mod m0011_casework;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_break_glass::Migration),
             Box::new(m0009_legal_hold::Migration),
             Box::new(m0010_session_authenticated_at::Migration),
+            Box::new(m0011_casework::Migration),
         ]
     }
 }

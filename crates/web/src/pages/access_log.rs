@@ -15,12 +15,22 @@ use crate::pages::render;
 fn describe(action: &str) -> &'static str {
     match action {
         "referral.create" => "Opened the case from a referral",
+        "referral.self" => "Opened from the public self-referral form (nobody signed in)",
         "case.view" => "Viewed the case",
         "dash.open" => "Opened the Dash form",
         "dash.record" => "Recorded a Dash",
         "exclusion.add" => "Added an exclusion",
         "restricted.reveal" => "Revealed the safe contact details",
         "case.access_log" => "Read this access log",
+        "case.work.view" => "Opened a casework form",
+        "case.contact.record" => "Recorded a contact",
+        "case.intervention.add" => "Added an intervention",
+        "case.intervention.update" => "Updated an intervention",
+        "case.allocate.view" => "Opened the allocation page",
+        "case.allocate" => "Allocated the case",
+        "case.close" => "Closed the case",
+        "case.repeat" => "Opened a repeat case from this one",
+        "case.repeat.open" => "Opened as a repeat case",
         _ => "Other action",
     }
 }

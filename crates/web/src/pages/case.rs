@@ -6,6 +6,7 @@ use minijinja::{Value, context};
 use waymark_domain::dash::{Decision, InstrumentRegistry, RiskLevel};
 use waymark_domain::referral::{Consent, Gender, LivesWith, ReferralRoute, Relationship};
 use waymark_store::cases::{CaseDetail, SafeContact, StoredAssessment};
+use waymark_store::casework::Casework;
 
 use crate::SharedState;
 use crate::auth::Session;
@@ -93,6 +94,7 @@ pub fn case_ctx(c: &CaseDetail, registry: &InstrumentRegistry) -> Value {
             safe_contact_given => r.safe_contact_given,
             voicemail_safe => r.voicemail_safe,
             post_safe => r.post_safe,
+            immediate_danger => r.immediate_danger,
         }
     });
     let history: Vec<_> = c
@@ -124,6 +126,7 @@ fn case_page(
     state: &SharedState,
     session: &Session,
     detail: &CaseDetail,
+    work: &Casework,
     revealed: Option<&SafeContact>,
 ) -> Result<Response, AppError> {
     let actor = session.0.user.actor();
@@ -167,6 +170,9 @@ fn case_page(
                         .unwrap_or_default()
                 }),
             exclusions => if manage { exclusions } else { Vec::new() },
+            work => crate::pages::casework::casework_ctx(work, crate::pages::uk_today(state)),
+            can_work => waymark_domain::access::can_work_case(&actor, &facts),
+            can_allocate => waymark_domain::access::can_allocate(&actor, &facts),
         },
     )
 }
@@ -179,11 +185,16 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let case_id = parse_id(&case_id)?;
     let tx = state.store.begin().await?;
-    let detail = tx
-        .case_detail(&session.0.user, case_id, Some(request_id.0))
+    let found = tx
+        .case_with_casework(
+            &session.0.user,
+            case_id,
+            &state.config.casework,
+            Some(request_id.0),
+        )
         .await;
-    let detail = tx.settle(detail).await?;
-    case_page(&state, &session, &detail, None)
+    let (detail, work) = tx.settle(found).await?;
+    case_page(&state, &session, &detail, &work, None)
 }
 
 /// Shows the safe contact details, on purpose: the case page again, with them revealed,
@@ -204,15 +215,20 @@ pub async fn reveal_safe_contact(
     }
     let tx = state.store.begin().await?;
     let result = async {
-        let detail = tx
-            .case_detail(&session.0.user, case_id, Some(request_id.0.clone()))
+        let (detail, work) = tx
+            .case_with_casework(
+                &session.0.user,
+                case_id,
+                &state.config.casework,
+                Some(request_id.0.clone()),
+            )
             .await?;
         let revealed = tx
             .reveal_safe_contact(&session.0.user, case_id, Some(request_id.0.clone()))
             .await?;
-        Ok((detail, revealed))
+        Ok((detail, work, revealed))
     }
     .await;
-    let (detail, revealed) = tx.settle(result).await?;
-    case_page(&state, &session, &detail, Some(&revealed))
+    let (detail, work, revealed) = tx.settle(result).await?;
+    case_page(&state, &session, &detail, &work, Some(&revealed))
 }

@@ -83,9 +83,32 @@ async fn list_page(
     };
     let tx = state.store.begin().await?;
     let cases = tx
-        .list_cases(&session.0.user, &filter, Some(request_id.0))
+        .list_cases(&session.0.user, &filter, Some(request_id.0.clone()))
         .await?;
+    // What is due on the actor's own cases heads the plain list (their home page), not a
+    // filtered list or a search, whose results must be only what was asked for.
+    let plain = filter.search.is_none() && filter.risk_level.is_none() && !filter.mine_only;
+    let tasks = if plain {
+        tx.my_tasks(&session.0.user, &state.config.casework, Some(request_id.0))
+            .await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
+    let today = crate::pages::uk_today(state);
+    let tasks: Vec<_> = tasks
+        .iter()
+        .filter(|t| t.due.due_on <= today + time::Duration::days(7))
+        .map(|t| {
+            context! {
+                case_id => t.case_id.to_string(),
+                reference => t.reference,
+                label => t.due.kind.label(),
+                due_on => t.due.due_on.to_string(),
+                overdue => t.due.overdue(today),
+            }
+        })
+        .collect();
     let rows: Vec<_> = cases.iter().map(row).collect();
     render(
         state,
@@ -99,6 +122,7 @@ async fn list_page(
                 _ => None,
             },
             cases => rows,
+            tasks => tasks,
             sort => sort_key(sort),
             order => if descending { "desc" } else { "asc" },
             risk => risk_level.map(|l| l.as_str()),

@@ -3,15 +3,20 @@ pub mod access_log;
 pub mod account;
 pub mod case;
 pub mod cases;
+pub mod casework;
 pub mod confirm;
 pub mod dash;
 pub mod emergency;
 pub mod exclusions;
 pub mod health;
 pub mod home;
+pub mod measures;
 pub mod mfa;
 pub mod referral;
+pub mod safety_plan;
+pub mod self_referral;
 pub mod sign_in;
+pub mod team;
 
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Value, context};
@@ -41,6 +46,7 @@ pub fn render(
             can_create_referral => waymark_domain::access::can_create_referral(&s.0.user.actor()),
             can_break_glass => waymark_domain::access::can_break_glass(&s.0.user.actor()),
             is_manager => s.0.user.role == waymark_domain::role::Role::Manager,
+            can_triage => waymark_domain::access::can_triage(&s.0.user.actor()),
         }
     });
     let common = context! {
@@ -73,7 +79,12 @@ pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Today in the UK: dates typed by users are UK civil dates.
 pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    crate::uk_time::date(time::OffsetDateTime::now_utc())
+}
+
+/// Today in the UK by the application's clock (which tests move).
+pub fn uk_today(state: &SharedState) -> time::Date {
+    crate::uk_time::date(state.config.clock.now())
 }
 
 /// Refuses an action the user's role may never take: writes the `denied` audit row (in

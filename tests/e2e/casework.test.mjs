@@ -1,0 +1,213 @@
+// A case's working life in a real browser, with axe on every page: a referral and Dash,
+// intake measures, six significant contacts, three interventions, the four-month review,
+// exit measures and closure with the follow-up scheduled; then the manager's team view and
+// the allocation of a referral waiting in triage.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  UUID, launch, newSession, checkA11y, pathOf, signInAs, submit, choose, assertNoNames,
+} from './support.mjs';
+
+const IDVA = {
+  email: process.env.WAYMARK_DEMO_EMAIL || 'idva@demo.waymark.test',
+  password: process.env.WAYMARK_DEMO_PASSWORD || 'demo-caseworker-1-northmoor',
+};
+const MANAGER = {
+  email: process.env.WAYMARK_MANAGER_EMAIL || 'manager@demo.waymark.test',
+  password: process.env.WAYMARK_MANAGER_PASSWORD || 'demo-manager-6-northmoor',
+};
+// Made up, and on scripts/e2e's list of names the server log must never contain.
+const VICTIM = { given: 'Workcase', family: 'Browserly' };
+const PERPETRATOR = { given: 'Fakeperson', family: 'Scriptson' };
+const TIMEOUT = 240_000;
+const PERPETRATOR_FACTORS = [
+  'perpetrator_alcohol', 'perpetrator_drugs', 'perpetrator_mental_health', 'perpetrator_criminal_record',
+  'perpetrator_dv_criminal_record', 'perpetrator_financial_problems', 'perpetrator_suicide_threats',
+];
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function referAndAssess(page, visited) {
+  await page.goto('/referrals/new');
+  await checkA11y(page, 'new referral', visited);
+  await page.locator('#victim_given_name').fill(VICTIM.given);
+  await page.locator('#victim_family_name').fill(VICTIM.family);
+  await page.locator('#perpetrator_given_name').fill(PERPETRATOR.given);
+  await page.locator('#perpetrator_family_name').fill(PERPETRATOR.family);
+  await page.getByLabel('Relationship to the victim').selectOption('ex_partner');
+  for (const label of ['Referring agency', 'Referral route', 'Marac for this area']) {
+    const select = page.getByLabel(label, { exact: true });
+    const value = await select.locator('option').evaluateAll((o) => o.map((x) => x.value).find((v) => v !== ''));
+    await select.selectOption(value);
+  }
+  await page.getByRole('group', { name: 'Did the victim consent to this referral?' }).getByLabel(/^Yes/).check();
+  await page.getByRole('group', { name: 'Does the victim know about this referral?' }).getByLabel('Yes', { exact: true }).check();
+  await page.locator('#safe_phone').fill('07700 900123');
+  await page.getByRole('group', { name: 'Is it safe to leave a voicemail?' }).getByLabel('No', { exact: true }).check();
+  await page.getByRole('group', { name: 'Is it safe to send post?' }).getByLabel('No', { exact: true }).check();
+  await submit(page, 'Save referral and continue to the Dash', new RegExp(`/cases/${UUID}/dash/new$`));
+  const caseId = pathOf(page).split('/')[2];
+  for (let n = 1; n <= 24; n += 1) await page.locator(n <= 14 ? `#q${n}` : `#q${n}-no`).check();
+  await page.locator('#abuse_incidents_last_12_months').fill('1');
+  await submit(page, 'Save and see the decision', new RegExp(`/cases/${caseId}/dash/${UUID}`));
+  await page.goto(`/cases/${caseId}`);
+  await checkA11y(page, 'case page (new)', visited);
+  return caseId;
+}
+
+async function openMeasures(page, visited, caseId, stage, label) {
+  await page.goto(`/cases/${caseId}/measures/${stage}`);
+  await checkA11y(page, label, visited);
+}
+
+async function saveMeasures(page, caseId) {
+  await submit(page, 'Save the measures', (url) => url.pathname === `/cases/${caseId}`);
+}
+
+describe('Idva casework in a real browser', () => {
+  test('a case is worked from referral to closure, and the manager sees the team', { timeout: TIMEOUT }, async () => {
+    const { context, page, visited } = await newSession(browser);
+    try {
+      await signInAs(page, visited, IDVA.email, IDVA.password);
+      const caseId = await referAndAssess(page, visited);
+      const main = page.locator('main');
+      assert.match(await page.locator('#case-status').innerText(), /Open/);
+
+      // Intake (Time 1): the form knows the relationship already; a missing answer is named.
+      await openMeasures(page, visited, caseId, 'intake', 'intake measures');
+      assert.ok(await page.locator('input[name="relationship"][value="ex_partner"]').isChecked(), 'relationship pre-filled');
+      await submit(page, 'Save the measures');
+      assert.equal(visited.lastStatus, 422);
+      assert.match(await page.locator('.govuk-error-summary').innerText(), /There is a problem/);
+      await checkA11y(page, 'intake measures (with errors)', visited, { status: 422 });
+      await choose(page, 'living_with_perpetrator', 'no');
+      await choose(page, 'physical_currency', 'current');
+      await choose(page, 'physical_trend', 'getting_worse');
+      await choose(page, 'sexual_currency', 'none');
+      await choose(page, 'harassment_and_stalking_currency', 'current');
+      await choose(page, 'harassment_and_stalking_trend', 'unchanged');
+      await choose(page, 'jealous_and_controlling_currency', 'current');
+      await choose(page, 'jealous_and_controlling_trend', 'getting_worse');
+      for (const f of ['fear_of_further_injury', 'fear_of_being_killed', 'feeling_frightened']) await choose(page, f, 'yes');
+      for (const f of PERPETRATOR_FACTORS) await choose(page, f, 'not_known');
+      await page.locator('#children_in_household').fill('0');
+      await saveMeasures(page, caseId);
+
+      // The safety plan starts from the risks the Dash found.
+      await page.goto(`/cases/${caseId}/safety-plan`);
+      await checkA11y(page, 'safety plan (none yet)', visited);
+      await page.getByRole('button', { name: 'Make a safety plan' }).click();
+      await page.waitForURL((url) => url.pathname === `/cases/${caseId}/safety-plan/edit`);
+      await checkA11y(page, 'safety plan form', visited);
+      assert.notEqual(await page.locator('#risk_1').inputValue(), '', 'the first Dash risk is suggested');
+      await page.locator('#risk_1_action_1').fill('Keep a charged phone with the safe numbers');
+      await page.locator('#risk_1_action_1_owner').selectOption('victim');
+      await page.locator('#risk_2_action_1').fill('Refer to the sanctuary scheme');
+      await page.locator('#risk_2_action_1_owner').selectOption('idva');
+      const due = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+      await page.locator('#risk_2_action_1_due_on').fill(due);
+      await submit(page, 'Save the safety plan', (url) => url.pathname === `/cases/${caseId}/safety-plan`);
+      await checkA11y(page, 'safety plan (version 1)', visited);
+      assert.match(await main.innerText(), /Version 1, saved by/);
+      await page.goto(`/cases/${caseId}/safety-plan/print`);
+      await checkA11y(page, 'safety plan (printable copy)', visited);
+      assert.equal(await page.title(), 'My plan');
+      const printed = await page.locator('main').innerText();
+      assert.match(printed, /Refer to the sanctuary scheme/);
+      for (const name of [VICTIM.given, VICTIM.family, PERPETRATOR.given, PERPETRATOR.family, 'Waymark']) {
+        assert.ok(!printed.includes(name), `the printed plan names ${name}`);
+      }
+      await page.goto(`/cases/${caseId}`);
+
+      // Six significant contacts: intensive support.
+      for (let i = 1; i <= 6; i += 1) {
+        await page.getByRole('button', { name: 'Record a contact' }).click();
+        await page.waitForURL((url) => url.pathname === `/cases/${caseId}/contacts/new`);
+        if (i === 1) await checkA11y(page, 'record a contact', visited);
+        await page.getByLabel('How did the contact happen?').selectOption(i % 2 ? 'phone' : 'face_to_face');
+        await page.getByLabel('What came of it?').selectOption('spoke');
+        await choose(page, 'significant', 'yes');
+        await page.locator('#duration_minutes').fill('30');
+        await submit(page, 'Save the contact', (url) => url.pathname === `/cases/${caseId}`);
+      }
+      assert.equal((await page.locator('#significant-contacts').innerText()).trim(), '6');
+      assert.equal(await page.locator('#intensive').count(), 1, 'the case shows intensive support');
+
+      // Three interventions.
+      for (const [kind, status] of [['safety_planning', 'done'], ['civil_remedies', 'in_progress'], ['housing', 'accepted']]) {
+        await page.getByRole('button', { name: 'Add an intervention' }).click();
+        await page.waitForURL((url) => url.pathname === `/cases/${caseId}/interventions/new`);
+        if (kind === 'safety_planning') await checkA11y(page, 'add an intervention', visited);
+        await page.getByLabel('Intervention', { exact: true }).selectOption(kind);
+        await page.getByLabel('Where does it stand?').selectOption(status);
+        await submit(page, 'Add the intervention', (url) => url.pathname === `/cases/${caseId}`);
+      }
+      assert.equal((await page.locator('#interventions-received').innerText()).trim(), '3');
+      await checkA11y(page, 'case page (contacts and interventions)', visited);
+
+      // Review (Time 2), pre-filled from the intake's abuse profile.
+      await openMeasures(page, visited, caseId, 'review', 'review measures');
+      assert.ok(await page.locator('input[name="physical_trend"][value="getting_worse"]').isChecked(), 'review starts from intake');
+      await choose(page, 'physical_trend', 'reduced');
+      await choose(page, 'risk_judgement', 'reduced');
+      await choose(page, 'coping', 'better');
+      await choose(page, 'social_networks', 'same');
+      for (const f of ['fear_of_further_injury', 'fear_of_being_killed', 'feeling_frightened']) await choose(page, f, 'no');
+      await saveMeasures(page, caseId);
+
+      // Exit measures, then closure: the follow-up is scheduled.
+      await openMeasures(page, visited, caseId, 'exit', 'exit measures');
+      await choose(page, 'abuse_period', 'since_intake');
+      for (const f of ['physical_rating', 'sexual_rating', 'harassment_and_stalking_rating', 'jealous_and_controlling_rating']) {
+        await choose(page, f, 'none');
+      }
+      await choose(page, 'feels_safer', 'much_safer');
+      await choose(page, 'quality_of_life', 'improved');
+      await choose(page, 'cessation_sustainable', 'yes');
+      await choose(page, 'ongoing_contact', 'no');
+      for (const f of ['fear_of_further_injury', 'fear_of_being_killed', 'feeling_frightened']) await choose(page, f, 'no');
+      await choose(page, 'coping', 'better');
+      await choose(page, 'social_networks', 'better');
+      await saveMeasures(page, caseId);
+      await page.getByRole('button', { name: 'Close the case' }).click();
+      await page.waitForURL((url) => url.pathname === `/cases/${caseId}/close`);
+      await checkA11y(page, 'close the case', visited);
+      await page.getByLabel('Why is the case closing?').selectOption('support_completed');
+      await submit(page, 'Close the case', (url) => url.pathname === `/cases/${caseId}`);
+      assert.match(await page.locator('#case-status').innerText(), /Closed/);
+      assert.match(await page.locator('#due').innerText(), /Six-month follow-up/);
+      const text = await main.innerText();
+      assert.match(text, /Exit measures\s*Recorded/);
+      await checkA11y(page, 'case page (closed)', visited);
+      await context.clearCookies();
+
+      // The manager: the team view, then a referral waiting in triage allocated.
+      await signInAs(page, visited, MANAGER.email, MANAGER.password);
+      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Team' }).click();
+      await page.waitForURL((url) => url.pathname === '/team');
+      await checkA11y(page, 'team caseloads', visited);
+      const caseworkers = page.getByRole('table', { name: 'Caseworkers' });
+      assert.ok((await caseworkers.locator('tbody tr').count()) >= 2, 'every caseworker has a row');
+      assert.match(await caseworkers.innerText(), /Casey Idva/);
+      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Triage' }).click();
+      await page.waitForURL((url) => url.pathname === '/triage');
+      await checkA11y(page, 'triage queue', visited);
+      const waiting = await page.locator('main a[href$="/allocation"]').count();
+      assert.ok(waiting >= 1, 'the demo has referrals waiting for allocation');
+      await page.locator('main a[href$="/allocation"]').first().click();
+      await page.waitForURL(new RegExp(`/cases/${UUID}/allocation$`));
+      await checkA11y(page, 'allocate a case', visited);
+      await page.getByLabel(/Casey Idva/).check();
+      await submit(page, 'Allocate', new RegExp(`/cases/${UUID}$`));
+      assert.match(await page.locator('#case-status').innerText(), /Open/);
+      await page.goto('/triage');
+      assert.equal(await page.locator('main a[href$="/allocation"]').count(), waiting - 1, 'one fewer waiting');
+
+      assertNoNames(visited, [VICTIM.given, VICTIM.family]);
+    } finally {
+      await context.close();
+    }
+  });
+});
