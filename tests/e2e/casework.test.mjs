@@ -1,7 +1,8 @@
-// A case's working life in a real browser, with axe on every page: a referral and Dash,
-// intake measures, six significant contacts, three interventions, the four-month review,
-// exit measures and closure with the follow-up scheduled; then the manager's team view and
-// the allocation of a referral waiting in triage.
+// A case's working life in a real browser, with axe on every page: a survivor's
+// self-referral, triage and allocation by the manager, the Dash, a safety plan, intake
+// measures, six significant contacts, three interventions, the four-month review, exit
+// measures and closure with the follow-up scheduled; the manager's team view counts the
+// work as it happens.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -29,32 +30,33 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function referAndAssess(page, visited) {
-  await page.goto('/referrals/new');
-  await checkA11y(page, 'new referral', visited);
-  await page.locator('#victim_given_name').fill(VICTIM.given);
-  await page.locator('#victim_family_name').fill(VICTIM.family);
-  await page.locator('#perpetrator_given_name').fill(PERPETRATOR.given);
-  await page.locator('#perpetrator_family_name').fill(PERPETRATOR.family);
-  await page.getByLabel('Relationship to the victim').selectOption('ex_partner');
-  for (const label of ['Referring agency', 'Referral route', 'Marac for this area']) {
-    const select = page.getByLabel(label, { exact: true });
-    const value = await select.locator('option').evaluateAll((o) => o.map((x) => x.value).find((v) => v !== ''));
-    await select.selectOption(value);
+/** The survivor's own referral, signed out. */
+async function selfRefer(browser) {
+  const { context, page, visited } = await newSession(browser);
+  try {
+    await page.goto('/self-referral');
+    await checkA11y(page, 'self-referral form', visited);
+    await page.getByRole('group', { name: 'Are you in immediate danger?' }).getByLabel('No', { exact: true }).check();
+    await page.getByLabel('Your first name').fill(VICTIM.given);
+    await page.getByLabel('Your last name (optional)').fill(VICTIM.family);
+    await page.getByLabel('A safe phone number').fill('07700 900123');
+    await page.getByRole('group', { name: 'Is it safe to leave a voicemail on that number?' }).getByLabel('No', { exact: true }).check();
+    await submit(page, 'Send', (url) => url.pathname === '/self-referral/sent');
+    await checkA11y(page, 'self-referral sent', visited);
+    assertNoNames(visited, [VICTIM.given, VICTIM.family]);
+  } finally {
+    await context.close();
   }
-  await page.getByRole('group', { name: 'Did the victim consent to this referral?' }).getByLabel(/^Yes/).check();
-  await page.getByRole('group', { name: 'Does the victim know about this referral?' }).getByLabel('Yes', { exact: true }).check();
-  await page.locator('#safe_phone').fill('07700 900123');
-  await page.getByRole('group', { name: 'Is it safe to leave a voicemail?' }).getByLabel('No', { exact: true }).check();
-  await page.getByRole('group', { name: 'Is it safe to send post?' }).getByLabel('No', { exact: true }).check();
-  await submit(page, 'Save referral and continue to the Dash', new RegExp(`/cases/${UUID}/dash/new$`));
-  const caseId = pathOf(page).split('/')[2];
-  for (let n = 1; n <= 24; n += 1) await page.locator(n <= 14 ? `#q${n}` : `#q${n}-no`).check();
-  await page.locator('#abuse_incidents_last_12_months').fill('1');
-  await submit(page, 'Save and see the decision', new RegExp(`/cases/${caseId}/dash/${UUID}`));
-  await page.goto(`/cases/${caseId}`);
-  await checkA11y(page, 'case page (new)', visited);
-  return caseId;
+}
+
+/** Casey's row of the team view: open cases, significant contacts, intensive cases. */
+async function caseyRow(page, visited) {
+  await page.goto('/team');
+  await checkA11y(page, 'team caseloads', visited);
+  const row = page.getByRole('table', { name: 'Caseworkers' }).locator('tr', { hasText: 'Casey Idva' });
+  const cells = (await row.locator('td').allInnerTexts()).map((t) => t.trim());
+  // FTE, open, high risk, significant contacts "N (per case)", intensive, overdue, projected.
+  return { open: Number(cells[1]), contacts: Number(cells[3].split(' ')[0]), intensive: Number(cells[4]) };
 }
 
 async function openMeasures(page, visited, caseId, stage, label) {
@@ -67,34 +69,40 @@ async function saveMeasures(page, caseId) {
 }
 
 describe('Idva casework in a real browser', () => {
-  test('a case is worked from referral to closure, and the manager sees the team', { timeout: TIMEOUT }, async () => {
-    const { context, page, visited } = await newSession(browser);
+  test('a self-referral is triaged, allocated and worked to closure, and the team view counts it', { timeout: TIMEOUT }, async () => {
+    await selfRefer(browser);
+    const manager = await newSession(browser);
+    const idva = await newSession(browser);
     try {
+      // The manager finds it in triage and allocates it to Casey, the demo Idva.
+      await signInAs(manager.page, manager.visited, MANAGER.email, MANAGER.password);
+      const before = await caseyRow(manager.page, manager.visited);
+      await manager.page.goto('/triage');
+      await checkA11y(manager.page, 'triage queue', manager.visited);
+      const row = manager.page.locator('tr', { hasText: `${VICTIM.given} ${VICTIM.family}` });
+      assert.match(await row.innerText(), /Self-referral/);
+      await row.locator('a[href$="/allocation"]').click();
+      await manager.page.waitForURL(new RegExp(`/cases/${UUID}/allocation$`));
+      await checkA11y(manager.page, 'allocate a case', manager.visited);
+      await manager.page.getByLabel(/Casey Idva/).check();
+      await submit(manager.page, 'Allocate', new RegExp(`/cases/${UUID}$`));
+      const caseId = pathOf(manager.page).split('/')[2];
+      assert.match(await manager.page.locator('#case-status').innerText(), /Open/);
+      assert.equal((await caseyRow(manager.page, manager.visited)).open, before.open + 1, 'Casey has one more open case');
+
+      // Casey sees the first contact due, completes the Dash and makes a safety plan.
+      const { page, visited } = idva;
       await signInAs(page, visited, IDVA.email, IDVA.password);
-      const caseId = await referAndAssess(page, visited);
+      assert.match(await page.locator('#tasks').innerText(), /First contact/);
+      await page.goto(`/cases/${caseId}`);
+      await checkA11y(page, 'case page (allocated)', visited);
+      await page.getByRole('button', { name: 'Complete the Dash' }).click();
+      await page.waitForURL(new RegExp(`/cases/${caseId}/dash/new$`));
+      for (let n = 1; n <= 24; n += 1) await page.locator(n <= 14 ? `#q${n}` : `#q${n}-no`).check();
+      await page.locator('#abuse_incidents_last_12_months').fill('1');
+      await submit(page, 'Save and see the decision', new RegExp(`/cases/${caseId}/dash/${UUID}`));
+      await checkA11y(page, 'Dash decision', visited);
       const main = page.locator('main');
-      assert.match(await page.locator('#case-status').innerText(), /Open/);
-
-      // Intake (Time 1): the form knows the relationship already; a missing answer is named.
-      await openMeasures(page, visited, caseId, 'intake', 'intake measures');
-      assert.ok(await page.locator('input[name="relationship"][value="ex_partner"]').isChecked(), 'relationship pre-filled');
-      await submit(page, 'Save the measures');
-      assert.equal(visited.lastStatus, 422);
-      assert.match(await page.locator('.govuk-error-summary').innerText(), /There is a problem/);
-      await checkA11y(page, 'intake measures (with errors)', visited, { status: 422 });
-      await choose(page, 'living_with_perpetrator', 'no');
-      await choose(page, 'physical_currency', 'current');
-      await choose(page, 'physical_trend', 'getting_worse');
-      await choose(page, 'sexual_currency', 'none');
-      await choose(page, 'harassment_and_stalking_currency', 'current');
-      await choose(page, 'harassment_and_stalking_trend', 'unchanged');
-      await choose(page, 'jealous_and_controlling_currency', 'current');
-      await choose(page, 'jealous_and_controlling_trend', 'getting_worse');
-      for (const f of ['fear_of_further_injury', 'fear_of_being_killed', 'feeling_frightened']) await choose(page, f, 'yes');
-      for (const f of PERPETRATOR_FACTORS) await choose(page, f, 'not_known');
-      await page.locator('#children_in_household').fill('0');
-      await saveMeasures(page, caseId);
-
       // The safety plan starts from the risks the Dash found.
       await page.goto(`/cases/${caseId}/safety-plan`);
       await checkA11y(page, 'safety plan (none yet)', visited);
@@ -120,6 +128,27 @@ describe('Idva casework in a real browser', () => {
         assert.ok(!printed.includes(name), `the printed plan names ${name}`);
       }
       await page.goto(`/cases/${caseId}`);
+
+      // Intake (Time 1): a missing answer is named; the relationship is asked here, as the
+      // survivor's own referral did not say.
+      await openMeasures(page, visited, caseId, 'intake', 'intake measures');
+      await submit(page, 'Save the measures');
+      assert.equal(visited.lastStatus, 422);
+      assert.match(await page.locator('.govuk-error-summary').innerText(), /There is a problem/);
+      await checkA11y(page, 'intake measures (with errors)', visited, { status: 422 });
+      await choose(page, 'relationship', 'ex_partner');
+      await choose(page, 'living_with_perpetrator', 'no');
+      await choose(page, 'physical_currency', 'current');
+      await choose(page, 'physical_trend', 'getting_worse');
+      await choose(page, 'sexual_currency', 'none');
+      await choose(page, 'harassment_and_stalking_currency', 'current');
+      await choose(page, 'harassment_and_stalking_trend', 'unchanged');
+      await choose(page, 'jealous_and_controlling_currency', 'current');
+      await choose(page, 'jealous_and_controlling_trend', 'getting_worse');
+      for (const f of ['fear_of_further_injury', 'fear_of_being_killed', 'feeling_frightened']) await choose(page, f, 'yes');
+      for (const f of PERPETRATOR_FACTORS) await choose(page, f, 'not_known');
+      await page.locator('#children_in_household').fill('0');
+      await saveMeasures(page, caseId);
 
       // Six significant contacts: intensive support.
       for (let i = 1; i <= 6; i += 1) {
@@ -157,6 +186,11 @@ describe('Idva casework in a real browser', () => {
       for (const f of ['fear_of_further_injury', 'fear_of_being_killed', 'feeling_frightened']) await choose(page, f, 'no');
       await saveMeasures(page, caseId);
 
+      // The manager's view counts Casey's work on the case.
+      const during = await caseyRow(manager.page, manager.visited);
+      assert.equal(during.contacts, before.contacts + 6, 'six more significant contacts');
+      assert.equal(during.intensive, before.intensive + 1, 'one more case with intensive support');
+
       // Exit measures, then closure: the follow-up is scheduled.
       await openMeasures(page, visited, caseId, 'exit', 'exit measures');
       await choose(page, 'abuse_period', 'since_intake');
@@ -181,33 +215,14 @@ describe('Idva casework in a real browser', () => {
       const text = await main.innerText();
       assert.match(text, /Exit measures\s*Recorded/);
       await checkA11y(page, 'case page (closed)', visited);
-      await context.clearCookies();
 
-      // The manager: the team view, then a referral waiting in triage allocated.
-      await signInAs(page, visited, MANAGER.email, MANAGER.password);
-      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Team' }).click();
-      await page.waitForURL((url) => url.pathname === '/team');
-      await checkA11y(page, 'team caseloads', visited);
-      const caseworkers = page.getByRole('table', { name: 'Caseworkers' });
-      assert.ok((await caseworkers.locator('tbody tr').count()) >= 2, 'every caseworker has a row');
-      assert.match(await caseworkers.innerText(), /Casey Idva/);
-      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Triage' }).click();
-      await page.waitForURL((url) => url.pathname === '/triage');
-      await checkA11y(page, 'triage queue', visited);
-      const waiting = await page.locator('main a[href$="/allocation"]').count();
-      assert.ok(waiting >= 1, 'the demo has referrals waiting for allocation');
-      await page.locator('main a[href$="/allocation"]').first().click();
-      await page.waitForURL(new RegExp(`/cases/${UUID}/allocation$`));
-      await checkA11y(page, 'allocate a case', visited);
-      await page.getByLabel(/Casey Idva/).check();
-      await submit(page, 'Allocate', new RegExp(`/cases/${UUID}$`));
-      assert.match(await page.locator('#case-status').innerText(), /Open/);
-      await page.goto('/triage');
-      assert.equal(await page.locator('main a[href$="/allocation"]').count(), waiting - 1, 'one fewer waiting');
-
+      const after = await caseyRow(manager.page, manager.visited);
+      assert.equal(after.open, before.open, 'the closed case has left the open caseload');
       assertNoNames(visited, [VICTIM.given, VICTIM.family]);
+      assertNoNames(manager.visited, [VICTIM.given, VICTIM.family]);
     } finally {
-      await context.close();
+      await manager.context.close();
+      await idva.context.close();
     }
   });
 });

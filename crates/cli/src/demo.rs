@@ -197,7 +197,7 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
         .cloned()
         .collect();
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc());
     let mut closed = Vec::new();
     for n in 0..80 {
         // Most cases belong to the Idva service; every fifth to the police, so that the

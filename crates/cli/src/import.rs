@@ -68,7 +68,7 @@ pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<()> {
             .or_default()
             .push(a.id);
     }
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc());
     let checked = parsed.validate(today, |name| {
         match by_name.get(&name.to_lowercase()).map(Vec::as_slice) {
             Some([id]) => Ok(id.to_string()),

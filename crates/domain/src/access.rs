@@ -144,6 +144,17 @@ pub fn can_work_case(actor: &Actor, case: &CaseAccessFacts) -> bool {
     matches!(actor.role, Role::Caseworker | Role::MaracCoordinator) && holds(actor, case)
 }
 
+/// Whether `actor` may read the notes of a case's casework (contact and intervention
+/// notes, why it closed) and its safety plan: the holding agency's staff and managers.
+/// Emergency access shows the case's risk and people, not its working notes or the plan,
+/// which can say where the victim will be.
+pub fn can_read_casework_notes(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    matches!(
+        actor.role,
+        Role::Caseworker | Role::MaracCoordinator | Role::Manager
+    ) && holds(actor, case)
+}
+
 /// Whether `actor` may allocate `case` to a caseworker: the holding agency's managers and
 /// Marac coordinators (who triage referrals), never through emergency access.
 pub fn can_allocate(actor: &Actor, case: &CaseAccessFacts) -> bool {
@@ -264,6 +275,11 @@ mod tests {
         glass.break_glass_user_ids.push(police.user_id.clone());
         assert!(can_view_case(&police, &glass));
         assert!(!can_work_case(&police, &glass));
+        assert!(!can_read_casework_notes(&police, &glass));
+        assert!(can_read_casework_notes(
+            &actor(Role::Manager, "idva-service"),
+            &case
+        ));
         let manager = actor(Role::Manager, "idva-service");
         let mut excluding = case.clone();
         excluding.excluded_user_ids.push(manager.user_id.clone());

@@ -5,7 +5,7 @@
 //! the first and last Mondays of May, the last Monday of August, Christmas Day and Boxing
 //! Day, each moved to the next weekday when it falls at a weekend) with the one-off
 //! changes proclaimed since 2020 listed in [`ONE_OFF_CHANGES`].
-use time::{Date, Duration, Month, Weekday};
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
 /// A one-off change to the bank holidays of a year: a standing holiday moved, or an extra one.
 #[derive(Clone, Copy, Debug)]
@@ -193,6 +193,45 @@ pub fn add_months(d: Date, months: u32) -> Date {
     Date::from_calendar_date(year, month, day).unwrap_or(d)
 }
 
+fn last_sunday(year: i32, month: Month) -> Option<Date> {
+    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
+    let back = last.weekday().number_days_from_sunday();
+    last.checked_sub(Duration::days(i64::from(back)))
+}
+
+/// Whether British Summer Time is in force at a moment: from 01:00 UTC on the last Sunday
+/// of March to 01:00 UTC on the last Sunday of October.
+pub fn is_bst(at: OffsetDateTime) -> bool {
+    let at = at.to_offset(UtcOffset::UTC);
+    let year = at.year();
+    let starts = last_sunday(year, Month::March)
+        .map(|d| PrimitiveDateTime::new(d, Time::MIDNIGHT + Duration::hours(1)));
+    let ends = last_sunday(year, Month::October)
+        .map(|d| PrimitiveDateTime::new(d, Time::MIDNIGHT + Duration::hours(1)));
+    match (starts, ends) {
+        (Some(s), Some(e)) => {
+            let t = PrimitiveDateTime::new(at.date(), at.time());
+            t >= s && t < e
+        }
+        _ => false,
+    }
+}
+
+/// The UK's offset from UTC: one hour in summer, none in winter.
+pub fn uk_offset(bst: bool) -> UtcOffset {
+    if bst {
+        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
+    } else {
+        UtcOffset::UTC
+    }
+}
+
+/// The UK civil date at a moment (after 23:00 UTC in summer it is already tomorrow). Dates
+/// people work to (a referral, an allocation, a due date) are UK dates.
+pub fn uk_date(at: OffsetDateTime) -> Date {
+    at.to_offset(uk_offset(is_bst(at))).date()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +329,23 @@ mod tests {
             working_days_between(date!(2026 - 11 - 25), date!(2026 - 11 - 20)),
             0
         );
+    }
+
+    #[test]
+    fn a_late_summer_evening_is_already_tomorrow_in_the_uk() {
+        use time::macros::datetime;
+        assert_eq!(
+            uk_date(datetime!(2026-07-01 23:30 UTC)),
+            date!(2026 - 07 - 02)
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-12-01 23:30 UTC)),
+            date!(2026 - 12 - 01)
+        );
+        // The clocks go forward at 01:00 UTC on 29 March 2026.
+        assert!(!is_bst(datetime!(2026-03-29 00:59 UTC)));
+        assert!(is_bst(datetime!(2026-03-29 01:00 UTC)));
+        assert!(!is_bst(datetime!(2026-10-25 01:00 UTC)));
     }
 
     #[test]

@@ -733,7 +733,7 @@ pub struct CaseClock {
     /// High risk, or referred to the Marac.
     pub marac_level: bool,
     pub first_contact_on: Option<Date>,
-    /// When support began (allocation or first contact), for the review.
+    /// When support began (the first allocation), for the review.
     pub support_began_on: Option<Date>,
     pub last_assessed_on: Option<Date>,
     pub review_recorded: bool,

@@ -9,6 +9,7 @@ pub mod access;
 pub mod calendar;
 pub mod casework;
 pub mod dash;
+pub mod linked_person;
 pub mod measures;
 pub mod referral;
 pub mod referral_csv;

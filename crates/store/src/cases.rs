@@ -46,7 +46,6 @@ impl From<sea_orm::DbErr> for CaseError {
     }
 }
 
-/// One row of the case list.
 /// Where a new referral goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Intake {
@@ -56,6 +55,7 @@ pub enum Intake {
     Triage,
 }
 
+/// One row of the case list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseSummary {
     pub id: Uuid,
@@ -100,6 +100,11 @@ pub struct CasePerson {
     pub gender: Option<String>,
     pub relationship: Option<String>,
     pub lives_with: Option<String>,
+    /// A linked adult's relationship to the victim, in the worker's words.
+    pub relationship_note: Option<String>,
+    /// Whether a child's school or nursery is recorded. The school itself is restricted:
+    /// it is only in [`RestrictedDetails`], from [`Tx::reveal_restricted`].
+    pub school_recorded: bool,
 }
 
 impl CasePerson {
@@ -118,7 +123,7 @@ pub struct ReferralRecord {
     pub victim_aware: bool,
     pub reason: Option<String>,
     /// Whether safe contact details were given. The details themselves are restricted:
-    /// they are only in [`SafeContact`], from [`Tx::reveal_safe_contact`].
+    /// they are only in [`RestrictedDetails`], from [`Tx::reveal_restricted`].
     pub safe_contact_given: bool,
     pub voicemail_safe: bool,
     pub post_safe: bool,
@@ -138,11 +143,22 @@ pub struct BreakGlassAlert {
     pub expires_at: time::OffsetDateTime,
 }
 
-/// A case's restricted safe contact details, revealed on purpose and audited.
+/// A case's restricted fields, revealed on purpose and audited: the safe contact details
+/// and the children's schools. Nothing else carries them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SafeContact {
+pub struct RestrictedDetails {
     pub safe_phone: Option<String>,
     pub safe_times: Option<String>,
+    /// Each child with a school or nursery recorded, in the order of the case's people.
+    pub schools: Vec<ChildSchool>,
+}
+
+/// One child's school or nursery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildSchool {
+    pub person_id: Uuid,
+    pub child_name: String,
+    pub school: String,
 }
 
 /// A stored Dash with the decision made when it was recorded.
@@ -329,6 +345,8 @@ impl Tx {
             relationship: Set(relationship.map(str::to_owned)),
             lives_with: Set(lives_with.map(str::to_owned)),
             position: Set(position),
+            school: Set(None),
+            relationship_note: Set(None),
         }
         .insert(self.conn())
         .await?;
@@ -622,7 +640,7 @@ impl Tx {
                 risk_level: c.latest_risk_level.as_deref().and_then(RiskLevel::parse),
                 yes_count: c.latest_yes_count.map(count_u32).transpose()?,
                 last_assessed_on: c.latest_assessed_on,
-                opened_on: c.created_at.date(),
+                opened_on: waymark_domain::calendar::uk_date(c.created_at),
             });
         }
         match filter.sort {
@@ -760,7 +778,7 @@ impl Tx {
         let c = self
             .case_for_action(actor, case_id, action, allowed, request_id)
             .await?;
-        let work = self.load_casework(&c, rules).await?;
+        let work = self.load_casework(actor, &c, rules).await?;
         Ok((self.load_detail(c).await?, work))
     }
 
@@ -780,7 +798,8 @@ impl Tx {
         let role_order = |r: &str| match r {
             "victim" => 0,
             "perpetrator" => 1,
-            _ => 2,
+            "child" => 2,
+            _ => 3,
         };
         let mut case_people: Vec<CasePerson> = Vec::with_capacity(links.len());
         for l in links {
@@ -802,6 +821,12 @@ impl Tx {
                 gender: p.gender.clone(),
                 relationship: l.relationship.clone(),
                 lives_with: l.lives_with.clone(),
+                relationship_note: self.open_opt(
+                    "case_people.relationship_note",
+                    l.id,
+                    l.relationship_note.as_deref(),
+                )?,
+                school_recorded: l.school.is_some(),
             });
         }
         case_people.sort_by_key(|p| role_order(&p.role));
@@ -876,7 +901,7 @@ impl Tx {
             people: case_people,
             referral,
             assessments,
-            opened_on: c.created_at.date(),
+            opened_on: waymark_domain::calendar::uk_date(c.created_at),
             exclusions: self.exclusion_records(c.id).await?,
             break_glass: self
                 .live_grants(c.id)
@@ -915,7 +940,7 @@ impl Tx {
                 excluded,
                 name: name.unwrap_or_default(),
                 reason: self.open("case_exclusions.reason", e.id, &e.reason)?,
-                created_on: e.created_at.date(),
+                created_on: waymark_domain::calendar::uk_date(e.created_at),
             });
         }
         Ok(out)
@@ -1077,14 +1102,15 @@ impl Tx {
         Ok(out)
     }
 
-    /// Reveals a case's safe contact details to someone allowed to contact the victim,
-    /// writing a `restricted.reveal` audit row either way.
-    pub async fn reveal_safe_contact(
+    /// Reveals a case's restricted fields (the safe contact details and the children's
+    /// schools) to someone allowed to contact the victim, writing a `restricted.reveal`
+    /// audit row either way.
+    pub async fn reveal_restricted(
         &self,
         actor: &User,
         case_id: Uuid,
         request_id: Option<String>,
-    ) -> Result<SafeContact, CaseError> {
+    ) -> Result<RestrictedDetails, CaseError> {
         let c = self
             .case_for_action(
                 actor,
@@ -1094,19 +1120,22 @@ impl Tx {
                 request_id,
             )
             .await?;
+        let schools = self.child_schools(c.id).await?;
         let Some(r) = referral::Entity::find()
             .filter(referral::Column::CaseId.eq(c.id))
             .one(self.conn())
             .await?
         else {
-            return Ok(SafeContact {
+            return Ok(RestrictedDetails {
                 safe_phone: None,
                 safe_times: None,
+                schools,
             });
         };
-        Ok(SafeContact {
+        Ok(RestrictedDetails {
             safe_phone: self.open_opt("referrals.safe_phone", r.id, r.safe_phone.as_deref())?,
             safe_times: self.open_opt("referrals.safe_times", r.id, r.safe_times.as_deref())?,
+            schools,
         })
     }
 

@@ -1,12 +1,13 @@
 //! Idva casework on a case: allocation, the contacts log, interventions, closure, repeat
 //! cases, and the queues and caseloads built from them. Every read and change goes through
 //! the access policy and writes an audit row in the request's transaction.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use time::Date;
 use uuid::Uuid;
 use waymark_domain::access;
+use waymark_domain::calendar::uk_date;
 use waymark_domain::casework::{
     self, CaseClock, CaseStatus, CaseloadProjection, CaseworkRules, ClosureInput, ClosureReason,
     ContactInput, ContactKind, ContactOutcome, Due, EarlierCase, Fte, Intensity, Intervention,
@@ -21,7 +22,8 @@ use waymark_domain::safety_plan::{ActionOwner, SafetyPlan};
 use crate::audit::{AuditEvent, Outcome};
 use crate::cases::{CaseError, facts};
 use crate::entity::{
-    case, case_contact, case_intervention, case_measure, case_person, referral, safety_plan,
+    case, case_contact, case_exclusion, case_intervention, case_measure, case_person, referral,
+    safety_plan,
 };
 use crate::users::User;
 use crate::{StoreError, Tx};
@@ -168,7 +170,7 @@ fn high_risk(c: &case::Model) -> bool {
 }
 
 fn referred_on(c: &case::Model) -> Date {
-    c.referred_on.unwrap_or_else(|| c.created_at.date())
+    c.referred_on.unwrap_or_else(|| uk_date(c.created_at))
 }
 
 fn minutes(v: Option<i32>) -> Option<u32> {
@@ -226,6 +228,22 @@ impl Tx {
             .collect())
     }
 
+    /// Which of these cases were referred by a victim who said they were in immediate
+    /// danger: they are contacted to the high-risk standard.
+    async fn in_danger(&self, case_ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+        if case_ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        Ok(referral::Entity::find()
+            .filter(referral::Column::CaseId.is_in(case_ids.iter().copied()))
+            .filter(referral::Column::ImmediateDanger.eq(true))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|r| r.case_id)
+            .collect())
+    }
+
     /// The latest safety plan of each case.
     async fn latest_plans(
         &self,
@@ -269,7 +287,7 @@ impl Tx {
             referred_on: referred_on(c),
             marac_level,
             first_contact_on: c.first_contact_on,
-            support_began_on: c.allocated_at.map(|a| a.date()),
+            support_began_on: c.allocated_at.map(uk_date),
             last_assessed_on: c.latest_assessed_on,
             review_recorded: stages.contains(&"review") || stages.contains(&"exit"),
             closed_on: c.closed_on,
@@ -281,6 +299,7 @@ impl Tx {
     /// The casework of a case the caller has already been allowed to see.
     pub(crate) async fn load_casework(
         &self,
+        actor: &User,
         c: &case::Model,
         rules: &CaseworkRules,
     ) -> Result<Casework, StoreError> {
@@ -323,7 +342,7 @@ impl Tx {
                     .ok_or_else(|| StoreError::Corrupt("intervention status".into()))?,
                 agency,
                 note: self.open_opt("case_interventions.note", i.id, i.note.as_deref())?,
-                updated_on: i.updated_at.date(),
+                updated_on: uk_date(i.updated_at),
             });
         }
         let mut measures = Vec::new();
@@ -345,7 +364,7 @@ impl Tx {
             .map(|m| m.stage.as_str().to_owned())
             .collect();
         let stage_refs: Vec<&str> = stages.iter().map(String::as_str).collect();
-        let marac_level = high_risk(c);
+        let marac_level = high_risk(c) || !self.in_danger(&[c.id]).await?.is_empty();
         let mut plans = self.latest_plans(&[c.id]).await?;
         let latest = plans.remove(&c.id);
         let clock = Self::clock(c, &stage_refs, marac_level, latest.as_ref().map(|(_, p)| p))?;
@@ -387,17 +406,22 @@ impl Tx {
             }),
             _ => None,
         };
+        // The earlier case is named only to someone who may see it.
         let repeat_of = match c.previous_case_id {
-            Some(p) => case::Entity::find_by_id(p)
-                .one(self.conn())
-                .await?
-                .map(|p| (p.id, p.reference)),
+            Some(p) => {
+                let exclusions = self.exclusion_rows(&[p]).await?;
+                case::Entity::find_by_id(p)
+                    .one(self.conn())
+                    .await?
+                    .filter(|p| access::can_view_case(&actor.actor(), &facts(p, &exclusions, &[])))
+                    .map(|p| (p.id, p.reference))
+            }
             None => None,
         };
         Ok(Casework {
             status: clock.status,
             referred_on: clock.referred_on,
-            allocated_on: c.allocated_at.map(|a| a.date()),
+            allocated_on: c.allocated_at.map(uk_date),
             first_contact_on: c.first_contact_on,
             time_to_first_contact: c
                 .first_contact_on
@@ -416,8 +440,21 @@ impl Tx {
         })
     }
 
+    /// Marks a case as worked on now: retention counts from a case's last activity.
+    async fn touch(&self, case_id: Uuid) -> Result<(), StoreError> {
+        case::Entity::update_many()
+            .col_expr(
+                case::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(crate::now()),
+            )
+            .filter(case::Column::Id.eq(case_id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// Loads a case for a casework change, refusing a closed case.
-    async fn open_case_for_work(
+    pub(crate) async fn open_case_for_work(
         &self,
         actor: &User,
         case_id: Uuid,
@@ -477,6 +514,7 @@ impl Tx {
         }
         .insert(self.conn())
         .await?;
+        self.touch(c.id).await?;
         if new.outcome == ContactOutcome::Spoke
             && c.first_contact_on.is_none_or(|f| new.contact_on < f)
         {
@@ -562,6 +600,7 @@ impl Tx {
                 .await?;
             }
         }
+        self.touch(c.id).await?;
         Ok(())
     }
 
@@ -621,6 +660,7 @@ impl Tx {
         }
         .insert(self.conn())
         .await?;
+        self.touch(c.id).await?;
         Ok(version)
     }
 
@@ -674,10 +714,12 @@ impl Tx {
         }
         .insert(self.conn())
         .await?;
+        self.touch(c.id).await?;
         Ok(id)
     }
 
-    /// Moves an intervention on (offered → accepted → in progress → done, or declined).
+    /// Changes an intervention's status. Any status may follow any other: a victim may
+    /// take up an intervention she declined, or an accepted one may fall through.
     pub async fn set_intervention_status(
         &self,
         actor: &User,
@@ -710,6 +752,7 @@ impl Tx {
         m.status = Set(status.as_str().to_owned());
         m.updated_at = Set(crate::now());
         m.update(self.conn()).await?;
+        self.touch(c.id).await?;
         Ok(())
     }
 
@@ -749,7 +792,7 @@ impl Tx {
             )
             .await?;
         let people: Vec<Uuid> = self.allocatable(&c).await?.iter().map(|u| u.id).collect();
-        let team = self.team_loads(c.owning_agency_id, rules, today).await?;
+        let team = self.team_loads(actor, rules, today).await?;
         let loads = team
             .caseloads
             .into_iter()
@@ -784,10 +827,15 @@ impl Tx {
             ));
         };
         let now = crate::now();
+        let allocated_at = c.allocated_at;
         let mut m: case::ActiveModel = c.into();
         m.caseworker_id = Set(Some(worker.id));
         m.status = Set(CaseStatus::Open.as_str().to_owned());
-        m.allocated_at = Set(Some(now));
+        // Support began at the first allocation; a reallocation does not restart the clock
+        // of the four-month review (reallocations are in the audit trail).
+        if allocated_at.is_none() {
+            m.allocated_at = Set(Some(now));
+        }
         m.updated_at = Set(now);
         m.update(self.conn()).await?;
         Ok(())
@@ -812,10 +860,33 @@ impl Tx {
             )
             .await?;
         let stages = self.measure_stages(&[c.id]).await?;
-        let exit_recorded = stages.iter().any(|(_, s)| s == "exit");
+        let exit_recorded = stages.iter().any(|(_, s)| s == MeasureStage::Exit.as_str());
         let closure = input
             .parse(today, referred_on(&c), exit_recorded)
             .map_err(CaseError::Form)?;
+        // A case closes after the work on it: its last contact and its exit interview.
+        let last_contact = self
+            .contact_rows(&[c.id])
+            .await?
+            .iter()
+            .map(|r| r.contact_on)
+            .max();
+        let exit_on = case_measure::Entity::find()
+            .filter(case_measure::Column::CaseId.eq(c.id))
+            .filter(case_measure::Column::Stage.eq(MeasureStage::Exit.as_str()))
+            .one(self.conn())
+            .await?
+            .map(|m| m.recorded_on);
+        if let Some(latest) = last_contact.into_iter().chain(exit_on).max()
+            && closure.closed_on < latest
+        {
+            return Err(form_error(
+                "closed_on",
+                &format!(
+                    "The closure date must be on or after the last contact or the exit interview ({latest})"
+                ),
+            ));
+        }
         let id = c.id;
         let mut m: case::ActiveModel = c.into();
         m.status = Set(CaseStatus::Closed.as_str().to_owned());
@@ -892,11 +963,17 @@ impl Tx {
             .map(|l| l.case_id)
             .collect();
         let mut history = Vec::new();
-        for c in case::Entity::find()
+        let victim_rows = case::Entity::find()
             .filter(case::Column::Id.is_in(victim_cases))
             .filter(case::Column::OwningAgencyId.eq(earlier.owning_agency_id))
             .all(self.conn())
-            .await?
+            .await?;
+        let ids: Vec<Uuid> = victim_rows.iter().map(|c| c.id).collect();
+        let exclusions = self.exclusion_rows(&ids).await?;
+        // Only the cases the actor may see decide, so a refusal never hints at the others.
+        for c in victim_rows
+            .into_iter()
+            .filter(|c| access::can_view_case(&actor.actor(), &facts(c, &exclusions, &[])))
         {
             history.push(EarlierCase {
                 id: c.id,
@@ -945,14 +1022,22 @@ impl Tx {
         .insert(self.conn())
         .await?;
         for l in &links {
-            self.link_person(
-                case_id,
-                l.person_id,
-                &l.role,
-                l.relationship.as_deref(),
-                l.lives_with.as_deref(),
-                l.position,
-            )
+            self.carry_link(case_id, l).await?;
+        }
+        // Whoever was kept away from the earlier case is kept away from this one.
+        for e in self.exclusion_rows(&[earlier.id]).await? {
+            let id = Uuid::now_v7();
+            let reason = self.open("case_exclusions.reason", e.id, &e.reason)?;
+            case_exclusion::ActiveModel {
+                id: Set(id),
+                case_id: Set(case_id),
+                excluded_user_id: Set(e.excluded_user_id),
+                excluded_agency_id: Set(e.excluded_agency_id),
+                reason: Set(self.seal("case_exclusions.reason", id, &reason)?),
+                created_by: Set(e.created_by),
+                created_at: Set(now),
+            }
+            .insert(self.conn())
             .await?;
         }
         // The referral's consent and safe contact details carry over; they are checked
@@ -1086,14 +1171,22 @@ impl Tx {
     /// Loads, overdue work and contacts of an agency's caseworkers (no case content).
     async fn team_loads(
         &self,
-        agency_id: Uuid,
+        viewer: &User,
         rules: &CaseworkRules,
         today: Date,
     ) -> Result<TeamView, StoreError> {
-        let cases = case::Entity::find()
+        let agency_id = viewer.agency_id;
+        let rows = case::Entity::find()
             .filter(case::Column::OwningAgencyId.eq(agency_id))
             .all(self.conn())
             .await?;
+        // Counts only see what the viewer may see: cases they are excluded from are left out.
+        let row_ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+        let exclusions = self.exclusion_rows(&row_ids).await?;
+        let cases: Vec<case::Model> = rows
+            .into_iter()
+            .filter(|c| access::can_view_case(&viewer.actor(), &facts(c, &exclusions, &[])))
+            .collect();
         let open: Vec<&case::Model> = cases
             .iter()
             .filter(|c| c.status == CaseStatus::Open.as_str())
@@ -1110,6 +1203,7 @@ impl Tx {
             stages.entry(case_id).or_default().push(stage);
         }
         let plans = self.latest_plans(&open_ids).await?;
+        let danger = self.in_danger(&open_ids).await?;
         let window_start = today - time::Duration::days(i64::from(PROJECTION_WINDOW_DAYS));
         let workers: Vec<User> = self
             .agency_users(agency_id)
@@ -1144,7 +1238,8 @@ impl Tx {
                     .get(&c.id)
                     .map(|v| v.iter().map(String::as_str).collect())
                     .unwrap_or_default();
-                let clock = Self::clock(c, &s, high_risk(c), plans.get(&c.id).map(|(_, p)| p))?;
+                let marac_level = high_risk(c) || danger.contains(&c.id);
+                let clock = Self::clock(c, &s, marac_level, plans.get(&c.id).map(|(_, p)| p))?;
                 overdue += count(
                     casework::due_items(rules, &clock)
                         .iter()
@@ -1162,7 +1257,7 @@ impl Tx {
                     .iter()
                     .filter(|c| {
                         c.caseworker_id == Some(w.id)
-                            && c.allocated_at.is_some_and(|a| a.date() > window_start)
+                            && c.allocated_at.is_some_and(|a| uk_date(a) > window_start)
                     })
                     .count(),
             );
@@ -1216,7 +1311,7 @@ impl Tx {
         if !allowed {
             return Err(CaseError::Forbidden);
         }
-        Ok(self.team_loads(actor.agency_id, rules, today).await?)
+        Ok(self.team_loads(actor, rules, today).await?)
     }
 
     /// What is due on the actor's own cases, earliest first.
@@ -1239,6 +1334,7 @@ impl Tx {
             stages.entry(case_id).or_default().push(stage);
         }
         let plans = self.latest_plans(&ids).await?;
+        let danger = self.in_danger(&ids).await?;
         self.audit(AuditEvent {
             actor: Some(actor.audit_actor()),
             action: "case.tasks.view",
@@ -1258,7 +1354,8 @@ impl Tx {
                 .map(|v| v.iter().map(String::as_str).collect())
                 .unwrap_or_default();
             let plan = plans.get(&c.id).map(|(_, p)| p);
-            for due in casework::due_items(rules, &Self::clock(c, &s, high_risk(c), plan)?) {
+            let marac_level = high_risk(c) || danger.contains(&c.id);
+            for due in casework::due_items(rules, &Self::clock(c, &s, marac_level, plan)?) {
                 tasks.push(Task {
                     case_id: c.id,
                     reference: c.reference.clone(),

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod directory;
 mod entity;
 pub mod error;
+pub mod linked_people;
 pub mod mfa;
 mod migration;
 pub mod passwords;

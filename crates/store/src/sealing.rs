@@ -12,6 +12,8 @@ pub const SEALED_FIELDS: &[(&str, &str)] = &[
     ("people", "given_name"),
     ("people", "family_name"),
     ("people", "date_of_birth"),
+    ("case_people", "school"),
+    ("case_people", "relationship_note"),
     ("referrals", "consent_reason"),
     ("referrals", "reason"),
     ("referrals", "safe_phone"),

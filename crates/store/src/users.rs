@@ -267,7 +267,6 @@ pub enum MfaCheck {
 }
 
 impl Tx {
-    /// Marks a seeded demo account as exempt from the second factor in demo mode.
     /// Records a user's working time (full-time equivalent), for caseload projections.
     pub async fn set_fte(&self, user_id: Uuid, fte: Fte) -> Result<(), StoreError> {
         let found = user::Entity::find_by_id(user_id).one(self.conn()).await?;
@@ -280,6 +279,7 @@ impl Tx {
         Ok(())
     }
 
+    /// Marks a seeded demo account as exempt from the second factor in demo mode.
     pub async fn set_mfa_exempt_demo(&self, user_id: Uuid) -> Result<(), StoreError> {
         user::Entity::update_many()
             .col_expr(

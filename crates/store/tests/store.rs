@@ -189,7 +189,7 @@ async fn a_referral_round_trips_and_is_visible_only_to_its_agency() {
         // Safe contact details are restricted: the case shows only that they exist, and
         // revealing them is its own audited action, refused to other agencies.
         assert!(detail.referral.as_ref().unwrap().safe_contact_given);
-        let revealed = tx.reveal_safe_contact(&a.idva, id, None).await.unwrap();
+        let revealed = tx.reveal_restricted(&a.idva, id, None).await.unwrap();
         assert_eq!(
             revealed.safe_phone.as_deref(),
             Some("07700 900123"),
@@ -197,7 +197,7 @@ async fn a_referral_round_trips_and_is_visible_only_to_its_agency() {
             t.label
         );
         assert!(matches!(
-            tx.reveal_safe_contact(&a.police, id, None).await,
+            tx.reveal_restricted(&a.police, id, None).await,
             Err(CaseError::NotFound)
         ));
         assert!(detail.reference.starts_with("WM-"), "{}", t.label);
@@ -962,7 +962,7 @@ async fn a_copy_of_the_database_reveals_no_sensitive_field() {
         );
         let referral = detail.referral.as_ref().unwrap();
         let tx = t.store.begin().await.unwrap();
-        let revealed = tx.reveal_safe_contact(&a.idva, id, None).await.unwrap();
+        let revealed = tx.reveal_restricted(&a.idva, id, None).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(revealed.safe_phone.as_deref(), Some("07700 955512"));
         assert_eq!(referral.consent_reason.as_deref(), Some("MARKERCONSENT"));
@@ -1527,5 +1527,121 @@ async fn casework_notes_are_sealed_and_retention_keeps_a_repeat_cases_people() {
         tx.commit().await.unwrap();
         assert_ne!(next_ref, first_ref);
         assert!(next_ref.ends_with("00003"), "{}: {next_ref}", t.label);
+    }
+}
+
+#[tokio::test]
+async fn a_childs_school_is_sealed_and_only_an_audited_reveal_opens_it() {
+    use waymark_domain::linked_person::LinkedPersonInput;
+    for t in stores().await {
+        let l = t.label;
+        let a = area(&t.store).await;
+        let tx = t.store.begin().await.unwrap();
+        let id = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Schooled"), None)
+            .await
+            .unwrap();
+        let today = date!(2026 - 11 - 25);
+        tx.add_linked_person(
+            &a.idva,
+            id,
+            &LinkedPersonInput {
+                role: "child".into(),
+                given_name: "Markerchildlater".into(),
+                family_name: "Example".into(),
+                date_of_birth: "2020-02-29".into(),
+                lives_with: "victim".into(),
+                school: "Markerschoolname Academy".into(),
+                ..Default::default()
+            },
+            today,
+            None,
+        )
+        .await
+        .unwrap();
+        tx.add_linked_person(
+            &a.idva,
+            id,
+            &LinkedPersonInput {
+                role: "linked".into(),
+                given_name: "Markerlinkedadult".into(),
+                family_name: "Example".into(),
+                relationship: "Markerrelationnote".into(),
+                ..Default::default()
+            },
+            today,
+            None,
+        )
+        .await
+        .unwrap();
+        // Invalid input is refused as a form and saves nothing.
+        let refused = tx
+            .add_linked_person(
+                &a.idva,
+                id,
+                &LinkedPersonInput {
+                    role: "child".into(),
+                    given_name: "Future".into(),
+                    family_name: "Example".into(),
+                    date_of_birth: "2026-11-26".into(),
+                    ..Default::default()
+                },
+                today,
+                None,
+            )
+            .await;
+        assert!(matches!(refused, Err(CaseError::Form(_))), "{l}");
+        // Someone who may not work the case is told it is not there.
+        assert!(
+            matches!(
+                tx.add_linked_person(&a.police, id, &LinkedPersonInput::default(), today, None)
+                    .await,
+                Err(CaseError::NotFound)
+            ),
+            "{l}"
+        );
+        tx.commit().await.unwrap();
+
+        let tx = t.store.begin().await.unwrap();
+        let detail = tx.case_detail(&a.idva, id, None).await.unwrap();
+        let child = detail
+            .people
+            .iter()
+            .find(|p| p.given_name == "Markerchildlater")
+            .unwrap();
+        assert_eq!(child.role, "child", "{l}");
+        assert!(child.school_recorded, "{l}");
+        assert_eq!(child.lives_with.as_deref(), Some("victim"), "{l}");
+        let adult = detail.people.iter().find(|p| p.role == "linked").unwrap();
+        assert_eq!(
+            adult.relationship_note.as_deref(),
+            Some("Markerrelationnote"),
+            "{l}"
+        );
+        assert_eq!(detail.people.len(), 4, "{l}: nothing else saved");
+        let revealed = tx.reveal_restricted(&a.idva, id, None).await.unwrap();
+        assert_eq!(revealed.schools.len(), 1, "{l}");
+        assert_eq!(revealed.schools[0].school, "Markerschoolname Academy");
+        assert_eq!(revealed.schools[0].child_name, "Markerchildlater Example");
+        assert!(matches!(
+            tx.reveal_restricted(&a.police, id, None).await,
+            Err(CaseError::NotFound)
+        ));
+        tx.commit().await.unwrap();
+
+        let raw = raw_database(&t);
+        let text = String::from_utf8_lossy(&raw);
+        for m in [
+            "Markerschoolname",
+            "Markerrelationnote",
+            "Markerchildlater",
+            "Markerlinkedadult",
+            "2020-02-29",
+        ] {
+            assert!(
+                !text.contains(m),
+                "{l}: {m} is readable in the raw database"
+            );
+        }
     }
 }

@@ -271,6 +271,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{case_id}/people/new",
+            WorkCase,
+            get(pages::linked_people::new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/people",
+            WorkCase,
+            post(pages::linked_people::create),
+        ),
+        r(
+            Method::GET,
             "/cases/{case_id}/allocation",
             AllocateCase,
             get(pages::casework::allocation_show),

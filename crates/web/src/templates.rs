@@ -28,6 +28,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("case.html", include_str!("../templates/case.html")),
     (
+        "linked_person_new.html",
+        include_str!("../templates/linked_person_new.html"),
+    ),
+    (
         "contact_new.html",
         include_str!("../templates/contact_new.html"),
     ),

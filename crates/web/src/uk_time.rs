@@ -1,43 +1,10 @@
 //! Times shown to people are UK local time (GMT, or BST in summer); they are stored in UTC.
 //! British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
 //! last Sunday of October.
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::OffsetDateTime;
 
-fn last_sunday(year: i32, month: Month) -> Option<Date> {
-    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
-    let back = last.weekday().number_days_from_sunday();
-    last.checked_sub(time::Duration::days(i64::from(back)))
-}
-
-/// Whether BST is in force at a moment.
-pub fn is_bst(at: OffsetDateTime) -> bool {
-    let at = at.to_offset(UtcOffset::UTC);
-    let year = at.year();
-    let starts = last_sunday(year, Month::March)
-        .map(|d| PrimitiveDateTime::new(d, Time::MIDNIGHT + time::Duration::hours(1)));
-    let ends = last_sunday(year, Month::October)
-        .map(|d| PrimitiveDateTime::new(d, Time::MIDNIGHT + time::Duration::hours(1)));
-    match (starts, ends) {
-        (Some(s), Some(e)) => {
-            let t = PrimitiveDateTime::new(at.date(), at.time());
-            t >= s && t < e
-        }
-        _ => false,
-    }
-}
-
-fn offset(bst: bool) -> UtcOffset {
-    if bst {
-        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
-    } else {
-        UtcOffset::UTC
-    }
-}
-
-/// The UK civil date at a moment (after 23:00 UTC in summer it is already tomorrow).
-pub fn date(at: OffsetDateTime) -> Date {
-    at.to_offset(offset(is_bst(at))).date()
-}
+use waymark_domain::calendar::uk_offset as offset;
+pub use waymark_domain::calendar::{is_bst, uk_date as date};
 
 /// A moment as UK clocks show it, like `25 Nov 2026, 10:21 GMT`.
 pub fn format(at: OffsetDateTime) -> String {

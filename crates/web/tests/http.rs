@@ -1509,6 +1509,35 @@ async fn emergency_access_is_time_limited_read_only_alerted_and_beaten_by_exclus
             .await
             .unwrap();
         let reference = case["reference"].as_str().unwrap().to_owned();
+        // Working notes and the safety plan, which emergency access must not show.
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/contacts"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("contact_on", "2026-01-12"),
+                    ("kind", "phone"),
+                    ("outcome", "spoke"),
+                    ("significant", "yes"),
+                    ("note", "Moving to her sister's HIDDENNOTE"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/safety-plan"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("risk_1", "He knows the old address HIDDENPLAN"),
+                    ("risk_1_action_1", "Stay at the new address"),
+                    ("risk_1_action_1_owner", "victim"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
         let officer = app.sign_in("officer@example.test").await;
         assert_eq!(
@@ -1555,6 +1584,21 @@ async fn emergency_access_is_time_limited_read_only_alerted_and_beaten_by_exclus
         let page = page.text().await.unwrap();
         assert!(page.contains("through emergency access until"));
         assert!(!page.contains("Re-assess") && !page.contains("Show safe contact details"));
+        assert!(!page.contains("HIDDENNOTE") && !page.contains("HIDDENPLAN"));
+        assert!(
+            page.contains("Version 1"),
+            "the plan's existence is shown, not its content"
+        );
+        for path in [
+            format!("/cases/{id}/safety-plan"),
+            format!("/cases/{id}/contacts/new"),
+        ] {
+            assert_eq!(
+                app.get(&officer, &path).await.status(),
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
         // Read-only: no Dash, no reveal, no access log, no exclusions.
         for path in [
             format!("/cases/{id}/dash/new"),
@@ -2790,6 +2834,370 @@ async fn someone_who_says_they_are_in_danger_heads_the_triage_queue() {
         assert!(
             page.contains("the victim said they were in immediate danger"),
             "{l}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn children_and_linked_people_are_added_and_schools_are_shown_only_on_a_reveal() {
+    const SCHOOL: &str = "Hillside Markerschool Primary";
+    for app in apps().await {
+        let l = app.label;
+        let idva = app.sign_in("idva@example.test").await;
+        let id = app.create_case(&idva).await;
+        let people = |case: &Value| case["people"].as_array().unwrap().len();
+        let case_json = |who: &Signed| {
+            let (client, url, cookie) = (
+                app.client.clone(),
+                app.url(&format!("/api/v1/cases/{id}")),
+                who.cookie.clone(),
+            );
+            async move {
+                let res = client
+                    .get(url)
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap();
+                res.text().await.unwrap()
+            }
+        };
+        let before = people(&serde_json::from_str(&case_json(&idva).await).unwrap());
+
+        let form = app.get(&idva, &format!("/cases/{id}/people/new")).await;
+        assert_eq!(form.status(), StatusCode::OK, "{l}");
+        let form = form.text().await.unwrap();
+        assert!(form.contains("Add a child or linked person"), "{l}");
+        assert!(form.contains("School or nursery (optional)"), "{l}");
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(&format!("href=\"/cases/{id}/people/new\"")),
+            "{l}: the case page links to the form"
+        );
+
+        // Bad input: every problem named, nothing saved.
+        let add = format!("/cases/{id}/people");
+        let bad = app
+            .post_form(
+                &idva,
+                &add,
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("role", "lodger"),
+                    ("given_name", ""),
+                    ("family_name", "Markerton"),
+                    ("school", SCHOOL),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        let bad = bad.text().await.unwrap();
+        assert!(bad.contains("There is a problem"), "{l}");
+        assert!(bad.contains("href=\"#role\""), "{l}");
+        assert!(bad.contains("Enter the first name"), "{l}");
+        // A date of birth in the future is refused.
+        let future = (time::OffsetDateTime::now_utc().date() + time::Duration::days(3)).to_string();
+        let bad = app
+            .post_form(
+                &idva,
+                &add,
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("role", "child"),
+                    ("given_name", "Robin"),
+                    ("family_name", "Markerton"),
+                    ("date_of_birth", future.as_str()),
+                    ("school", SCHOOL),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{l}");
+        assert!(
+            bad.text()
+                .await
+                .unwrap()
+                .contains("The date of birth must be today or in the past"),
+            "{l}"
+        );
+        let after = people(&serde_json::from_str(&case_json(&idva).await).unwrap());
+        assert_eq!(after, before, "{l}: nothing saved");
+
+        // A child with a school, and a linked adult.
+        let born = time::OffsetDateTime::now_utc().date() - time::Duration::days(7 * 365 + 100);
+        let born = born.to_string();
+        let res = app
+            .post_form(
+                &idva,
+                &add,
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("role", "child"),
+                    ("given_name", "Robin"),
+                    ("family_name", "Markerton"),
+                    ("date_of_birth", born.as_str()),
+                    ("lives_with", "both"),
+                    ("school", SCHOOL),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        assert_eq!(res.headers()[LOCATION], format!("/cases/{id}").as_str());
+        let row = &app._store.store.recent_audit(1).await.unwrap()[0];
+        assert_eq!(
+            (row.action.as_str(), row.outcome.as_str()),
+            ("case.person.add", "allowed"),
+            "{l}"
+        );
+        assert_eq!(row.object_id.as_deref(), Some(id.as_str()), "{l}");
+        let res = app
+            .post_form(
+                &idva,
+                &add,
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("role", "linked"),
+                    ("given_name", "Sam"),
+                    ("family_name", "Newpartner"),
+                    ("relationship", "Her new partner"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+
+        // The case page: ages, who the child lives with, that a school is recorded, and
+        // never the school itself.
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Robin Markerton, aged 7 (born "), "{l}");
+        assert!(page.contains("lives with both"), "{l}");
+        assert!(page.contains("School or nursery recorded (hidden)"), "{l}");
+        assert!(
+            page.contains("Kit Markerton, aged "),
+            "{l}: the referral's child too"
+        );
+        assert!(page.contains("Other linked people"), "{l}");
+        assert!(page.contains("Her new partner"), "{l}");
+        assert!(page.contains("Sam Newpartner"), "{l}");
+        assert!(page.contains("Show schools and nurseries"), "{l}");
+        assert!(!page.contains(SCHOOL), "{l}: the school is restricted");
+        let api = case_json(&idva).await;
+        assert!(!api.contains(SCHOOL), "{l}: not in the case JSON either");
+        let api: Value = serde_json::from_str(&api).unwrap();
+        assert_eq!(people(&api), before + 2, "{l}");
+        let robin = api["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["given_name"] == "Robin")
+            .unwrap();
+        assert_eq!(robin["role"], "child");
+        assert_eq!(robin["school_recorded"], true);
+
+        // A manager sees the case, never the school, and may not add people.
+        let manager = app.sign_in("manager@example.test").await;
+        let page = app
+            .get(&manager, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Robin Markerton"), "{l}");
+        assert!(!page.contains(SCHOOL), "{l}");
+        assert!(!page.contains("Show schools and nurseries"), "{l}");
+        assert!(
+            page.contains("only the staff who contact the victim"),
+            "{l}"
+        );
+        assert!(!page.contains("/people/new"), "{l}");
+        assert!(!case_json(&manager).await.contains(SCHOOL), "{l}");
+        assert_eq!(
+            app.get(&manager, &format!("/cases/{id}/people/new"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "{l}"
+        );
+        let refused = app
+            .post_form(
+                &manager,
+                &add,
+                &[
+                    ("csrf_token", manager.csrf.as_str()),
+                    ("role", "child"),
+                    ("given_name", "Manny"),
+                    ("family_name", "Markerton"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "{l}");
+        let row = &app._store.store.recent_audit(1).await.unwrap()[0];
+        assert_eq!(
+            (row.action.as_str(), row.outcome.as_str()),
+            ("case.person.add", "denied"),
+            "{l}"
+        );
+        let reveal = app
+            .post_form(
+                &manager,
+                &format!("/cases/{id}/safe-contact"),
+                &[("csrf_token", manager.csrf.as_str())],
+            )
+            .await;
+        assert_eq!(reveal.status(), StatusCode::NOT_FOUND, "{l}");
+        assert!(!reveal.text().await.unwrap().contains(SCHOOL), "{l}");
+        let after = people(&serde_json::from_str(&case_json(&idva).await).unwrap());
+        assert_eq!(after, before + 2, "{l}: the manager added nobody");
+
+        // Revealed on purpose, by the caseworker: the school is there, and audited.
+        let revealed = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/safe-contact"),
+                &[("csrf_token", idva.csrf.as_str())],
+            )
+            .await;
+        assert_eq!(revealed.status(), StatusCode::OK, "{l}");
+        let revealed = revealed.text().await.unwrap();
+        assert!(revealed.contains("id=\"schools\""), "{l}");
+        assert!(revealed.contains(SCHOOL), "{l}");
+        assert!(
+            revealed.contains("07700 900456"),
+            "{l}: with the safe phone"
+        );
+        let row = &app._store.store.recent_audit(2).await.unwrap();
+        assert!(
+            row.iter()
+                .any(|r| r.action == "restricted.reveal" && r.outcome == "allowed"),
+            "{l}"
+        );
+        let api = app
+            .post_json(
+                &idva,
+                &format!("/api/v1/cases/{id}/safe-contact"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(api.status(), StatusCode::OK, "{l}");
+        let api: Value = api.json().await.unwrap();
+        assert_eq!(api["schools"][0]["school"], SCHOOL, "{l}");
+        assert_eq!(api["schools"][0]["child_name"], "Robin Markerton", "{l}");
+        assert_eq!(api["schools"].as_array().unwrap().len(), 1, "{l}");
+
+        // Emergency access reads the case, never a school.
+        let case: Value = serde_json::from_str(&case_json(&idva).await).unwrap();
+        let reference = case["reference"].as_str().unwrap().to_owned();
+        let officer = app.sign_in("officer@example.test").await;
+        let granted = app
+            .post_form(
+                &officer,
+                "/emergency-access",
+                &[
+                    ("csrf_token", officer.csrf.as_str()),
+                    ("reference", reference.as_str()),
+                    ("reason", "Police attending an incident now"),
+                ],
+            )
+            .await;
+        assert_eq!(granted.status(), StatusCode::SEE_OTHER, "{l}");
+        let page = app.get(&officer, &format!("/cases/{id}")).await;
+        assert_eq!(page.status(), StatusCode::OK, "{l}");
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Robin Markerton"), "{l}");
+        assert!(!page.contains(SCHOOL), "{l}");
+        assert!(!page.contains("Show schools and nurseries"), "{l}");
+        assert!(!case_json(&officer).await.contains(SCHOOL), "{l}");
+        assert_eq!(
+            app.get(&officer, &format!("/cases/{id}/people/new"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "{l}: emergency access is read-only"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_repeat_case_keeps_the_earlier_cases_exclusions() {
+    for app in apps().await {
+        let l = app.label;
+        let idva = app.sign_in("idva@example.test").await;
+        let colleague = app.sign_in("colleague@example.test").await;
+        let id = app.create_case(&idva).await;
+        let colleague_id = app
+            .get(&colleague, "/api/v1/me")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/exclusions"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("kind", "user"),
+                    ("excluded_user_id", colleague_id.as_str()),
+                    ("reason", "Lives on the same street"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/close"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("closed_on", "2026-02-01"),
+                    ("reason", "could_not_contact"),
+                    ("reason_detail", "No answer for three weeks"),
+                    ("exit_not_taken_reason", "Could not be reached"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{id}/repeat"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("referred_on", "2026-05-01"),
+                    ("route", "police"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        let repeat = res.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert_eq!(
+            app.get(&colleague, &repeat).await.status(),
+            StatusCode::NOT_FOUND,
+            "{l}"
+        );
+        let triage = app.get(&colleague, "/triage").await.text().await.unwrap();
+        assert!(
+            !triage.contains("Zelda"),
+            "{l}: the excluded colleague's triage"
+        );
+        assert!(
+            app.get(&idva, &repeat)
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Lives on the same street")
         );
     }
 }

@@ -215,10 +215,12 @@ enum R {
     SafetyPlanForm,
     SaveSafetyPlan,
     PrintSafetyPlan,
+    LinkedPersonForm,
+    AddLinkedPerson,
 }
 
 impl R {
-    const ALL: [R; 60] = [
+    const ALL: [R; 62] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -279,6 +281,8 @@ impl R {
         R::SafetyPlanForm,
         R::SaveSafetyPlan,
         R::PrintSafetyPlan,
+        R::LinkedPersonForm,
+        R::AddLinkedPerson,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -344,6 +348,8 @@ impl R {
             R::SafetyPlanForm => (get, "/cases/{case_id}/safety-plan/edit"),
             R::SaveSafetyPlan => (post, "/cases/{case_id}/safety-plan"),
             R::PrintSafetyPlan => (get, "/cases/{case_id}/safety-plan/print"),
+            R::LinkedPersonForm => (get, "/cases/{case_id}/people/new"),
+            R::AddLinkedPerson => (post, "/cases/{case_id}/people"),
         }
     }
 
@@ -671,6 +677,25 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::PrintSafetyPlan,     PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::PrintSafetyPlan,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::PrintSafetyPlan,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    // Children and linked people: added by the staff who work the case, never a manager.
+    (R::LinkedPersonForm,    Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::LinkedPersonForm,    Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::LinkedPersonForm,    AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::LinkedPersonForm,    Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::LinkedPersonForm,    Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::LinkedPersonForm,    PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::LinkedPersonForm,    MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::LinkedPersonForm,    SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::AddLinkedPerson,     Caseworker,       [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::AddLinkedPerson,     Coordinator,      [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::AddLinkedPerson,     AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::AddLinkedPerson,     Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::AddLinkedPerson,     Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::AddLinkedPerson,     PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
+    (R::AddLinkedPerson,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::AddLinkedPerson,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
 ];
 
 /// The seeded cases.
@@ -762,6 +787,7 @@ fn markers(c: Case) -> Vec<String> {
         "JUDGEMENT",
         "CONTACT-NOTE",
         "INTERVENTION-NOTE",
+        "SCHOOL",
     ]
     .iter()
     .map(|f| format!("MARKER-{f}-{k}"))
@@ -773,11 +799,12 @@ fn markers(c: Case) -> Vec<String> {
     m
 }
 
-/// The markers of a case's restricted fields (safe phone and safe times).
+/// The markers of a case's restricted fields (safe phone, safe times, a child's school).
 fn restricted(c: Case) -> Vec<String> {
     vec![
         phone(c).to_owned(),
         format!("MARKER-SAFE-TIMES-{}", c.key()),
+        format!("MARKER-SCHOOL-{}", c.key()),
     ]
 }
 
@@ -1387,6 +1414,22 @@ impl World {
             )
             .await
             .unwrap();
+        // A child added later, with a school: a restricted field.
+        tx.add_linked_person(
+            &creator,
+            id,
+            &waymark_domain::linked_person::LinkedPersonInput {
+                role: "child".into(),
+                given_name: "Later".into(),
+                family_name: "Child".into(),
+                school: m("SCHOOL"),
+                ..Default::default()
+            },
+            time::macros::date!(2026 - 11 - 25),
+            None,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         Seeded {
             id,
@@ -1403,9 +1446,9 @@ impl World {
         rows.first().map(|r| r.seq).unwrap_or(0)
     }
 
-    /// How many assessments, exclusions, contacts and interventions a case holds, read
-    /// through the store as its creator.
-    async fn holdings(&self, c: Case) -> [usize; 4] {
+    /// How many assessments, exclusions, contacts, interventions and people a case holds,
+    /// read through the store as its creator.
+    async fn holdings(&self, c: Case) -> [usize; 5] {
         let s = &self.cases[&c];
         let tx = self.app.t.store.begin().await.unwrap();
         let user = tx.user(s.creator).await.unwrap().unwrap();
@@ -1419,6 +1462,7 @@ impl World {
             d.exclusions.len(),
             w.contacts.len(),
             w.interventions.len(),
+            d.people.len(),
         ]
     }
 
@@ -1737,6 +1781,21 @@ impl World {
                 .send()
                 .await
                 .unwrap(),
+            R::AddLinkedPerson => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("role", "child"),
+                    ("given_name", "Nova"),
+                    ("family_name", "Matrixchild"),
+                    ("date_of_birth", "2024-05-06"),
+                    ("lives_with", "victim"),
+                    ("school", "Little Acorns Nursery"),
+                ])
+                .send()
+                .await
+                .unwrap(),
             // No exit measures and no reason why: refused, so the case stays open.
             R::CloseCase => self
                 .app
@@ -1807,6 +1866,7 @@ impl World {
                 | R::AddExclusion
                 | R::RecordContact
                 | R::AddIntervention
+                | R::AddLinkedPerson
         );
         let writes_referral = matches!(
             route,
@@ -1930,6 +1990,7 @@ impl World {
                 R::AddExclusion => (1, "exclusions"),
                 R::RecordContact => (2, "contacts"),
                 R::AddIntervention => (3, "interventions"),
+                R::AddLinkedPerson => (4, "people"),
                 _ => (0, "assessments"),
             };
             if after[i] != before[i] + expect_one {

@@ -12,6 +12,7 @@ mod m0008_break_glass;
 mod m0009_legal_hold;
 mod m0010_session_authenticated_at;
 mod m0011_casework;
+mod m0012_linked_people;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_legal_hold::Migration),
             Box::new(m0010_session_authenticated_at::Migration),
             Box::new(m0011_casework::Migration),
+            Box::new(m0012_linked_people::Migration),
         ]
     }
 }

@@ -162,6 +162,8 @@ fn case_json(c: &CaseDetail) -> serde_json::Value {
                 "gender": p.gender,
                 "relationship": p.relationship,
                 "lives_with": p.lives_with,
+                "relationship_note": p.relationship_note,
+                "school_recorded": p.school_recorded,
             })
         })
         .collect();
@@ -296,8 +298,8 @@ pub async fn score(
     Ok(Json(decision).into_response())
 }
 
-/// Reveals a case's safe contact details: an explicit, audited request, for the staff who
-/// contact the victim only.
+/// Reveals a case's restricted fields (the safe contact details and the children's
+/// schools): an explicit, audited request, for the staff who contact the victim only.
 pub async fn reveal_safe_contact(
     State(state): State<SharedState>,
     session: Session,
@@ -312,12 +314,17 @@ pub async fn reveal_safe_contact(
     }
     let tx = state.store.begin().await?;
     let revealed = tx
-        .reveal_safe_contact(&session.0.user, case_id, Some(request_id.0))
+        .reveal_restricted(&session.0.user, case_id, Some(request_id.0))
         .await;
     let revealed = tx.settle(revealed).await?;
     Ok(Json(serde_json::json!({
         "safe_phone": revealed.safe_phone,
         "safe_times": revealed.safe_times,
+        "schools": revealed.schools.iter().map(|s| serde_json::json!({
+            "person_id": s.person_id.to_string(),
+            "child_name": s.child_name,
+            "school": s.school,
+        })).collect::<Vec<_>>(),
     }))
     .into_response())
 }

@@ -5,7 +5,7 @@ use axum::response::Response;
 use minijinja::{Value, context};
 use waymark_domain::dash::{Decision, InstrumentRegistry, RiskLevel};
 use waymark_domain::referral::{Consent, Gender, LivesWith, ReferralRoute, Relationship};
-use waymark_store::cases::{CaseDetail, SafeContact, StoredAssessment};
+use waymark_store::cases::{CaseDetail, RestrictedDetails, StoredAssessment};
 use waymark_store::casework::Casework;
 
 use crate::SharedState;
@@ -113,21 +113,62 @@ pub fn case_ctx(c: &CaseDetail, registry: &InstrumentRegistry) -> Value {
         opened_on => c.opened_on.to_string(),
         victim => c.victim().map(person),
         perpetrators => with_role("perpetrator"),
-        children => with_role("child"),
         referral => referral,
         history => history,
         latest => c.assessments.last().map(|a| assessment_row(a, registry)),
     }
 }
 
-/// Renders the case page; `revealed` holds the safe contact details when the user has
-/// just asked to see them (they are never kept in the page otherwise).
+/// The children and linked adults as the case page shows them: a child's age on `today`,
+/// and only *whether* a school is recorded (the school itself is restricted).
+fn people_ctx(c: &CaseDetail, today: time::Date) -> Value {
+    let children: Vec<Value> = c
+        .people
+        .iter()
+        .filter(|p| p.role == "child")
+        .map(|p| {
+            context! {
+                name => p.full_name(),
+                date_of_birth => p.date_of_birth.map(|d| d.to_string()),
+                age => p.date_of_birth.map(|d| waymark_domain::linked_person::age_label(d, today)),
+                lives_with => label(p.lives_with.as_deref(), LivesWith::parse, LivesWith::label),
+                school_recorded => p.school_recorded,
+            }
+        })
+        .collect();
+    let linked: Vec<Value> = c
+        .people
+        .iter()
+        .filter(|p| p.role == "linked")
+        .map(|p| {
+            context! {
+                name => p.full_name(),
+                date_of_birth => p.date_of_birth.map(|d| d.to_string()),
+                relationship => p.relationship_note,
+            }
+        })
+        .collect();
+    let schools_recorded = c.people.iter().any(|p| p.school_recorded);
+    context! { children => children, linked => linked, schools_recorded => schools_recorded }
+}
+
+/// The restricted fields as the page shows them once revealed.
+fn revealed_ctx(r: &RestrictedDetails) -> Value {
+    context! {
+        safe_phone => r.safe_phone,
+        safe_times => r.safe_times,
+        schools => r.schools.iter().map(|s| context! { child => s.child_name, school => s.school }).collect::<Vec<_>>(),
+    }
+}
+
+/// Renders the case page; `revealed` holds the restricted fields (safe contact details
+/// and schools) when the user has just asked to see them (never kept in the page otherwise).
 fn case_page(
     state: &SharedState,
     session: &Session,
     detail: &CaseDetail,
     work: &Casework,
-    revealed: Option<&SafeContact>,
+    revealed: Option<&RestrictedDetails>,
 ) -> Result<Response, AppError> {
     let actor = session.0.user.actor();
     let facts = detail.access_facts();
@@ -156,7 +197,8 @@ fn case_page(
             case => case_ctx(detail, &state.registry),
             can_assess => waymark_domain::access::can_assess(&actor, &facts),
             can_reveal => waymark_domain::access::can_reveal_restricted(&actor, &facts),
-            revealed => revealed.map(|r| context! { safe_phone => r.safe_phone, safe_times => r.safe_times }),
+            revealed => revealed.map(revealed_ctx),
+            people => people_ctx(detail, crate::pages::uk_today(state)),
             can_manage_exclusions => manage,
             can_see_access_log => waymark_domain::access::can_see_access_log(&actor, &facts),
             emergency_until => (waymark_domain::access::view_ground(&actor, &facts)
@@ -170,7 +212,12 @@ fn case_page(
                         .unwrap_or_default()
                 }),
             exclusions => if manage { exclusions } else { Vec::new() },
-            work => crate::pages::casework::casework_ctx(work, crate::pages::uk_today(state)),
+            work => crate::pages::casework::casework_ctx(
+                work,
+                crate::pages::uk_today(state),
+                waymark_domain::access::can_read_casework_notes(&actor, &facts),
+            ),
+            can_read_notes => waymark_domain::access::can_read_casework_notes(&actor, &facts),
             can_work => waymark_domain::access::can_work_case(&actor, &facts),
             can_allocate => waymark_domain::access::can_allocate(&actor, &facts),
         },
@@ -197,8 +244,8 @@ pub async fn show(
     case_page(&state, &session, &detail, &work, None)
 }
 
-/// Shows the safe contact details, on purpose: the case page again, with them revealed,
-/// and an audit row saying who saw them.
+/// Shows the restricted fields (safe contact details and children's schools), on
+/// purpose: the case page again, with them revealed, and an audit row saying who saw them.
 pub async fn reveal_safe_contact(
     State(state): State<SharedState>,
     session: Session,
@@ -224,7 +271,7 @@ pub async fn reveal_safe_contact(
             )
             .await?;
         let revealed = tx
-            .reveal_safe_contact(&session.0.user, case_id, Some(request_id.0.clone()))
+            .reveal_restricted(&session.0.user, case_id, Some(request_id.0.clone()))
             .await?;
         Ok((detail, work, revealed))
     }

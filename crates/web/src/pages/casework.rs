@@ -34,7 +34,7 @@ pub fn options<T: Copy>(
 }
 
 /// The form's values, by name, for re-showing a form with its errors.
-fn values(form: &[(String, String)]) -> Value {
+pub(crate) fn values(form: &[(String, String)]) -> Value {
     let map: std::collections::BTreeMap<&str, &str> = form
         .iter()
         .filter(|(k, _)| k != "csrf_token")
@@ -44,7 +44,7 @@ fn values(form: &[(String, String)]) -> Value {
 }
 
 /// Loads a case and its casework for someone allowed by `allowed`; anyone else gets 404.
-async fn load(
+pub(crate) async fn load(
     state: &SharedState,
     session: &Session,
     case_id: uuid::Uuid,
@@ -66,19 +66,19 @@ async fn load(
     Ok(tx.settle(found).await?)
 }
 
-fn with_status(mut res: Response, errors: &[FieldError]) -> Response {
+pub(crate) fn with_status(mut res: Response, errors: &[FieldError]) -> Response {
     if !errors.is_empty() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     res
 }
 
-fn back_to_case(id: uuid::Uuid) -> Response {
+pub(crate) fn back_to_case(id: uuid::Uuid) -> Response {
     Redirect::to(&format!("/cases/{id}")).into_response()
 }
 
 /// Turns a store refusal into form errors, or passes any other error on.
-fn form_errors(e: CaseError) -> Result<Vec<FieldError>, AppError> {
+pub(crate) fn form_errors(e: CaseError) -> Result<Vec<FieldError>, AppError> {
     match e {
         CaseError::Form(errors) => Ok(errors),
         CaseError::Invalid { field, message } => Ok(vec![FieldError::new(field, message)]),
@@ -582,8 +582,9 @@ pub async fn repeat_create(
     }
 }
 
-/// The casework section of the case page.
-pub fn casework_ctx(work: &Casework, today: time::Date) -> Value {
+/// The casework section of the case page. Without `notes` (emergency access), the working
+/// notes are left out: contact and intervention notes, and why the case closed.
+pub fn casework_ctx(work: &Casework, today: time::Date, notes: bool) -> Value {
     let due: Vec<Value> = work
         .due
         .iter()
@@ -609,7 +610,7 @@ pub fn casework_ctx(work: &Casework, today: time::Date) -> Value {
             outcome => c.outcome.label(),
             significant => c.significant,
             duration_minutes => c.duration_minutes,
-            note => c.note,
+            note => if notes { c.note.clone() } else { None },
             recorded_by => c.recorded_by,
         }).collect::<Vec<_>>(),
         interventions => work.interventions.iter().map(|i| context! {
@@ -618,7 +619,7 @@ pub fn casework_ctx(work: &Casework, today: time::Date) -> Value {
             status => i.status.as_str(),
             status_label => i.status.label(),
             agency => i.agency,
-            note => i.note,
+            note => if notes { i.note.clone() } else { None },
             updated_on => i.updated_on.to_string(),
         }).collect::<Vec<_>>(),
         interventions_received => work.interventions_received,
@@ -627,8 +628,8 @@ pub fn casework_ctx(work: &Casework, today: time::Date) -> Value {
         closure => work.closure.as_ref().map(|c| context! {
             closed_on => c.closed_on.to_string(),
             reason => c.reason.label(),
-            detail => c.detail,
-            exit_not_taken_reason => c.exit_not_taken_reason,
+            detail => if notes { c.detail.clone() } else { None },
+            exit_not_taken_reason => if notes { c.exit_not_taken_reason.clone() } else { None },
         }),
         repeat_of => work.repeat_of.as_ref().map(|(id, reference)| context! { id => id.to_string(), reference => reference }),
         measures_recorded => work.measures_recorded,

@@ -10,6 +10,7 @@ pub mod emergency;
 pub mod exclusions;
 pub mod health;
 pub mod home;
+pub mod linked_people;
 pub mod measures;
 pub mod mfa;
 pub mod referral;

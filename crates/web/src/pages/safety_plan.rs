@@ -89,8 +89,8 @@ pub async fn show(
         &session,
         id,
         &request_id,
-        "case.view",
-        access::can_view_case,
+        "case.safety_plan.view",
+        access::can_read_casework_notes,
     )
     .await?;
     let today = uk_today(&state);
