@@ -146,6 +146,40 @@ pub fn time_to_first_contact(
     }
 }
 
+/// The referral-to-first-contact indicator over many cases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FirstContactSummary {
+    /// Cases with a first contact.
+    pub cases: u32,
+    /// Of those, contacted within the service's standard.
+    pub within_standard: u32,
+    /// The median time to first contact, in working days (the lower middle of an even count).
+    pub median_working_days: Option<u32>,
+}
+
+impl FirstContactSummary {
+    /// The share within the standard, in whole per cent.
+    pub fn percent_within_standard(&self) -> Option<u32> {
+        (self.within_standard * 100 + self.cases / 2).checked_div(self.cases)
+    }
+}
+
+/// Summarises the indicator over cases.
+pub fn summarise_first_contacts(times: &[TimeToFirstContact]) -> FirstContactSummary {
+    let mut days: Vec<u32> = times.iter().map(|t| t.working_days).collect();
+    days.sort_unstable();
+    let median = match days.len() {
+        0 => None,
+        n => days.get((n - 1) / 2).copied(),
+    };
+    FirstContactSummary {
+        cases: u32::try_from(times.len()).unwrap_or(u32::MAX),
+        within_standard: u32::try_from(times.iter().filter(|t| t.within_standard).count())
+            .unwrap_or(u32::MAX),
+        median_working_days: median,
+    }
+}
+
 choice!(
     /// How a contact happened.
     ContactKind {
@@ -859,6 +893,25 @@ mod tests {
             time_to_first_contact(&r, date!(2026 - 11 - 20), date!(2026 - 11 - 25), false)
                 .within_standard
         );
+    }
+
+    #[test]
+    fn the_first_contact_indicator_summarises_cases() {
+        let r = rules();
+        let t = |referred: Date, first: Date| time_to_first_contact(&r, referred, first, true);
+        let times = [
+            t(date!(2026 - 11 - 16), date!(2026 - 11 - 17)),
+            t(date!(2026 - 11 - 16), date!(2026 - 11 - 23)),
+            t(date!(2026 - 11 - 16), date!(2026 - 11 - 18)),
+        ];
+        let s = summarise_first_contacts(&times);
+        assert_eq!(s.cases, 3);
+        assert_eq!(s.within_standard, 2);
+        assert_eq!(s.median_working_days, Some(2));
+        assert_eq!(s.percent_within_standard(), Some(67));
+        let none = summarise_first_contacts(&[]);
+        assert_eq!(none.median_working_days, None);
+        assert_eq!(none.percent_within_standard(), None);
     }
 
     #[test]

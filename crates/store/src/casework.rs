@@ -10,9 +10,9 @@ use waymark_domain::access;
 use waymark_domain::calendar::uk_date;
 use waymark_domain::casework::{
     self, CaseClock, CaseStatus, CaseloadProjection, CaseworkRules, ClosureInput, ClosureReason,
-    ContactInput, ContactKind, ContactOutcome, Due, EarlierCase, Fte, Intensity, Intervention,
-    InterventionInput, InterventionStatus, MeasureStage, PROJECTION_WINDOW_DAYS,
-    TimeToFirstContact,
+    ContactInput, ContactKind, ContactOutcome, Due, EarlierCase, FirstContactSummary, Fte,
+    Intensity, Intervention, InterventionInput, InterventionStatus, MeasureStage,
+    PROJECTION_WINDOW_DAYS, TimeToFirstContact,
 };
 use waymark_domain::dash::RiskLevel;
 use waymark_domain::referral::{FieldError, ReferralRoute};
@@ -147,6 +147,8 @@ pub struct TeamView {
     pub overdue: u32,
     pub significant_contacts: u32,
     pub intensive_cases: u32,
+    /// Referral to first contact, for referrals in the projection window.
+    pub first_contact: FirstContactSummary,
 }
 
 /// Something due on one of a caseworker's cases.
@@ -1224,7 +1226,30 @@ impl Tx {
             overdue: 0,
             significant_contacts: 0,
             intensive_cases: 0,
+            first_contact: FirstContactSummary::default(),
         };
+        // The first-contact indicator over the referrals of the last 13 weeks.
+        let recent: Vec<&case::Model> = cases
+            .iter()
+            .filter(|c| referred_on(c) > window_start && c.first_contact_on.is_some())
+            .collect();
+        let recent_danger = self
+            .in_danger(&recent.iter().map(|c| c.id).collect::<Vec<_>>())
+            .await?;
+        let times: Vec<_> = recent
+            .iter()
+            .filter_map(|c| {
+                c.first_contact_on.map(|first| {
+                    casework::time_to_first_contact(
+                        rules,
+                        referred_on(c),
+                        first,
+                        high_risk(c) || recent_danger.contains(&c.id),
+                    )
+                })
+            })
+            .collect();
+        view.first_contact = casework::summarise_first_contacts(&times);
         for w in workers {
             let mine: Vec<&&case::Model> = open
                 .iter()

@@ -3201,3 +3201,45 @@ async fn a_repeat_case_keeps_the_earlier_cases_exclusions() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_team_view_measures_referral_to_first_contact() {
+    for app in apps().await {
+        let l = app.label;
+        let idva = app.sign_in("idva@example.test").await;
+        let today = time::OffsetDateTime::now_utc().date();
+        let day = |ago: i64| (today - time::Duration::days(ago)).to_string();
+        // Two referrals a fortnight ago: one reached the next day, one only yesterday.
+        for (late, spoke) in [(false, 13), (true, 1)] {
+            let mut body = app.referral_json();
+            body["referral"]["referred_on"] = json!(day(14));
+            let res = app.post_json(&idva, "/api/v1/referrals", &body).await;
+            assert_eq!(res.status(), StatusCode::CREATED, "{l}");
+            let id = res.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let on = day(spoke);
+            let res = app
+                .post_form(
+                    &idva,
+                    &format!("/cases/{id}/contacts"),
+                    &[
+                        ("csrf_token", idva.csrf.as_str()),
+                        ("contact_on", on.as_str()),
+                        ("kind", "phone"),
+                        ("outcome", "spoke"),
+                        ("significant", "yes"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}: late {late}");
+        }
+        let manager = app.sign_in("manager@example.test").await;
+        let team = app.get(&manager, "/team").await.text().await.unwrap();
+        assert!(
+            team.contains("<strong>50%</strong> of 2 within the standard"),
+            "{l}: {team}"
+        );
+    }
+}

@@ -91,6 +91,13 @@ pub async fn team(
             caseload_low => rules.caseload_low,
             caseload_high => rules.caseload_high,
             window_weeks => PROJECTION_WINDOW_DAYS / 7,
+            first_contact => context! {
+                cases => view.first_contact.cases,
+                percent => view.first_contact.percent_within_standard(),
+                median => view.first_contact.median_working_days,
+                high_days => rules.first_contact_working_days_high,
+                other_days => rules.first_contact_working_days,
+            },
         },
     )
 }
