@@ -10,6 +10,8 @@ pub mod calendar;
 pub mod casework;
 pub mod dash;
 pub mod linked_person;
+pub mod marac;
+pub mod marac_return;
 pub mod measures;
 pub mod referral;
 pub mod referral_csv;

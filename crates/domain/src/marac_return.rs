@@ -1,0 +1,769 @@
+//! The quarterly Marac data return, counted the way SafeLives collects it: per meeting,
+//! from the cohort of cases heard at each meeting date in the period, not per case record.
+//! Also the coverage check against the recommended 40 cases per 10,000 adult females a
+//! year, and the annualising of a period's cases that the check needs.
+//!
+//! Shares are kept as tenths of a per cent (an integer), so a return reads "28.6%" without
+//! floating point and two runs over the same data always agree to the last digit.
+use std::collections::{BTreeSet, HashSet};
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::referral::{Gender, choice};
+
+/// The longest period one return may cover, in days counted inclusively: a leap year.
+pub const MAX_PERIOD_DAYS: u32 = 366;
+
+/// The recommended Marac volume: cases a year per 10,000 adult females.
+pub const RECOMMENDED_PER_10K: u32 = 40;
+
+choice!(
+    /// The kind of agency that referred a case to the Marac or sat at its table, in the
+    /// groups the national data return uses.
+    AgencyKind {
+        Police = "police": "Police",
+        IdvaService = "idva_service": "Idva or specialist domestic abuse service",
+        ChildrensSocialCare = "childrens_social_care": "Children's social care",
+        AdultSocialCare = "adult_social_care": "Adult social care",
+        Health = "health": "Health",
+        Housing = "housing": "Housing",
+        Probation = "probation": "Probation",
+        Education = "education": "Education",
+        Voluntary = "voluntary": "Voluntary sector",
+        Other = "other": "Other",
+    }
+);
+
+/// One case as heard at one meeting. A case heard at two meetings is two `HeardCase`s.
+///
+/// The equality fields are `Option`s because a referral form may leave them blank; `None`
+/// means "not recorded", which the return reports as unknown, never as "no".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeardCase {
+    /// The date of the meeting that heard the case.
+    pub meeting_on: Date,
+    /// Any stable identifier for the case, used only to spot a case listed twice at the
+    /// same meeting.
+    pub case_key: String,
+    /// Heard as a repeat (a further incident within 12 months of the last referral).
+    pub repeat: bool,
+    pub children_in_household: u32,
+    pub referring_agency_kind: AgencyKind,
+    /// `None` and `Some(Gender::NotKnown)` both count as unknown.
+    pub victim_gender: Option<Gender>,
+    pub victim_racially_minoritised: Option<bool>,
+    pub victim_disabled: Option<bool>,
+    pub victim_lgbt: Option<bool>,
+    pub victim_age_at_meeting: Option<u32>,
+    /// How many of the case's perpetrators were aged 17 or under.
+    pub perpetrators_aged_17_or_under: u32,
+}
+
+/// Whether an agency was at one meeting, as the minutes record it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendance {
+    pub meeting_on: Date,
+    pub agency_kind: AgencyKind,
+    /// `false` records apologies (or an expected agency that did not come).
+    pub attended: bool,
+}
+
+/// How many cases discussed had a characteristic.
+///
+/// The denominator is every case discussed, as in the national return. A case whose
+/// answer is not recorded is counted in `unknown` and in the denominator but not in
+/// `count`: unknown is not "no", and it is not "yes" either, so the share is the share
+/// *known* to have the characteristic. `unknown` is reported beside it so a reader can see
+/// how much of the denominator is unrecorded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Share {
+    /// Cases known to have the characteristic.
+    pub count: u32,
+    /// Cases where it was not recorded.
+    pub unknown: u32,
+    /// All cases discussed.
+    pub of: u32,
+    /// `count` as tenths of a per cent of `of`, rounded half up; `None` when no cases were
+    /// discussed.
+    pub percent_tenths: Option<u32>,
+}
+
+impl Share {
+    fn new(count: u32, unknown: u32, of: u32) -> Share {
+        Share {
+            count,
+            unknown,
+            of,
+            percent_tenths: tenths_of_percent(count, of),
+        }
+    }
+
+    /// The share as a per cent with one decimal, e.g. "28.6".
+    pub fn percent(&self) -> Option<String> {
+        self.percent_tenths.map(tenths_text)
+    }
+
+    /// The share among cases where the answer was recorded, in tenths of a per cent; for a
+    /// reader who wants to set the unknowns aside.
+    pub fn percent_of_known_tenths(&self) -> Option<u32> {
+        tenths_of_percent(self.count, self.of.saturating_sub(self.unknown))
+    }
+}
+
+/// How often one kind of agency was at the period's meetings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AgencyAttendance {
+    pub agency: AgencyKind,
+    /// Meetings in the period at which the agency was present.
+    pub attended: u32,
+    /// Meetings held in the period.
+    pub held: u32,
+    /// `attended` as tenths of a per cent of `held`; `None` when no meetings were held.
+    pub percent_tenths: Option<u32>,
+}
+
+/// A Marac's data return for one period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DataReturn {
+    pub from: Date,
+    pub to: Date,
+    /// The meeting dates in the period at which at least one case was heard, oldest first.
+    pub meetings: Vec<Date>,
+    /// Cases heard, counted per meeting: a case heard at two meetings counts twice.
+    pub cases_discussed: u32,
+    /// The same case listed more than once at the same meeting: counted once, and the
+    /// extra listings (whose details are ignored) are reported here to be put right.
+    pub duplicate_listings: u32,
+    pub repeat_cases: Share,
+    /// Children in the households of the cases discussed (a family heard twice is counted
+    /// at each meeting, as the national return counts it).
+    pub children: u32,
+    /// Cases discussed by referring agency, every kind listed (zero included) in a fixed
+    /// order.
+    pub referrals_by_agency: Vec<(AgencyKind, u32)>,
+    /// Cases referred by an agency other than the police.
+    pub non_police_referrals: Share,
+    pub male_victims: Share,
+    pub racially_minoritised_victims: Share,
+    pub disabled_victims: Share,
+    pub lgbt_victims: Share,
+    /// Victims aged 16 or 17 at the meeting.
+    pub victims_aged_16_17: Share,
+    /// Cases with at least one perpetrator aged 17 or under.
+    pub perpetrators_17_or_under: Share,
+    /// Attendance by agency kind, every kind listed in a fixed order.
+    pub attendance: Vec<AgencyAttendance>,
+    /// Attendance records for a date in the period at which no case was heard: not a
+    /// meeting this return knows of, so they are left out and counted here to be checked.
+    pub unmatched_attendance: u32,
+}
+
+impl DataReturn {
+    /// The period's cases scaled to a year, for the coverage check.
+    pub fn annualised_cases(&self) -> Option<u32> {
+        annualised_cases(self.cases_discussed, self.from, self.to)
+    }
+}
+
+/// Why a return cannot be computed for a period.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReturnError {
+    #[error("period: the start {from} is after the end {to}")]
+    PeriodReversed { from: Date, to: Date },
+    #[error("period: {days} days is longer than a return may cover ({max} days)")]
+    PeriodTooLong { days: u32, max: u32 },
+}
+
+/// The days in a period, counting both ends; `None` when `from` is after `to`.
+fn days_in_period(from: Date, to: Date) -> Option<u32> {
+    let days = (to - from).whole_days() + 1;
+    u32::try_from(days).ok().filter(|d| *d > 0)
+}
+
+/// Computes the data return for the cases heard between `from` and `to`, both included.
+///
+/// Cases and attendance outside the period are ignored. A case counts once for each
+/// meeting that heard it; the same `case_key` listed twice at one meeting counts once (the
+/// first listing's details are used).
+pub fn data_return(
+    cases: &[HeardCase],
+    attendance: &[Attendance],
+    from: Date,
+    to: Date,
+) -> Result<DataReturn, ReturnError> {
+    let days = days_in_period(from, to).ok_or(ReturnError::PeriodReversed { from, to })?;
+    if days > MAX_PERIOD_DAYS {
+        return Err(ReturnError::PeriodTooLong {
+            days,
+            max: MAX_PERIOD_DAYS,
+        });
+    }
+    let in_period = |d: Date| from <= d && d <= to;
+
+    let mut seen: HashSet<(Date, &str)> = HashSet::new();
+    let mut heard: Vec<&HeardCase> = Vec::new();
+    let mut duplicate_listings = 0u32;
+    for case in cases.iter().filter(|c| in_period(c.meeting_on)) {
+        if seen.insert((case.meeting_on, case.case_key.as_str())) {
+            heard.push(case);
+        } else {
+            duplicate_listings = duplicate_listings.saturating_add(1);
+        }
+    }
+    let meetings: Vec<Date> = heard
+        .iter()
+        .map(|c| c.meeting_on)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+
+    let n = count(heard.len());
+    let how_many =
+        |pred: &dyn Fn(&HeardCase) -> bool| count(heard.iter().filter(|c| pred(c)).count());
+    let flag = |get: &dyn Fn(&HeardCase) -> Option<bool>| {
+        Share::new(
+            how_many(&|c| get(c) == Some(true)),
+            how_many(&|c| get(c).is_none()),
+            n,
+        )
+    };
+
+    let referrals_by_agency = AgencyKind::ALL
+        .iter()
+        .map(|&kind| (kind, how_many(&|c| c.referring_agency_kind == kind)))
+        .collect();
+
+    let male_victims = Share::new(
+        how_many(&|c| c.victim_gender == Some(Gender::Male)),
+        how_many(&|c| matches!(c.victim_gender, None | Some(Gender::NotKnown))),
+        n,
+    );
+    let victims_aged_16_17 = Share::new(
+        how_many(&|c| matches!(c.victim_age_at_meeting, Some(16 | 17))),
+        how_many(&|c| c.victim_age_at_meeting.is_none()),
+        n,
+    );
+
+    // An agency is present at a meeting if any record for that meeting says it attended
+    // (two officers from one agency are one agency present).
+    let meeting_set: BTreeSet<Date> = meetings.iter().copied().collect();
+    let mut present: HashSet<(AgencyKind, Date)> = HashSet::new();
+    let mut unmatched_attendance = 0u32;
+    for record in attendance.iter().filter(|a| in_period(a.meeting_on)) {
+        if !meeting_set.contains(&record.meeting_on) {
+            unmatched_attendance = unmatched_attendance.saturating_add(1);
+        } else if record.attended {
+            present.insert((record.agency_kind, record.meeting_on));
+        }
+    }
+    let held = count(meetings.len());
+    let attendance = AgencyKind::ALL
+        .iter()
+        .map(|&agency| {
+            let attended = count(present.iter().filter(|(kind, _)| *kind == agency).count());
+            AgencyAttendance {
+                agency,
+                attended,
+                held,
+                percent_tenths: tenths_of_percent(attended, held),
+            }
+        })
+        .collect();
+
+    Ok(DataReturn {
+        from,
+        to,
+        cases_discussed: n,
+        duplicate_listings,
+        repeat_cases: Share::new(how_many(&|c| c.repeat), 0, n),
+        children: heard
+            .iter()
+            .fold(0u32, |sum, c| sum.saturating_add(c.children_in_household)),
+        referrals_by_agency,
+        non_police_referrals: Share::new(
+            how_many(&|c| c.referring_agency_kind != AgencyKind::Police),
+            0,
+            n,
+        ),
+        male_victims,
+        racially_minoritised_victims: flag(&|c| c.victim_racially_minoritised),
+        disabled_victims: flag(&|c| c.victim_disabled),
+        lgbt_victims: flag(&|c| c.victim_lgbt),
+        victims_aged_16_17,
+        perpetrators_17_or_under: Share::new(
+            how_many(&|c| c.perpetrators_aged_17_or_under > 0),
+            0,
+            n,
+        ),
+        attendance,
+        unmatched_attendance,
+        meetings,
+    })
+}
+
+/// Scales a period's cases to a year: `cases × 365 ÷ days in the period` (both ends
+/// counted), rounded half up.
+///
+/// Multiplying a quarter by four would be wrong: quarters run 90 to 92 days, so a January
+/// to March quarter would be understated against a July to September one. A full leap
+/// year (366 days) is scaled by 365/366, which moves a few hundred cases by one at most.
+/// `None` when `from` is after `to` or the result does not fit.
+pub fn annualised_cases(cases: u32, from: Date, to: Date) -> Option<u32> {
+    let days = u64::from(days_in_period(from, to)?);
+    let scaled = (u64::from(cases) * 365 + days / 2) / days;
+    u32::try_from(scaled).ok()
+}
+
+/// A Marac's volume against the recommended 40 cases a year per 10,000 adult females.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub cases_per_year: u32,
+    pub adult_females: u32,
+    /// Cases per 10,000 adult females, rounded half up to a whole number (as published).
+    pub per_10k: u32,
+    /// Cases per 10,000 adult females in tenths, rounded half up.
+    pub per_10k_tenths: u32,
+    /// The cases a year the recommendation implies for this population, rounded half up.
+    pub recommended_cases: u32,
+    /// Whether the volume reaches the recommendation (compared exactly, not after rounding).
+    pub meets_recommended: bool,
+}
+
+impl Coverage {
+    /// The rate with one decimal, e.g. "38.0".
+    pub fn per_10k_text(&self) -> String {
+        tenths_text(self.per_10k_tenths)
+    }
+}
+
+/// Checks a year's cases against the recommended 40 per 10,000 adult females. `None`
+/// when there are no adult females to measure against (or the rate does not fit).
+pub fn coverage_per_10k(cases_per_year: u32, adult_females: u32) -> Option<Coverage> {
+    let cases = u64::from(cases_per_year);
+    let women = u64::from(adult_females);
+    if women == 0 {
+        return None;
+    }
+    let rounded = |numerator: u64| u32::try_from((numerator + women / 2) / women).ok();
+    let recommended = (women * u64::from(RECOMMENDED_PER_10K) + 5_000) / 10_000;
+    Some(Coverage {
+        cases_per_year,
+        adult_females,
+        per_10k: rounded(cases * 10_000)?,
+        per_10k_tenths: rounded(cases * 100_000)?,
+        recommended_cases: u32::try_from(recommended).ok()?,
+        meets_recommended: cases * 10_000 >= women * u64::from(RECOMMENDED_PER_10K),
+    })
+}
+
+/// `part` as tenths of a per cent of `whole`, rounded half up; `None` when `whole` is 0.
+fn tenths_of_percent(part: u32, whole: u32) -> Option<u32> {
+    let whole = u64::from(whole);
+    let tenths = (u64::from(part) * 1_000 + whole / 2).checked_div(whole)?;
+    u32::try_from(tenths).ok()
+}
+
+/// Tenths written with one decimal: 286 → "28.6".
+fn tenths_text(tenths: u32) -> String {
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// A count of records as the return's `u32`; no real Marac comes near the limit.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[allow(clippy::too_many_arguments)]
+    fn heard(
+        meeting_on: Date,
+        key: &str,
+        repeat: bool,
+        children: u32,
+        agency: AgencyKind,
+        gender: Option<Gender>,
+        minoritised: Option<bool>,
+        disabled: Option<bool>,
+        lgbt: Option<bool>,
+        age: Option<u32>,
+        young_perpetrators: u32,
+    ) -> HeardCase {
+        HeardCase {
+            meeting_on,
+            case_key: key.to_string(),
+            repeat,
+            children_in_household: children,
+            referring_agency_kind: agency,
+            victim_gender: gender,
+            victim_racially_minoritised: minoritised,
+            victim_disabled: disabled,
+            victim_lgbt: lgbt,
+            victim_age_at_meeting: age,
+            perpetrators_aged_17_or_under: young_perpetrators,
+        }
+    }
+
+    /// A plain case: a woman, nothing flagged, everything recorded.
+    fn plain(meeting_on: Date, key: &str) -> HeardCase {
+        use AgencyKind::Police;
+        let no = Some(false);
+        heard(
+            meeting_on,
+            key,
+            false,
+            0,
+            Police,
+            Some(Gender::Female),
+            no,
+            no,
+            no,
+            Some(30),
+            0,
+        )
+    }
+
+    fn present(meeting_on: Date, agency_kind: AgencyKind, attended: bool) -> Attendance {
+        Attendance {
+            meeting_on,
+            agency_kind,
+            attended,
+        }
+    }
+
+    const FROM: Date = date!(2024 - 01 - 01);
+    const TO: Date = date!(2024 - 03 - 31);
+    const JAN: Date = date!(2024 - 01 - 10);
+    const FEB: Date = date!(2024 - 02 - 07);
+    const MAR: Date = date!(2024 - 03 - 06);
+
+    /// Three meetings in the January to March 2024 quarter. Ten hearings in the period;
+    /// case A is heard at the January and the March meetings. Two cases fall outside the
+    /// period and one listing at the March meeting is a duplicate.
+    ///
+    /// Laid out as a table (so not formatted) for the expected figures to be checked by eye.
+    #[rustfmt::skip]
+    fn quarter() -> Vec<HeardCase> {
+        use AgencyKind::*;
+        use Gender::*;
+        let (y, n, u) = (Some(true), Some(false), None);
+        vec![
+            // Columns: meeting, key, repeat, children, referrer, gender, racially minoritised,
+            // disabled, LGBT, age at the meeting, perpetrators aged 17 or under.
+            /* 1 */ heard(JAN, "A", false, 0, Police,              Some(Female),    n, n, n, Some(34), 0),
+            /* 2 */ heard(JAN, "B", true,  1, Police,              Some(Male),      y, u, n, Some(17), 0),
+            /* 3 */ heard(JAN, "C", false, 3, ChildrensSocialCare, Some(Female),    u, y, u, None,     1),
+            /* 4 */ heard(FEB, "D", false, 2, Police,              Some(Female),    n, n, y, Some(16), 0),
+            /* 5 */ heard(FEB, "E", true,  0, IdvaService,         None,            y, y, n, Some(45), 0),
+            /* 6 */ heard(FEB, "F", false, 1, Health,              Some(Female),    n, n, n, Some(29), 2),
+            /* 7 */ heard(MAR, "A", true,  0, Police,              Some(Female),    n, n, n, Some(34), 0), // A again
+            /* 8 */ heard(MAR, "G", false, 4, Housing,             Some(NotKnown),  n, u, u, Some(52), 0),
+            /* 9 */ heard(MAR, "H", false, 0, Police,              Some(Female),    n, n, n, Some(22), 0),
+            /*10 */ heard(MAR, "I", false, 2, Police,              Some(NonBinary), y, n, n, Some(31), 0),
+            // H listed a second time at the same meeting: ignored, details and all.
+            heard(MAR, "H", true, 9, Health, Some(Male), y, y, y, Some(17), 3),
+            // Outside the period on either side.
+            heard(date!(2023 - 12 - 13), "Z", true, 5, Police, Some(Male), y, y, y, Some(16), 1),
+            heard(date!(2024 - 04 - 03), "Y", true, 2, Health, Some(Male), y, y, y, Some(17), 1),
+        ]
+    }
+
+    fn quarter_attendance() -> Vec<Attendance> {
+        use AgencyKind::*;
+        vec![
+            present(JAN, Police, true),
+            present(FEB, Police, true),
+            present(MAR, Police, true),
+            present(JAN, IdvaService, true),
+            present(FEB, IdvaService, true),
+            present(MAR, IdvaService, true),
+            present(JAN, ChildrensSocialCare, true),
+            present(FEB, ChildrensSocialCare, true),
+            present(MAR, ChildrensSocialCare, false), // apologies
+            present(JAN, Health, false),
+            present(FEB, Health, true),
+            present(MAR, Housing, true),
+            present(MAR, Housing, true), // two housing officers: one agency present
+            present(JAN, Probation, false),
+            present(date!(2024 - 04 - 03), Police, true), // outside the period
+            present(date!(2024 - 01 - 24), Education, true), // no case heard that day
+        ]
+    }
+
+    fn share(count: u32, unknown: u32, of: u32, tenths: u32) -> Share {
+        Share {
+            count,
+            unknown,
+            of,
+            percent_tenths: Some(tenths),
+        }
+    }
+
+    #[test]
+    fn the_quarter_matches_the_hand_count() -> Result<(), ReturnError> {
+        let r = data_return(&quarter(), &quarter_attendance(), FROM, TO)?;
+        assert_eq!(r.meetings, vec![JAN, FEB, MAR]);
+        // Rows 1–10; A counts at both meetings, the duplicate H and the two outside do not.
+        assert_eq!(r.cases_discussed, 10);
+        assert_eq!(r.duplicate_listings, 1);
+        // Repeats: B, E and A's second hearing = 3 of 10 = 30.0%.
+        assert_eq!(r.repeat_cases, share(3, 0, 10, 300));
+        assert_eq!(r.repeat_cases.percent().as_deref(), Some("30.0"));
+        // Children: 0+1+3+2+0+1+0+4+0+2 = 13.
+        assert_eq!(r.children, 13);
+        // Police: rows 1, 2, 4, 7, 9, 10 = 6; one each for the rest.
+        use AgencyKind::*;
+        let by_agency: Vec<(AgencyKind, u32)> = vec![
+            (Police, 6),
+            (IdvaService, 1),
+            (ChildrensSocialCare, 1),
+            (AdultSocialCare, 0),
+            (Health, 1),
+            (Housing, 1),
+            (Probation, 0),
+            (Education, 0),
+            (Voluntary, 0),
+            (Other, 0),
+        ];
+        assert_eq!(r.referrals_by_agency, by_agency);
+        // Not police: C, E, F, G = 4 of 10.
+        assert_eq!(r.non_police_referrals, share(4, 0, 10, 400));
+        // Male: B. Unknown: E (not recorded) and G (recorded as not known). I (non-binary)
+        // is known and not male.
+        assert_eq!(r.male_victims, share(1, 2, 10, 100));
+        // Racially minoritised: B, E, I. Unknown: C.
+        assert_eq!(r.racially_minoritised_victims, share(3, 1, 10, 300));
+        // Disabled: C, E. Unknown: B, G.
+        assert_eq!(r.disabled_victims, share(2, 2, 10, 200));
+        // LGBT: D. Unknown: C, G.
+        assert_eq!(r.lgbt_victims, share(1, 2, 10, 100));
+        // Aged 16–17: B (17), D (16). Unknown: C.
+        assert_eq!(r.victims_aged_16_17, share(2, 1, 10, 200));
+        // At least one perpetrator aged 17 or under: C (one), F (two) = 2 cases.
+        assert_eq!(r.perpetrators_17_or_under, share(2, 0, 10, 200));
+        // Attendance out of 3 meetings: police and Idva 3, children's social care 2
+        // (apologies in March), health 1, housing 1 (two officers count once), probation 0
+        // (apologies only). The April record is outside; education's 24 January record
+        // matches no meeting.
+        let attended: Vec<(AgencyKind, u32, Option<u32>)> = r
+            .attendance
+            .iter()
+            .map(|a| (a.agency, a.attended, a.percent_tenths))
+            .collect();
+        assert_eq!(
+            attended,
+            vec![
+                (Police, 3, Some(1000)),
+                (IdvaService, 3, Some(1000)),
+                (ChildrensSocialCare, 2, Some(667)),
+                (AdultSocialCare, 0, Some(0)),
+                (Health, 1, Some(333)),
+                (Housing, 1, Some(333)),
+                (Probation, 0, Some(0)),
+                (Education, 0, Some(0)),
+                (Voluntary, 0, Some(0)),
+                (Other, 0, Some(0)),
+            ]
+        );
+        assert!(r.attendance.iter().all(|a| a.held == 3));
+        assert_eq!(r.unmatched_attendance, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_is_neither_yes_nor_no() -> Result<(), ReturnError> {
+        let r = data_return(&quarter(), &[], FROM, TO)?;
+        // Disabled: 2 known yes, 2 unknown, so 6 known no. 2 of all 10 is 20.0%; 2 of the
+        // 8 recorded is 25.0%.
+        assert_eq!(r.disabled_victims.percent_of_known_tenths(), Some(250));
+        // Male: 1 of the 8 with a known gender = 12.5%.
+        assert_eq!(r.male_victims.percent_of_known_tenths(), Some(125));
+
+        // A cohort where nothing is recorded: every case unknown, none counted as "no"
+        // and none as "yes".
+        let mut blank = plain(JAN, "X");
+        blank.victim_gender = None;
+        blank.victim_racially_minoritised = None;
+        blank.victim_disabled = None;
+        blank.victim_lgbt = None;
+        blank.victim_age_at_meeting = None;
+        let r = data_return(&[blank], &[], FROM, TO)?;
+        for s in [
+            r.male_victims,
+            r.racially_minoritised_victims,
+            r.disabled_victims,
+            r.lgbt_victims,
+            r.victims_aged_16_17,
+        ] {
+            assert_eq!(s, share(0, 1, 1, 0));
+            assert_eq!(s.percent_of_known_tenths(), None);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn cases_heard_on_the_first_and_last_day_count_and_a_day_outside_does_not()
+    -> Result<(), ReturnError> {
+        let cases = [
+            plain(date!(2023 - 12 - 31), "before"),
+            plain(FROM, "first"),
+            plain(TO, "last"),
+            plain(date!(2024 - 04 - 01), "after"),
+        ];
+        let r = data_return(&cases, &[], FROM, TO)?;
+        assert_eq!(r.meetings, vec![FROM, TO]);
+        assert_eq!(r.cases_discussed, 2);
+        Ok(())
+    }
+
+    #[test]
+    fn a_case_heard_at_two_meetings_counts_twice_but_twice_at_one_meeting_once()
+    -> Result<(), ReturnError> {
+        let mut second = plain(FEB, "A");
+        second.repeat = true;
+        second.children_in_household = 2;
+        let mut first = plain(JAN, "A");
+        first.children_in_household = 2;
+        let r = data_return(&[first.clone(), second, first], &[], FROM, TO)?;
+        assert_eq!(r.cases_discussed, 2);
+        assert_eq!(r.duplicate_listings, 1);
+        assert_eq!(r.repeat_cases, share(1, 0, 2, 500));
+        // The family's two children are counted at each meeting that heard them.
+        assert_eq!(r.children, 4);
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_period_has_no_shares() -> Result<(), ReturnError> {
+        let attendance = [present(JAN, AgencyKind::Police, true)];
+        let r = data_return(&[], &attendance, FROM, TO)?;
+        assert!(r.meetings.is_empty());
+        assert_eq!(r.cases_discussed, 0);
+        assert_eq!(r.children, 0);
+        assert_eq!(r.repeat_cases, Share::default());
+        assert_eq!(r.repeat_cases.percent(), None);
+        assert!(r.referrals_by_agency.iter().all(|(_, n)| *n == 0));
+        assert!(
+            r.attendance
+                .iter()
+                .all(|a| a.held == 0 && a.percent_tenths.is_none())
+        );
+        assert_eq!(r.unmatched_attendance, 1);
+        assert_eq!(r.annualised_cases(), Some(0));
+        Ok(())
+    }
+
+    #[test]
+    fn the_period_must_run_forwards_and_be_at_most_a_leap_year() {
+        assert_eq!(
+            data_return(&[], &[], TO, FROM),
+            Err(ReturnError::PeriodReversed { from: TO, to: FROM })
+        );
+        // One day is a period.
+        assert!(data_return(&[], &[], FROM, FROM).is_ok());
+        // 2024 is a leap year: 366 days, allowed.
+        assert!(data_return(&[], &[], FROM, date!(2024 - 12 - 31)).is_ok());
+        assert_eq!(
+            data_return(&[], &[], FROM, date!(2025 - 01 - 01)),
+            Err(ReturnError::PeriodTooLong {
+                days: 367,
+                max: 366
+            })
+        );
+        assert_eq!(
+            ReturnError::PeriodTooLong {
+                days: 367,
+                max: 366
+            }
+            .to_string(),
+            "period: 367 days is longer than a return may cover (366 days)"
+        );
+    }
+
+    #[test]
+    fn shares_round_half_up_to_one_decimal() {
+        assert_eq!(Share::new(1, 0, 3).percent().as_deref(), Some("33.3"));
+        assert_eq!(Share::new(2, 0, 3).percent().as_deref(), Some("66.7"));
+        assert_eq!(Share::new(1, 0, 8).percent().as_deref(), Some("12.5"));
+        assert_eq!(Share::new(1, 0, 16).percent().as_deref(), Some("6.3")); // 6.25
+        assert_eq!(Share::new(0, 0, 7).percent().as_deref(), Some("0.0"));
+        assert_eq!(Share::new(7, 0, 7).percent().as_deref(), Some("100.0"));
+    }
+
+    #[test]
+    fn a_quarter_is_annualised_by_its_days_not_by_four() {
+        // 100 cases in January–March 2023 (90 days): 100 × 365 / 90 = 405.6 → 406, where
+        // × 4 would say 400.
+        assert_eq!(
+            annualised_cases(100, date!(2023 - 01 - 01), date!(2023 - 03 - 31)),
+            Some(406)
+        );
+        // April–June (91 days): 401.1 → 401. July–September (92 days): 396.7 → 397.
+        assert_eq!(
+            annualised_cases(100, date!(2023 - 04 - 01), date!(2023 - 06 - 30)),
+            Some(401)
+        );
+        assert_eq!(
+            annualised_cases(100, date!(2023 - 07 - 01), date!(2023 - 09 - 30)),
+            Some(397)
+        );
+        // A whole ordinary year is unchanged; a reversed period has no rate.
+        assert_eq!(
+            annualised_cases(88_461, date!(2017 - 04 - 01), date!(2018 - 03 - 31)),
+            Some(88_461)
+        );
+        assert_eq!(annualised_cases(1, TO, FROM), None);
+    }
+
+    #[test]
+    fn the_quarter_annualises_over_its_91_days() -> Result<(), ReturnError> {
+        // January–March 2024 is 91 days (a leap year): 10 × 365 / 91 = 40.1 → 40.
+        let r = data_return(&quarter(), &[], FROM, TO)?;
+        assert_eq!(r.annualised_cases(), Some(40));
+        Ok(())
+    }
+
+    #[test]
+    fn coverage_reproduces_the_ons_figure() -> Result<(), String> {
+        // ONS, year to March 2018: 88,461 cases against a recommended 93,220. At 40 per
+        // 10,000 that recommendation implies 93,220 × 250 = 23,305,000 adult females, and
+        // 88,461 × 10,000 / 23,305,000 = 37.96 → 38 per 10,000 (38.0 to one decimal).
+        let c = coverage_per_10k(88_461, 23_305_000).ok_or("no coverage")?;
+        assert_eq!(c.per_10k, 38);
+        assert_eq!(c.per_10k_text(), "38.0");
+        assert_eq!(c.recommended_cases, 93_220);
+        assert!(!c.meets_recommended);
+        Ok(())
+    }
+
+    #[test]
+    fn coverage_matches_the_worked_example() -> Result<(), String> {
+        // 100,000 adult females → 400 cases a year recommended; 400 cases is 40 per 10,000.
+        let c = coverage_per_10k(400, 100_000).ok_or("no coverage")?;
+        assert_eq!(c.recommended_cases, 400);
+        assert_eq!(c.per_10k, 40);
+        assert_eq!(c.per_10k_tenths, 400);
+        assert!(c.meets_recommended);
+        // One case short is below the recommendation, though it rounds to 40.
+        let short = coverage_per_10k(399, 100_000).ok_or("no coverage")?;
+        assert_eq!(short.per_10k, 40);
+        assert_eq!(short.per_10k_text(), "39.9");
+        assert!(!short.meets_recommended);
+        // No population, no rate.
+        assert_eq!(coverage_per_10k(400, 0), None);
+        Ok(())
+    }
+
+    #[test]
+    fn agency_kinds_have_stable_keys() {
+        for kind in AgencyKind::ALL {
+            assert_eq!(AgencyKind::parse(kind.as_str()), Some(*kind));
+            assert!(!kind.label().is_empty());
+        }
+        assert_eq!(AgencyKind::IdvaService.as_str(), "idva_service");
+    }
+}
