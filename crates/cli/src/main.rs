@@ -92,6 +92,15 @@ enum Command {
             value_delimiter = ';'
         )]
         local_interventions: Vec<String>,
+        /// The address of a reverse proxy in front of Waymark whose X-Forwarded-For header
+        /// is believed (repeat for each), so sign-in and self-referral throttling count
+        /// each visitor, not the proxy.
+        #[arg(
+            long = "trusted-proxy",
+            env = "WAYMARK_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -465,6 +474,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             first_contact_days,
             reassessment_days,
             local_interventions,
+            trusted_proxies,
         } => {
             if reassessment_days < 1 {
                 return Err(UsageError("--reassessment-days must be at least 1".into()).into());
@@ -497,6 +507,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 demo,
                 hsts: behind_tls,
+                trusted_proxies,
                 casework: waymark_domain::casework::CaseworkRules {
                     first_contact_working_days_high: first_contact_days_high,
                     first_contact_working_days: first_contact_days,

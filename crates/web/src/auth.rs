@@ -127,14 +127,62 @@ impl FromRequestParts<SharedState> for ClientAddress {
 
     async fn from_request_parts(
         parts: &mut Parts,
-        _state: &SharedState,
+        state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let ip = parts
+        let Some(peer) = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Ok(ClientAddress(ip))
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientAddress("unknown".to_owned()));
+        };
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let ip = client_ip(peer, forwarded, &state.config.trusted_proxies);
+        Ok(ClientAddress(throttle_address(ip)))
+    }
+}
+
+/// The client's address: the TCP peer, unless the peer is one of the trusted proxies in
+/// front of Waymark, in which case the nearest address in `X-Forwarded-For` that is not a
+/// trusted proxy (read from the right, because a client can put anything on the left).
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let Some(list) = forwarded_for else {
+        return peer;
+    };
+    let mut nearest = peer;
+    for hop in list.rsplit(',') {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => nearest = ip,
+            Ok(ip) => return ip,
+            // A malformed entry: stop at the last address a trusted proxy vouched for.
+            Err(_) => return nearest,
+        }
+    }
+    nearest
+}
+
+/// The address as throttling counts it: an IPv6 address by its /64 network (one household
+/// or device usually holds a whole /64), an IPv4 address as it is.
+pub fn throttle_address(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -165,5 +213,60 @@ pub fn pending_step(
         ))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.5");
+        let trusted = [proxy];
+        // Direct connection: the header is ignored, whatever it says.
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), Some("198.51.100.1"), &trusted),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the address it appended.
+        assert_eq!(
+            client_ip(proxy, Some("198.51.100.1"), &trusted),
+            ip("198.51.100.1")
+        );
+        // A client cannot hide behind a forged left-hand entry.
+        assert_eq!(
+            client_ip(proxy, Some("1.2.3.4, 198.51.100.1"), &trusted),
+            ip("198.51.100.1")
+        );
+        // Chained trusted proxies are skipped.
+        assert_eq!(
+            client_ip(proxy, Some("198.51.100.1, 10.0.0.5"), &trusted),
+            ip("198.51.100.1")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client_ip(proxy, None, &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("not-an-ip"), &trusted), proxy);
+        // No trusted proxies configured: always the peer.
+        assert_eq!(client_ip(proxy, Some("198.51.100.1"), &[]), proxy);
+    }
+
+    #[test]
+    fn ipv6_addresses_are_throttled_by_their_64_network() {
+        assert_eq!(
+            throttle_address(ip("2001:db8:1:2:aaaa::1")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            throttle_address(ip("2001:db8:1:2:bbbb::9")),
+            throttle_address(ip("2001:db8:1:2:aaaa::1"))
+        );
+        assert_eq!(throttle_address(ip("192.0.2.7")), "192.0.2.7");
+        assert_eq!(throttle_address(ip("::ffff:192.0.2.7")), "192.0.2.7");
     }
 }

@@ -52,6 +52,9 @@ pub struct WebConfig {
     pub self_referral: Option<SelfReferralTarget>,
     /// How many self-referrals one network address may send in a window.
     pub self_referral_limit: waymark_domain::self_referral::SubmissionLimit,
+    /// Proxies in front of Waymark whose `X-Forwarded-For` is believed, so that throttling
+    /// counts each visitor rather than the proxy. Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The service that receives self-referrals, and the Marac its cases belong to.
@@ -75,6 +78,7 @@ impl Default for WebConfig {
             local_interventions: Vec::new(),
             self_referral: None,
             self_referral_limit: Default::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -3243,3 +3243,43 @@ async fn the_team_view_measures_referral_to_first_contact() {
         );
     }
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_visitor_is_throttled_on_their_own() {
+    for t in all_backends().await.unwrap() {
+        let config = waymark_web::WebConfig {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..waymark_web::WebConfig::default()
+        };
+        let app = TestApp::spawn_configured(t, config, true).await;
+        let l = app.label;
+        let send = |from: &'static str| {
+            app.client
+                .post(app.url("/self-referral"))
+                .header("x-forwarded-for", from)
+                .form(&SELF_REFERRAL)
+                .send()
+        };
+        for n in 1..=5 {
+            let res = send("198.51.100.7").await.unwrap();
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}: submission {n}");
+        }
+        assert_eq!(
+            send("198.51.100.7").await.unwrap().status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{l}"
+        );
+        // Another visitor behind the same proxy is not held up by the first.
+        assert_eq!(
+            send("203.0.113.20").await.unwrap().status(),
+            StatusCode::SEE_OTHER,
+            "{l}"
+        );
+        // A forged left-hand entry does not help: the proxy appended the real address.
+        assert_eq!(
+            send("192.0.2.1, 198.51.100.7").await.unwrap().status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{l}"
+        );
+    }
+}
