@@ -476,26 +476,6 @@ fn prefill(stage: MeasureStage, detail: &CaseDetail, work: &Casework, today: tim
     }
 }
 
-async fn load(
-    state: &SharedState,
-    session: &Session,
-    id: uuid::Uuid,
-    request_id: &RequestId,
-) -> Result<(CaseDetail, Casework), AppError> {
-    let tx = state.store.begin().await?;
-    let found = tx
-        .case_with_casework_for(
-            &session.0.user,
-            id,
-            &state.config.casework,
-            "case.work.view",
-            access::can_work_case,
-            Some(request_id.0.clone()),
-        )
-        .await;
-    Ok(tx.settle(found).await?)
-}
-
 async fn page(
     state: &SharedState,
     session: &Session,
@@ -505,16 +485,17 @@ async fn page(
     submitted: Option<&[(String, String)]>,
     errors: &[FieldError],
 ) -> Result<Response, AppError> {
-    let (detail, work) = load(state, session, id, request_id).await?;
+    let (detail, work) = crate::pages::casework::load(
+        state,
+        session,
+        id,
+        request_id,
+        "case.work.view",
+        access::can_work_case,
+    )
+    .await?;
     let values = match submitted {
-        Some(form) => {
-            let map: std::collections::BTreeMap<&str, &str> = form
-                .iter()
-                .filter(|(k, _)| k != "csrf_token")
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            Value::from_serialize(&map)
-        }
+        Some(form) => crate::pages::casework::values(form),
         None => prefill(stage, &detail, &work, uk_today(state)),
     };
     let mut res = render(

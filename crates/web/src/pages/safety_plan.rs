@@ -23,6 +23,8 @@ use crate::middleware::RequestId;
 use crate::pages::case::{case_ctx, parse_id};
 use crate::pages::{errors_ctx, field, render, uk_today};
 
+/// The case and its casework for `allowed` (see `casework::load`), with the agencies that
+/// may own actions.
 async fn load(
     state: &SharedState,
     session: &Session,
@@ -31,18 +33,8 @@ async fn load(
     action: &'static str,
     allowed: fn(&access::Actor, &access::CaseAccessFacts) -> bool,
 ) -> Result<(CaseDetail, Casework, Vec<Agency>), AppError> {
-    let tx = state.store.begin().await?;
-    let found = tx
-        .case_with_casework_for(
-            &session.0.user,
-            id,
-            &state.config.casework,
-            action,
-            allowed,
-            Some(request_id.0.clone()),
-        )
-        .await;
-    let (detail, work) = tx.settle(found).await?;
+    let (detail, work) =
+        crate::pages::casework::load(state, session, id, request_id, action, allowed).await?;
     let tx = state.store.begin().await?;
     let agencies = tx.agencies().await?;
     tx.commit().await?;
