@@ -150,6 +150,11 @@ describe('Idva casework in a real browser', () => {
       await page.locator('#children_in_household').fill('0');
       await saveMeasures(page, caseId);
 
+      // The form for a child or another linked person (its saving is covered by the HTTP tests).
+      await page.goto(`/cases/${caseId}/people/new`);
+      await checkA11y(page, 'add a child or linked person', visited);
+      await page.goto(`/cases/${caseId}`);
+
       // Six significant contacts: intensive support.
       for (let i = 1; i <= 6; i += 1) {
         await page.getByRole('button', { name: 'Record a contact' }).click();
@@ -215,6 +220,10 @@ describe('Idva casework in a real browser', () => {
       const text = await main.innerText();
       assert.match(text, /Exit measures\s*Recorded/);
       await checkA11y(page, 'case page (closed)', visited);
+      // After closure: the six-month follow-up form, and the route back for a returning client.
+      await openMeasures(page, visited, caseId, 'follow_up', 'follow-up measures');
+      await page.goto(`/cases/${caseId}/repeat`);
+      await checkA11y(page, 'open a repeat case', visited);
 
       const after = await caseyRow(manager.page, manager.visited);
       assert.equal(after.open, before.open, 'the closed case has left the open caseload');
