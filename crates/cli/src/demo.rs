@@ -72,6 +72,12 @@ const ACCOUNTS: &[(Role, &str, &str, usize)] = &[
         "Alex Admin (demo)",
         1,
     ),
+    (
+        Role::AgencyRep,
+        "police-rep@demo.waymark.test",
+        "Sam Sergeant (demo), Marac chair",
+        0,
+    ),
 ];
 
 const AGENCIES: &[(&str, &str)] = &[
@@ -199,6 +205,7 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
     let today = waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc());
     let mut closed = Vec::new();
+    let mut marac_referrals = Vec::new();
     for n in 0..80 {
         // Most cases belong to the Idva service; every fifth to the police, so that the
         // demo shows a case from another agency staying invisible.
@@ -316,6 +323,7 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
             order.swap(i, rng.below(i + 1));
         }
         let mut assessed_on = referred_on;
+        let mut last_decision = None;
         let base = rng.below(20);
         for k in 0..(1 + rng.below(3)) {
             let target = (base + k * rng.below(4)).min(24);
@@ -351,14 +359,74 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
                 None,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            tx.record_assessment(owner, case_id, &registry, assessment, None)
+            let (_, decision) = tx
+                .record_assessment(owner, case_id, &registry, assessment, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            last_decision = Some((assessed_on, decision.refer_to_marac));
             assessed_on += time::Duration::days(i64::try_from(14 + rng.below(40)).unwrap_or(14));
             if assessed_on > today {
                 break;
             }
         }
+        // Cases whose latest Dash meets the criteria were referred to the Marac then.
+        if let Some((on, true)) = last_decision {
+            marac_referrals.push(crate::demo_marac::Pending {
+                case_id,
+                owner: owner.clone(),
+                on,
+            });
+        }
+    }
+    // A victim the police referred about ten months ago, heard at the Marac: if she is
+    // referred again, the coordinator is shown the earlier referral as a possible repeat.
+    if let Some(officer) = referrers.get(2) {
+        let on = today - time::Duration::days(300);
+        let case_id = tx
+            .create_referral_to(
+                officer,
+                marac.id,
+                &earlier_victim(&agencies, on),
+                Intake::AllocateToReferrer,
+                None,
+            )
+            .await?;
+        let answers = instrument
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                (
+                    item.key.clone(),
+                    if i < 15 { Answer::Yes } else { Answer::No },
+                )
+            })
+            .collect();
+        let assessment = Assessment::new(&instrument, answers, BTreeMap::new(), 2, None, on, None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tx.record_assessment(officer, case_id, &registry, assessment, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        marac_referrals.push(crate::demo_marac::Pending {
+            case_id,
+            owner: officer.clone(),
+            on,
+        });
+    }
+    if let (Some(coordinator), Some(housing_rep), Some(chair)) =
+        (users.get(3), users.get(4), users.get(7))
+    {
+        crate::demo_marac::seed(
+            &tx,
+            marac.id,
+            &agencies,
+            coordinator,
+            chair,
+            housing_rep,
+            marac_referrals,
+            today,
+        )
+        .await?;
     }
     // A few clients came back after their case closed: repeat cases, waiting in triage.
     for (case_id, closed_on) in closed.iter().take(3) {
@@ -375,6 +443,46 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
     }
     tx.commit().await?;
     Ok(accounts)
+}
+
+/// The victim of the demo's earlier Marac referral (the browser journey refers her again).
+pub const EARLIER_VICTIM: (&str, &str, &str) = ("Rowan", "Testwell", "1991-05-14");
+
+fn earlier_victim(agencies: &[waymark_store::directory::Agency], on: time::Date) -> NewReferral {
+    NewReferral {
+        victim: PersonDetails {
+            given_name: EARLIER_VICTIM.0.into(),
+            family_name: EARLIER_VICTIM.1.into(),
+            date_of_birth: time::Date::parse(
+                EARLIER_VICTIM.2,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok(),
+            gender: Some(Gender::Female),
+        },
+        perpetrator: PersonDetails {
+            given_name: "Quinn".into(),
+            family_name: "Fakeley".into(),
+            date_of_birth: None,
+            gender: Some(Gender::Male),
+        },
+        relationship: Relationship::ExPartner,
+        children: Vec::new(),
+        referring_agency_id: agencies
+            .first()
+            .map(|a| a.id.to_string())
+            .unwrap_or_default(),
+        route: ReferralRoute::Police,
+        referred_on: on,
+        consent: Consent::Given,
+        consent_reason: None,
+        victim_aware: true,
+        reason: Some("Demo referral: assault at her flat; made-up details.".into()),
+        safe_phone: None,
+        safe_times: None,
+        voicemail_safe: false,
+        post_safe: false,
+    }
 }
 
 /// A case's working life so far: contact attempts and contacts, interventions, intake

@@ -3,7 +3,9 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod demo_marac;
 mod import;
+mod report;
 mod self_referral;
 
 use std::io::Read;
@@ -164,6 +166,11 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// Reports for data teams.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
 }
 
@@ -667,6 +674,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created agency {} ({})", a.name, a.id);
             Ok(())
         }
+        Command::Report { command } => report::run(&store, command).await,
         Command::Marac {
             command: MaracCommand::Add { name, area },
         } => {

@@ -493,3 +493,119 @@ fn a_caseworkers_working_time_is_set_by_command_and_checked() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("now works 0.60 of full time"));
 }
+
+#[test]
+fn the_marac_data_return_comes_as_csv_json_or_a_workbook_and_bad_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = waymark(
+        &[
+            "marac",
+            "add",
+            "--name",
+            "Report Marac",
+            "--area",
+            "Testshire",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let id = stdout
+        .trim()
+        .rsplit('(')
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
+    let report = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "marac-return",
+            "--marac",
+            &id,
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-09-30",
+        ];
+        args.extend_from_slice(extra);
+        waymark(&args, "", dir.path())
+    };
+    let csv = report(&[]);
+    assert!(
+        csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with("figure,count,percent,unknown\n"), "{csv}");
+    assert!(csv.contains("\nCases discussed,0,,\n"), "{csv}");
+    let json = report(&["--format", "json"]);
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["cases_discussed"], 0);
+    assert_eq!(v["marac"], "Report Marac");
+    assert_eq!(v["from"], "2026-07-01");
+    // A workbook needs a file; an existing file is never overwritten.
+    let refused = report(&["--format", "xlsx"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--output"));
+    let path = dir.path().join("return.xlsx");
+    let book = report(&["--format", "xlsx", "--output", path.to_str().unwrap()]);
+    assert!(
+        book.status.success(),
+        "{}",
+        String::from_utf8_lossy(&book.stderr)
+    );
+    assert_eq!(
+        &std::fs::read(&path).unwrap()[..2],
+        b"PK",
+        "an xlsx file is a zip"
+    );
+    let again = report(&["--format", "xlsx", "--output", path.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    // Bad dates, a reversed period and an unknown Marac are refused with the reason.
+    let mut bad = vec![
+        "report",
+        "marac-return",
+        "--marac",
+        &id,
+        "--from",
+        "01/07/2026",
+        "--to",
+        "2026-09-30",
+    ];
+    let out = waymark(&bad, "", dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from"));
+    bad[5] = "2026-10-01";
+    let out = waymark(&bad, "", dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("after the end"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let other = waymark_store::Uuid::now_v7().to_string();
+    let out = waymark(
+        &[
+            "report",
+            "marac-return",
+            "--marac",
+            &other,
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-09-30",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Marac"));
+}

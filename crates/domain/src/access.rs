@@ -81,6 +81,69 @@ pub fn view_ground(actor: &Actor, case: &CaseAccessFacts) -> Option<ViewGround> 
     }
 }
 
+/// What policy needs to know about a Marac: who coordinates it, who chairs it, and which
+/// agencies sit at it. Ids are strings, as in [`Actor`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MaracFacts {
+    /// The agency whose Marac coordinators run this Marac.
+    pub coordinating_agency_id: Option<String>,
+    pub chair_user_id: Option<String>,
+    pub member_agency_ids: Vec<String>,
+}
+
+/// Whether `actor` coordinates this Marac: screens referrals, builds and publishes agendas.
+pub fn can_coordinate(actor: &Actor, marac: &MaracFacts) -> bool {
+    actor.role == Role::MaracCoordinator
+        && marac.coordinating_agency_id.as_deref() == Some(actor.agency_id.as_str())
+}
+
+/// Whether `actor` may run this Marac's meetings: its coordinators and its chair.
+pub fn can_run_meeting(actor: &Actor, marac: &MaracFacts) -> bool {
+    can_coordinate(actor, marac)
+        || (actor.role != Role::Admin
+            && marac.chair_user_id.as_deref() == Some(actor.user_id.as_str()))
+}
+
+/// Whether `actor` works for one of this Marac's member agencies (administrators never
+/// count: they run accounts, not cases).
+pub fn is_member(actor: &Actor, marac: &MaracFacts) -> bool {
+    actor.role != Role::Admin && marac.member_agency_ids.contains(&actor.agency_id)
+}
+
+/// Whether `actor` may see this Marac's published agenda and research a case on it for
+/// their agency. Agency representatives of member agencies (and a coordinator for their
+/// own agency) may, while the case's research window is open: from the agenda's
+/// publication until the case's actions are closed. Exclusions beat it, as every ground.
+pub fn can_research(
+    actor: &Actor,
+    marac: &MaracFacts,
+    case: &CaseAccessFacts,
+    window_open: bool,
+) -> bool {
+    window_open
+        && !case.excludes(actor)
+        && is_member(actor, marac)
+        && matches!(actor.role, Role::AgencyRep | Role::MaracCoordinator)
+}
+
+/// Whether `actor` may see the minutes of a case heard at this Marac: those who run the
+/// meeting, and representatives whose research window on it is open (they attended for
+/// their agency). Never an excluded user or agency.
+pub fn can_read_minutes(
+    actor: &Actor,
+    marac: &MaracFacts,
+    case: &CaseAccessFacts,
+    window_open: bool,
+) -> bool {
+    !case.excludes(actor)
+        && (can_run_meeting(actor, marac) || can_research(actor, marac, case, window_open))
+}
+
+/// Whether `actor` may see and update their own agency's actions from this Marac.
+pub fn can_see_agency_actions(actor: &Actor, marac: &MaracFacts, case: &CaseAccessFacts) -> bool {
+    !case.excludes(actor) && is_member(actor, marac)
+}
+
 /// Whether `actor` may ask for emergency access to a case their agency does not hold.
 /// Administrators and agency representatives may not.
 pub fn can_break_glass(actor: &Actor) -> bool {
@@ -182,6 +245,78 @@ fn same_agency(actor: &Actor, case: &CaseAccessFacts) -> bool {
 
 #[cfg(test)]
 mod tests {
+    mod marac_rules {
+        use super::super::*;
+
+        fn actor(role: Role, agency: &str, user: &str) -> Actor {
+            Actor {
+                user_id: user.into(),
+                agency_id: agency.into(),
+                role,
+            }
+        }
+
+        fn marac() -> MaracFacts {
+            MaracFacts {
+                coordinating_agency_id: Some("idva".into()),
+                chair_user_id: Some("chair".into()),
+                member_agency_ids: vec!["idva".into(), "police".into(), "housing".into()],
+            }
+        }
+
+        #[test]
+        fn coordinators_of_the_coordinating_agency_run_the_marac() {
+            let m = marac();
+            assert!(can_coordinate(
+                &actor(Role::MaracCoordinator, "idva", "c"),
+                &m
+            ));
+            assert!(!can_coordinate(
+                &actor(Role::MaracCoordinator, "police", "c"),
+                &m
+            ));
+            assert!(!can_coordinate(&actor(Role::Manager, "idva", "c"), &m));
+            assert!(can_run_meeting(
+                &actor(Role::AgencyRep, "police", "chair"),
+                &m
+            ));
+            assert!(!can_run_meeting(&actor(Role::Admin, "police", "chair"), &m));
+            assert!(!can_run_meeting(
+                &actor(Role::AgencyRep, "police", "other"),
+                &m
+            ));
+        }
+
+        #[test]
+        fn research_needs_a_member_rep_an_open_window_and_no_exclusion() {
+            let m = marac();
+            let housing = actor(Role::AgencyRep, "housing", "h");
+            let case = CaseAccessFacts::owned_by("idva");
+            assert!(can_research(&housing, &m, &case, true));
+            assert!(!can_research(&housing, &m, &case, false), "window closed");
+            let health = actor(Role::AgencyRep, "health", "n");
+            assert!(!can_research(&health, &m, &case, true), "not a member");
+            let idva = actor(Role::Caseworker, "idva", "i");
+            assert!(
+                !can_research(&idva, &m, &case, true),
+                "caseworkers hold cases, not agendas"
+            );
+            let mut excluded = case.clone();
+            excluded.excluded_agency_ids.push("housing".into());
+            assert!(!can_research(&housing, &m, &excluded, true));
+            assert!(!can_read_minutes(&housing, &m, &excluded, true));
+            assert!(!can_see_agency_actions(&housing, &m, &excluded));
+            let mut excluded_chair = case.clone();
+            excluded_chair.excluded_user_ids.push("chair".into());
+            assert!(!can_read_minutes(
+                &actor(Role::AgencyRep, "police", "chair"),
+                &m,
+                &excluded_chair,
+                true
+            ));
+        }
+    }
+
     use super::*;
 
     fn actor(role: Role, agency: &str) -> Actor {

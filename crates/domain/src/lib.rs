@@ -11,6 +11,7 @@ pub mod casework;
 pub mod dash;
 pub mod linked_person;
 pub mod marac;
+pub mod marac_referral;
 pub mod marac_return;
 pub mod measures;
 pub mod referral;

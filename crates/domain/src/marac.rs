@@ -180,6 +180,152 @@ pub fn eligibility(victim_born: Option<Date>, on: Date) -> Eligibility {
 }
 
 choice!(
+    /// Where a meeting stands. Publishing the agenda opens the research window for the
+    /// member agencies; a closed meeting's minutes and actions are final.
+    MeetingStatus {
+        Planned = "planned": "Agenda being prepared",
+        Published = "published": "Agenda published",
+        Closed = "closed": "Closed",
+    }
+);
+
+choice!(
+    /// Whether an agency was at a meeting.
+    AttendanceStatus {
+        Present = "present": "Present",
+        Apologies = "apologies": "Apologies sent",
+        Absent = "absent": "Did not attend",
+    }
+);
+
+/// The statement every attendee accepts before seeing a meeting's cases.
+pub const CONFIDENTIALITY_STATEMENT: &str = "Information shared at this Marac is confidential. It is shared only to reduce the risk to the victims, their children and others, and is used only for that. I will not share it outside my agency except as the Marac agrees, I will keep it securely, and I will record only what my agency needs to act.";
+
+/// The risks the meeting identified on a case, as the minutes record them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RisksInput {
+    pub to_victim: String,
+    pub to_children: String,
+    pub to_others: String,
+    pub to_staff: String,
+}
+
+/// The minutes of one case: the discussion, the risks identified and, where the meeting
+/// agreed no actions, its decision.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MinutesInput {
+    pub discussion: String,
+    pub decision: String,
+    #[serde(flatten)]
+    pub risks: RisksInput,
+}
+
+/// Valid minutes of one case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Minutes {
+    pub discussion: Option<String>,
+    pub decision: Option<String>,
+    pub risks: Risks,
+}
+
+/// The risks identified, each optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Risks {
+    pub to_victim: Option<String>,
+    pub to_children: Option<String>,
+    pub to_others: Option<String>,
+    pub to_staff: Option<String>,
+}
+
+impl MinutesInput {
+    pub fn parse(&self) -> Result<Minutes, Vec<FieldError>> {
+        let mut c = Checker { errors: Vec::new() };
+        let mut text =
+            |field: &str, value: &str, what: &str| c.optional_text(field, value, MAX_TEXT, what);
+        let minutes = Minutes {
+            discussion: text("discussion", &self.discussion, "The discussion"),
+            decision: text("decision", &self.decision, "The decision"),
+            risks: Risks {
+                to_victim: text(
+                    "to_victim",
+                    &self.risks.to_victim,
+                    "The risks to the victim",
+                ),
+                to_children: text(
+                    "to_children",
+                    &self.risks.to_children,
+                    "The risks to the children",
+                ),
+                to_others: text("to_others", &self.risks.to_others, "The risks to others"),
+                to_staff: text("to_staff", &self.risks.to_staff, "The risks to staff"),
+            },
+        };
+        if c.errors.is_empty() {
+            Ok(minutes)
+        } else {
+            Err(c.errors)
+        }
+    }
+}
+
+/// A change to an action's status, by its owner or the coordinator, or at the next
+/// meeting's review.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionUpdateInput {
+    pub status: String,
+    /// For "could not be done": circumstances changed, or the agency did not do it.
+    pub not_done_reason: String,
+    pub note: String,
+}
+
+/// A valid action update.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionUpdate {
+    pub status: ActionStatus,
+    pub not_done_reason: Option<NotDoneReason>,
+    pub note: Option<String>,
+}
+
+impl ActionUpdateInput {
+    pub fn parse(&self) -> Result<ActionUpdate, Vec<FieldError>> {
+        let mut c = Checker { errors: Vec::new() };
+        let status = c.choice(
+            "status",
+            &self.status,
+            ActionStatus::parse,
+            "Select where the action stands",
+            true,
+        );
+        let not_done_reason = c.choice(
+            "not_done_reason",
+            &self.not_done_reason,
+            NotDoneReason::parse,
+            "Select why the action could not be done",
+            status == Some(ActionStatus::CouldNotBeDone),
+        );
+        let note = c.optional_text("note", &self.note, MAX_TEXT, "The note");
+        match status {
+            Some(status) if c.errors.is_empty() => Ok(ActionUpdate {
+                status,
+                not_done_reason: (status == ActionStatus::CouldNotBeDone)
+                    .then_some(not_done_reason)
+                    .flatten(),
+                note,
+            }),
+            _ => Err(c.errors),
+        }
+    }
+}
+
+/// Whether an open action is due within `days` of `today` (a reminder to its agency).
+pub fn due_soon(status: ActionStatus, due_on: Date, today: Date, days: i64) -> bool {
+    status.open() && due_on >= today && due_on <= today + Duration::days(days)
+}
+
+choice!(
     /// Where an agreed action stands.
     ActionStatus {
         Agreed = "agreed": "Agreed",
@@ -327,6 +473,67 @@ pub fn overdue(status: ActionStatus, due_on: Date, today: Date) -> bool {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn could_not_be_done_needs_the_reason() {
+        let mut u = ActionUpdateInput {
+            status: "could_not_be_done".into(),
+            ..ActionUpdateInput::default()
+        };
+        assert_eq!(u.parse().unwrap_err()[0].field, "not_done_reason");
+        u.not_done_reason = "agency_did_not_do_it".into();
+        assert_eq!(
+            u.parse().unwrap().not_done_reason,
+            Some(NotDoneReason::AgencyDidNotDoIt)
+        );
+        u.status = "done".into();
+        assert_eq!(
+            u.parse().unwrap().not_done_reason,
+            None,
+            "only kept when not done"
+        );
+        u.status = String::new();
+        assert_eq!(u.parse().unwrap_err()[0].field, "status");
+    }
+
+    #[test]
+    fn reminders_cover_the_days_before_the_due_date() {
+        let today = date!(2026 - 11 - 25);
+        assert!(due_soon(
+            ActionStatus::Agreed,
+            date!(2026 - 11 - 30),
+            today,
+            7
+        ));
+        assert!(due_soon(ActionStatus::InProgress, today, today, 7));
+        assert!(!due_soon(
+            ActionStatus::Agreed,
+            date!(2026 - 12 - 03),
+            today,
+            7
+        ));
+        assert!(!due_soon(
+            ActionStatus::Done,
+            date!(2026 - 11 - 30),
+            today,
+            7
+        ));
+        assert!(
+            !due_soon(ActionStatus::Agreed, date!(2026 - 11 - 24), today, 7),
+            "overdue instead"
+        );
+        assert!(overdue(ActionStatus::Agreed, date!(2026 - 11 - 24), today));
+    }
+
+    #[test]
+    fn minutes_are_all_optional_but_bounded() {
+        assert_eq!(MinutesInput::default().parse().unwrap(), Minutes::default());
+        let long = MinutesInput {
+            discussion: "x".repeat(MAX_TEXT + 1),
+            ..MinutesInput::default()
+        };
+        assert_eq!(long.parse().unwrap_err()[0].field, "discussion");
+    }
 
     fn fortnightly() -> Schedule {
         Schedule {

@@ -374,8 +374,121 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The return as rows of (figure, count, percent, unknown): one table for the page, the
+/// CSV, the spreadsheet and the command line.
+pub fn rows(r: &DataReturn) -> Vec<(String, String, String, String)> {
+    let share = |label: &str, s: &Share| {
+        (
+            label.to_owned(),
+            s.count.to_string(),
+            s.percent().map(|p| format!("{p}%")).unwrap_or_default(),
+            s.unknown.to_string(),
+        )
+    };
+    let plain = |label: &str, n: u32| {
+        (
+            label.to_owned(),
+            n.to_string(),
+            String::new(),
+            String::new(),
+        )
+    };
+    let mut rows = vec![
+        plain(
+            "Meetings",
+            u32::try_from(r.meetings.len()).unwrap_or(u32::MAX),
+        ),
+        plain("Cases discussed", r.cases_discussed),
+        share("Repeat cases", &r.repeat_cases),
+        plain("Children in the households", r.children),
+        share(
+            "Referrals from agencies other than the police",
+            &r.non_police_referrals,
+        ),
+        share("Male victims", &r.male_victims),
+        share(
+            "Racially minoritised victims",
+            &r.racially_minoritised_victims,
+        ),
+        share("Disabled victims", &r.disabled_victims),
+        share("LGBT victims", &r.lgbt_victims),
+        share("Victims aged 16 or 17", &r.victims_aged_16_17),
+        share(
+            "Cases with a perpetrator aged 17 or under",
+            &r.perpetrators_17_or_under,
+        ),
+    ];
+    for (kind, n) in &r.referrals_by_agency {
+        rows.push(plain(&format!("Referrals from {}", kind.label()), *n));
+    }
+    for a in &r.attendance {
+        rows.push((
+            format!("Meetings attended: {}", a.agency.label()),
+            a.attended.to_string(),
+            a.percent_tenths
+                .map(|t| format!("{}.{}%", t / 10, t % 10))
+                .unwrap_or_default(),
+            String::new(),
+        ));
+    }
+    rows
+}
+
+/// Escapes a cell against formula injection in spreadsheets.
+pub fn csv_cell(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// The return as CSV: one row per figure.
+pub fn to_csv(r: &DataReturn) -> String {
+    let mut out = String::from("figure,count,percent,unknown\n");
+    for (label, n, pct, unknown) in rows(r) {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            csv_cell(&label),
+            csv_cell(&n),
+            csv_cell(&pct),
+            csv_cell(&unknown)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn csv_cells_cannot_start_a_formula() {
+        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("12"), "12");
+    }
+
+    #[test]
+    fn the_csv_has_a_row_per_figure() {
+        let r = data_return(
+            &[],
+            &[],
+            time::macros::date!(2026 - 07 - 01),
+            time::macros::date!(2026 - 09 - 30),
+        )
+        .unwrap();
+        let csv = to_csv(&r);
+        assert!(csv.starts_with("figure,count,percent,unknown\n"));
+        assert!(csv.contains("\nCases discussed,0,,\n"));
+        assert_eq!(csv.lines().count(), 1 + rows(&r).len());
+    }
+
     use super::*;
     use time::macros::date;
 

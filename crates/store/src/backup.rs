@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::entity::{
     agency, audit_event, audit_head, break_glass_grant, case, case_contact, case_exclusion,
     case_intervention, case_measure, case_person, case_reference_counter, dash_assessment, marac,
-    marac_referral, person, recovery_code, referral, safety_plan, user,
+    marac_action, marac_attendance, marac_confidentiality, marac_hearing, marac_meeting,
+    marac_member, marac_referral, marac_research, person, recovery_code, referral, safety_plan,
+    user,
 };
 use crate::{Store, StoreError};
 
@@ -32,6 +34,20 @@ struct Tables {
     referrals: Vec<referral::Model>,
     dash_assessments: Vec<dash_assessment::Model>,
     marac_referrals: Vec<marac_referral::Model>,
+    #[serde(default)]
+    marac_members: Vec<marac_member::Model>,
+    #[serde(default)]
+    marac_meetings: Vec<marac_meeting::Model>,
+    #[serde(default)]
+    marac_hearings: Vec<marac_hearing::Model>,
+    #[serde(default)]
+    marac_research: Vec<marac_research::Model>,
+    #[serde(default)]
+    marac_attendance: Vec<marac_attendance::Model>,
+    #[serde(default)]
+    marac_confidentiality: Vec<marac_confidentiality::Model>,
+    #[serde(default)]
+    marac_actions: Vec<marac_action::Model>,
     #[serde(default)]
     case_contacts: Vec<case_contact::Model>,
     #[serde(default)]
@@ -80,6 +96,13 @@ fn summary(t: &Tables) -> BackupSummary {
             ("referrals", t.referrals.len()),
             ("dash_assessments", t.dash_assessments.len()),
             ("marac_referrals", t.marac_referrals.len()),
+            ("marac_members", t.marac_members.len()),
+            ("marac_meetings", t.marac_meetings.len()),
+            ("marac_hearings", t.marac_hearings.len()),
+            ("marac_research", t.marac_research.len()),
+            ("marac_attendance", t.marac_attendance.len()),
+            ("marac_confidentiality", t.marac_confidentiality.len()),
+            ("marac_actions", t.marac_actions.len()),
             ("case_contacts", t.case_contacts.len()),
             ("case_interventions", t.case_interventions.len()),
             ("safety_plans", t.safety_plans.len()),
@@ -109,6 +132,13 @@ impl Store {
             referrals: referral::Entity::find().all(c).await?,
             dash_assessments: dash_assessment::Entity::find().all(c).await?,
             marac_referrals: marac_referral::Entity::find().all(c).await?,
+            marac_members: marac_member::Entity::find().all(c).await?,
+            marac_meetings: marac_meeting::Entity::find().all(c).await?,
+            marac_hearings: marac_hearing::Entity::find().all(c).await?,
+            marac_research: marac_research::Entity::find().all(c).await?,
+            marac_attendance: marac_attendance::Entity::find().all(c).await?,
+            marac_confidentiality: marac_confidentiality::Entity::find().all(c).await?,
+            marac_actions: marac_action::Entity::find().all(c).await?,
             case_contacts: case_contact::Entity::find().all(c).await?,
             case_interventions: case_intervention::Entity::find().all(c).await?,
             safety_plans: safety_plan::Entity::find().all(c).await?,
@@ -188,6 +218,13 @@ impl Store {
         insert_all!(t.referrals, referral);
         insert_all!(t.dash_assessments, dash_assessment);
         insert_all!(t.marac_referrals, marac_referral);
+        insert_all!(t.marac_members, marac_member);
+        insert_all!(t.marac_meetings, marac_meeting);
+        insert_all!(t.marac_hearings, marac_hearing);
+        insert_all!(t.marac_research, marac_research);
+        insert_all!(t.marac_attendance, marac_attendance);
+        insert_all!(t.marac_confidentiality, marac_confidentiality);
+        insert_all!(t.marac_actions, marac_action);
         insert_all!(t.case_contacts, case_contact);
         insert_all!(t.case_interventions, case_intervention);
         insert_all!(t.safety_plans, safety_plan);

@@ -253,19 +253,19 @@ pub(crate) fn facts(
     f
 }
 
-fn count_i32(v: u32) -> Result<i32, StoreError> {
+pub(crate) fn count_i32(v: u32) -> Result<i32, StoreError> {
     i32::try_from(v).map_err(|_| StoreError::Invalid("number too large".into()))
 }
 
-fn count_u32(v: i32) -> Result<u32, StoreError> {
+pub(crate) fn count_u32(v: i32) -> Result<u32, StoreError> {
     u32::try_from(v).map_err(|_| StoreError::Corrupt("negative count".into()))
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("stored JSON: {e}")))
 }
 
@@ -782,7 +782,7 @@ impl Tx {
         Ok((self.load_detail(c).await?, work))
     }
 
-    async fn load_detail(&self, c: case::Model) -> Result<CaseDetail, CaseError> {
+    pub(crate) async fn load_detail(&self, c: case::Model) -> Result<CaseDetail, CaseError> {
         let links = case_person::Entity::find()
             .filter(case_person::Column::CaseId.eq(c.id))
             .order_by_asc(case_person::Column::Position)
@@ -1239,6 +1239,10 @@ impl Tx {
             .filter(marac_referral::Column::VictimPersonId.eq(victim_person_id))
             .filter(marac_referral::Column::MaracId.eq(marac_id))
             .filter(marac_referral::Column::ReferredOn.lte(on))
+            .filter(marac_referral::Column::Status.is_in([
+                waymark_domain::marac_referral::ReferralStatus::Received.as_str(),
+                waymark_domain::marac_referral::ReferralStatus::Accepted.as_str(),
+            ]))
             .order_by_desc(marac_referral::Column::ReferredOn)
             .one(self.conn())
             .await?
@@ -1246,8 +1250,8 @@ impl Tx {
     }
 
     /// Records a Dash against a case. The repeat rule uses the victim's earlier referrals
-    /// to the case's Marac (or the date the assessor gave, whichever is later); when the
-    /// decision refers to the Marac, a Marac referral is recorded with it.
+    /// to the case's Marac (or the date the assessor gave, whichever is later). Referring
+    /// to the Marac is a separate, explicit step (`Tx::refer_to_marac`).
     pub async fn record_assessment(
         &self,
         actor: &User,
@@ -1345,20 +1349,6 @@ impl Tx {
                 .filter(case::Column::Id.eq(c.id))
                 .exec(self.conn())
                 .await?;
-        }
-        if decision.refer_to_marac {
-            marac_referral::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                case_id: Set(c.id),
-                marac_id: Set(marac.id),
-                victim_person_id: Set(victim.person_id),
-                assessment_id: Set(id),
-                referred_on: Set(assessment.assessed_on),
-                criteria: Set(json(&decision.criteria)?),
-                created_at: Set(now),
-            }
-            .insert(self.conn())
-            .await?;
         }
         Ok((id, decision))
     }

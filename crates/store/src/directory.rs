@@ -117,6 +117,13 @@ impl Tx {
             medium_from_yes: Set(to_i32(thresholds.medium_from_yes)?),
             escalation_incidents: Set(to_i32(thresholds.escalation_incidents)?),
             repeat_window_months: Set(to_i32(thresholds.repeat_window_months)?),
+            coordinating_agency_id: Set(None),
+            chair_user_id: Set(None),
+            schedule: Set(None),
+            cases_per_meeting: Set(16),
+            research_days: Set(5),
+            repeats_first: Set(true),
+            adult_female_population: Set(None),
             created_at: Set(crate::now()),
         }
         .insert(self.conn())

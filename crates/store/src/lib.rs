@@ -15,6 +15,7 @@ pub mod directory;
 mod entity;
 pub mod error;
 pub mod linked_people;
+pub mod marac;
 pub mod mfa;
 mod migration;
 pub mod passwords;

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::audit::{AuditEvent, Outcome};
 use crate::entity::{
     break_glass_grant, case, case_contact, case_exclusion, case_intervention, case_measure,
-    case_person, dash_assessment, marac_referral, person, referral, safety_plan,
+    case_person, dash_assessment, marac_action, marac_hearing, marac_referral, marac_research,
+    person, referral, safety_plan,
 };
 use crate::{StoreError, Tx};
 
@@ -131,6 +132,18 @@ impl Tx {
             .await?;
         case_measure::Entity::delete_many()
             .filter(case_measure::Column::CaseId.eq(case_id))
+            .exec(self.conn())
+            .await?;
+        marac_action::Entity::delete_many()
+            .filter(marac_action::Column::CaseId.eq(case_id))
+            .exec(self.conn())
+            .await?;
+        marac_research::Entity::delete_many()
+            .filter(marac_research::Column::CaseId.eq(case_id))
+            .exec(self.conn())
+            .await?;
+        marac_hearing::Entity::delete_many()
+            .filter(marac_hearing::Column::CaseId.eq(case_id))
             .exec(self.conn())
             .await?;
         marac_referral::Entity::delete_many()

@@ -29,6 +29,14 @@ pub const SEALED_FIELDS: &[(&str, &str)] = &[
     ("case_interventions", "note"),
     ("safety_plans", "plan"),
     ("case_measures", "answers"),
+    ("marac_referrals", "details"),
+    ("marac_referrals", "returned_reason"),
+    ("marac_hearings", "discussion"),
+    ("marac_hearings", "risks"),
+    ("marac_hearings", "decision"),
+    ("marac_research", "research"),
+    ("marac_actions", "action"),
+    ("marac_actions", "status_note"),
     ("users", "totp_secret"),
 ];
 

@@ -112,6 +112,17 @@ fn assessment(yes: usize, on: time::Date) -> Assessment {
     Assessment::new(instrument, answers, BTreeMap::new(), 0, None, on, None).unwrap()
 }
 
+fn marac_form() -> waymark_domain::marac_referral::MaracReferralDetails {
+    waymark_domain::marac_referral::MaracReferralInput {
+        consent: "given".into(),
+        victim_aware: "yes".into(),
+        reason: "Threats to kill".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap()
+}
+
 async fn count(store: &Store, table: &str) -> i64 {
     let backend = match store.backend() {
         Backend::Sqlite => DbBackend::Sqlite,
@@ -295,6 +306,9 @@ async fn assessments_keep_history_update_the_list_and_detect_repeats() {
             .unwrap();
         assert_eq!(first.risk_level, RiskLevel::High);
         assert_eq!(first.criteria, vec![MaracCriterion::VisibleHighRisk]);
+        tx.refer_to_marac(&a.idva, id, &marac_form(), date!(2025 - 03 - 01), None)
+            .await
+            .unwrap();
         // Twelve months to the day after the referral: still a repeat.
         let (_, second) = tx
             .record_assessment(
@@ -347,7 +361,8 @@ async fn assessments_keep_history_update_the_list_and_detect_repeats() {
             .await;
         assert!(matches!(refused, Err(CaseError::NotFound)));
         tx.commit().await.unwrap();
-        assert_eq!(count(&t.store, "marac_referrals").await, 2, "{}", t.label);
+        // Only the explicit referral: a Dash never refers on its own.
+        assert_eq!(count(&t.store, "marac_referrals").await, 1, "{}", t.label);
         assert_eq!(count(&t.store, "dash_assessments").await, 3, "{}", t.label);
     }
 }
@@ -371,6 +386,20 @@ async fn one_day_past_the_window_is_not_a_repeat() {
         )
         .await
         .unwrap();
+        tx.refer_to_marac(&a.idva, id, &marac_form(), date!(2025 - 03 - 01), None)
+            .await
+            .unwrap();
+        let (_, to_the_day) = tx
+            .record_assessment(
+                &a.idva,
+                id,
+                &registry,
+                assessment(2, date!(2026 - 03 - 01)),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(to_the_day.refer_to_marac, "{}", t.label);
         let (_, later) = tx
             .record_assessment(
                 &a.idva,

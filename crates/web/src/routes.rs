@@ -38,6 +38,12 @@ pub enum Permission {
     AllocateCase,
     /// The roles that hold cases: the triage queue of their agency.
     Triage,
+    /// Anyone who takes part in a Marac (every role but administrator): which Marac,
+    /// meeting, case and action is decided in the store from the Marac's membership, the
+    /// agenda and the case's exclusions.
+    MaracMember,
+    /// The Marac coordinators: the referral screening queue of the Maracs they run.
+    CoordinateMarac,
 }
 
 pub struct RouteSpec {
@@ -352,6 +358,115 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/cases/{case_id}/safety-plan/print",
             WorkCase,
             get(pages::safety_plan::print),
+        ),
+        r(
+            Method::GET,
+            "/cases/{case_id}/marac-referral/new",
+            WorkCase,
+            get(pages::marac::referral_new),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/marac-referral",
+            WorkCase,
+            post(pages::marac::referral_create),
+        ),
+        r(Method::GET, "/marac", MaracMember, get(pages::marac::home)),
+        r(
+            Method::GET,
+            "/marac/referrals",
+            CoordinateMarac,
+            get(pages::marac::queue),
+        ),
+        r(
+            Method::GET,
+            "/marac/referrals/{referral_id}",
+            CoordinateMarac,
+            get(pages::marac::screen_show),
+        ),
+        r(
+            Method::POST,
+            "/marac/referrals/{referral_id}",
+            CoordinateMarac,
+            post(pages::marac::screen),
+        ),
+        r(
+            Method::GET,
+            "/marac/meetings/{meeting_id}",
+            MaracMember,
+            get(pages::marac::meeting),
+        ),
+        r(
+            Method::POST,
+            "/marac/meetings/{meeting_id}/confidentiality",
+            MaracMember,
+            post(pages::marac::accept_confidentiality),
+        ),
+        r(
+            Method::POST,
+            "/marac/meetings/{meeting_id}/publish",
+            CoordinateMarac,
+            post(pages::marac::publish),
+        ),
+        r(
+            Method::POST,
+            "/marac/meetings/{meeting_id}/attendance",
+            MaracMember,
+            post(pages::marac::attendance),
+        ),
+        r(
+            Method::POST,
+            "/marac/meetings/{meeting_id}/close",
+            MaracMember,
+            post(pages::marac::close),
+        ),
+        r(
+            Method::GET,
+            "/marac/hearings/{hearing_id}",
+            MaracMember,
+            get(pages::marac::hearing),
+        ),
+        r(
+            Method::POST,
+            "/marac/hearings/{hearing_id}/research",
+            MaracMember,
+            post(pages::marac::research),
+        ),
+        r(
+            Method::POST,
+            "/marac/hearings/{hearing_id}/minutes",
+            MaracMember,
+            post(pages::marac::minutes),
+        ),
+        r(
+            Method::POST,
+            "/marac/hearings/{hearing_id}/actions",
+            MaracMember,
+            post(pages::marac::add_action),
+        ),
+        r(
+            Method::GET,
+            "/marac/actions",
+            MaracMember,
+            get(pages::marac::actions),
+        ),
+        r(
+            Method::POST,
+            "/marac/actions/{action_id}",
+            MaracMember,
+            post(pages::marac::update_action),
+        ),
+        r(
+            Method::GET,
+            "/marac/returns/{marac_id}",
+            MaracMember,
+            get(pages::marac::data_return),
+        ),
+        r(
+            Method::GET,
+            "/marac/returns/{marac_id}/csv",
+            MaracMember,
+            get(pages::marac::data_return_csv),
         ),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
         r(

@@ -18,9 +18,12 @@ use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use waymark_domain::dash::{InstrumentRegistry, Thresholds};
+use waymark_domain::marac::{ActionInput, Cadence, Capacity, Schedule};
+use waymark_domain::marac_referral::{MaracReferralInput, ScreeningInput};
 use waymark_domain::role::Role;
 use waymark_store::Uuid;
 use waymark_store::cases::CaseFilter;
+use waymark_store::marac::{HearingAccess, MaracSettings, MeetingView};
 use waymark_store::testing::{TestStore, all_backends};
 
 const PASSWORD: &str = "a long test password";
@@ -83,6 +86,30 @@ const SITUATIONS: [Situation; 5] = [
     Situation::OtherAgency,
     Situation::ExcludingMe,
     Situation::NonExistent,
+];
+
+/// The object a Marac route (one naming a referral, meeting, hearing, action or Marac) is
+/// asked about. The same object for every actor; the cells say what each may do with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MaracSituation {
+    /// On the Marac's published agenda: meeting 1; the hearing and referral of the police
+    /// case listed on it; the holder agency's action on the `Same` case listed on it; for
+    /// the data return, the Marac itself (coordinated by the holder, the holder and the
+    /// police its members).
+    Agenda,
+    /// Barred by an exclusion: meeting 2, whose only case excludes every actor; the hearing,
+    /// referral and holder-agency action of that case on meeting 1's agenda; for the data
+    /// return, a second Marac that nobody here coordinates or sits at.
+    Barred,
+    /// A random id: no such object.
+    NonExistent,
+}
+
+/// The columns of `MARAC`, in order.
+const MARAC_SITUATIONS: [MaracSituation; 3] = [
+    MaracSituation::Agenda,
+    MaracSituation::Barred,
+    MaracSituation::NonExistent,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +178,12 @@ const BAD_D: Exp = exp(422, None, Audit::Denied);
 const BAD_A: Exp = exp(422, None, Audit::Allowed);
 /// The situation does not exist for this actor.
 const NA: Exp = exp(0, None, Audit::None);
+/// A Marac meeting form saved: 303 back to the meeting and an `allowed` row.
+const TO_MEETING_A: Exp = exp(303, Some("/marac/meetings/"), Audit::Allowed);
+/// A form on a case at a Marac saved: 303 back to the hearing and an `allowed` row.
+const TO_HEARING_A: Exp = exp(303, Some("/marac/hearings/"), Audit::Allowed);
+/// An action updated: 303 back to the agency's action plan and an `allowed` row.
+const TO_ACTIONS_A: Exp = exp(303, Some("/marac/actions"), Audit::Allowed);
 
 /// Every route of `routes.rs`, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,10 +250,29 @@ enum R {
     PrintSafetyPlan,
     LinkedPersonForm,
     AddLinkedPerson,
+    ReferToMaracForm,
+    ReferToMarac,
+    MaracHome,
+    ScreeningQueue,
+    ScreeningPage,
+    Screen,
+    MeetingPage,
+    AcceptConfidentiality,
+    PublishAgenda,
+    RecordAttendance,
+    CloseMeeting,
+    HearingPage,
+    SaveResearch,
+    RecordMinutes,
+    AddAction,
+    AgencyActions,
+    UpdateAction,
+    DataReturn,
+    DataReturnCsv,
 }
 
 impl R {
-    const ALL: [R; 62] = [
+    const ALL: [R; 81] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -283,6 +335,25 @@ impl R {
         R::PrintSafetyPlan,
         R::LinkedPersonForm,
         R::AddLinkedPerson,
+        R::ReferToMaracForm,
+        R::ReferToMarac,
+        R::MaracHome,
+        R::ScreeningQueue,
+        R::ScreeningPage,
+        R::Screen,
+        R::MeetingPage,
+        R::AcceptConfidentiality,
+        R::PublishAgenda,
+        R::RecordAttendance,
+        R::CloseMeeting,
+        R::HearingPage,
+        R::SaveResearch,
+        R::RecordMinutes,
+        R::AddAction,
+        R::AgencyActions,
+        R::UpdateAction,
+        R::DataReturn,
+        R::DataReturnCsv,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -350,6 +421,25 @@ impl R {
             R::PrintSafetyPlan => (get, "/cases/{case_id}/safety-plan/print"),
             R::LinkedPersonForm => (get, "/cases/{case_id}/people/new"),
             R::AddLinkedPerson => (post, "/cases/{case_id}/people"),
+            R::ReferToMaracForm => (get, "/cases/{case_id}/marac-referral/new"),
+            R::ReferToMarac => (post, "/cases/{case_id}/marac-referral"),
+            R::MaracHome => (get, "/marac"),
+            R::ScreeningQueue => (get, "/marac/referrals"),
+            R::ScreeningPage => (get, "/marac/referrals/{referral_id}"),
+            R::Screen => (post, "/marac/referrals/{referral_id}"),
+            R::MeetingPage => (get, "/marac/meetings/{meeting_id}"),
+            R::AcceptConfidentiality => (post, "/marac/meetings/{meeting_id}/confidentiality"),
+            R::PublishAgenda => (post, "/marac/meetings/{meeting_id}/publish"),
+            R::RecordAttendance => (post, "/marac/meetings/{meeting_id}/attendance"),
+            R::CloseMeeting => (post, "/marac/meetings/{meeting_id}/close"),
+            R::HearingPage => (get, "/marac/hearings/{hearing_id}"),
+            R::SaveResearch => (post, "/marac/hearings/{hearing_id}/research"),
+            R::RecordMinutes => (post, "/marac/hearings/{hearing_id}/minutes"),
+            R::AddAction => (post, "/marac/hearings/{hearing_id}/actions"),
+            R::AgencyActions => (get, "/marac/actions"),
+            R::UpdateAction => (post, "/marac/actions/{action_id}"),
+            R::DataReturn => (get, "/marac/returns/{marac_id}"),
+            R::DataReturnCsv => (get, "/marac/returns/{marac_id}/csv"),
         }
     }
 
@@ -360,6 +450,31 @@ impl R {
 
     fn names_a_case(self) -> bool {
         self.method_path().1.contains("{case_id}")
+    }
+
+    /// The Marac's own pages (not the referral form, which is a page of the case).
+    fn is_marac(self) -> bool {
+        let p = self.method_path().1;
+        p == "/marac" || p.starts_with("/marac/")
+    }
+
+    /// A Marac route naming an object: a row of `MARAC`.
+    fn names_a_marac_object(self) -> bool {
+        self.is_marac() && self.method_path().1.contains('{')
+    }
+
+    /// The seeded case whose id an allowed row of a Marac route names, in a situation
+    /// (`None`: the row names the meeting or the Marac asked about).
+    fn marac_case(self, s: MaracSituation) -> Option<Case> {
+        let p = self.method_path().1;
+        let by_case = p.contains("{referral_id}") || p.contains("{hearing_id}");
+        match s {
+            MaracSituation::NonExistent => None,
+            MaracSituation::Barred if by_case || self == R::UpdateAction => Some(Case::Excluding),
+            MaracSituation::Agenda if by_case => Some(Case::Police),
+            MaracSituation::Agenda if self == R::UpdateAction => Some(Case::Same),
+            _ => None,
+        }
     }
 }
 
@@ -412,6 +527,13 @@ const NO_CASE: &[(R, [Exp; 8])] = &[
     // The triage queue: the roles that hold cases, for their own agency only.
     (R::Triage,            [OK_A,       OK_A,       DENY,       OK_A,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
     (R::Team,              [DENY,       DENY,       DENY,       OK_A,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
+    // The Marac: everyone who takes part (every role but administrator). Which Maracs,
+    // meetings and actions each sees is decided in the store; the overview writes no row.
+    (R::MaracHome,         [OK,         OK,         OK,         OK,         DENY,       OK,         TO_MFA,     SIGN_IN]),
+    // The screening queue: Marac coordinators only (its row names no object).
+    (R::ScreeningQueue,    [DENY,       OK_A,       DENY,       DENY,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
+    // The agency's action plan: the row's object is the actor's own agency.
+    (R::AgencyActions,     [OK_A,       OK_A,       OK_A,       OK_A,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
 ];
 
 /// Routes that name a case: one row per actor, one cell per situation.
@@ -696,6 +818,181 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::AddLinkedPerson,     PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
     (R::AddLinkedPerson,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AddLinkedPerson,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    // Referring a case to the Marac: the staff who work the case (`can_work_case`). The
+    // body is valid and every seeded case has a Dash, so an allowed referral saves one
+    // more Marac referral on the case. A case has one referral waiting at a time: the
+    // coordinator's referral of `Same` comes after caseworker B's (the row above), which is
+    // still waiting, so it is refused as a form (422, the form's row, nothing saved).
+    (R::ReferToMaracForm,    Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::ReferToMaracForm,    Coordinator,      [OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::ReferToMaracForm,    AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMaracForm,    Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMaracForm,    Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMaracForm,    PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
+    (R::ReferToMaracForm,    MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::ReferToMaracForm,    SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::ReferToMarac,        Caseworker,       [SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    (R::ReferToMarac,        Coordinator,      [SAVED_A,  BAD_A,    NF,       NF,       NF]),
+    (R::ReferToMarac,        AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMarac,        Manager,          [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMarac,        Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMarac,        PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
+    (R::ReferToMarac,        MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::ReferToMarac,        SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+];
+
+/// Routes that name a Marac object (referral, meeting, hearing, action, Marac): one row per
+/// actor, one cell per `MaracSituation`. An allowed row names the case (referral, hearing,
+/// action) or the meeting or Marac asked about; a refused one names the id asked for.
+#[rustfmt::skip]
+const MARAC: &[(R, Who, [Exp; 3])] = &[
+    //                                             agenda        barred        no such id
+    // Screening: the coordinators of the coordinating agency, never for a case that
+    // excludes them. The referral on the agenda is screened already, so screening it again
+    // is refused as a form.
+    (R::ScreeningPage,         Caseworker,       [NF,           NF,           NF]),
+    (R::ScreeningPage,         Coordinator,      [OK_A,         NF,           NF]),
+    (R::ScreeningPage,         AgencyRep,        [NF,           NF,           NF]),
+    (R::ScreeningPage,         Manager,          [NF,           NF,           NF]),
+    (R::ScreeningPage,         Admin,            [NF,           NF,           NF]),
+    (R::ScreeningPage,         PoliceCaseworker, [NF,           NF,           NF]),
+    (R::ScreeningPage,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::ScreeningPage,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    (R::Screen,                Caseworker,       [NF,           NF,           NF]),
+    (R::Screen,                Coordinator,      [BAD_A,        NF,           NF]),
+    (R::Screen,                AgencyRep,        [NF,           NF,           NF]),
+    (R::Screen,                Manager,          [NF,           NF,           NF]),
+    (R::Screen,                Admin,            [NF,           NF,           NF]),
+    (R::Screen,                PoliceCaseworker, [NF,           NF,           NF]),
+    (R::Screen,                MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::Screen,                SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // A meeting: those who run it see it all (but no case that excludes them); a member
+    // agency's rep sees a published meeting with a case they may research, and nothing
+    // else. Caseworkers and managers hold cases, not agendas.
+    (R::MeetingPage,           Caseworker,       [NF,           NF,           NF]),
+    (R::MeetingPage,           Coordinator,      [OK_A,         OK_A,         NF]),
+    (R::MeetingPage,           AgencyRep,        [OK_A,         NF,           NF]),
+    (R::MeetingPage,           Manager,          [NF,           NF,           NF]),
+    (R::MeetingPage,           Admin,            [NF,           NF,           NF]),
+    (R::MeetingPage,           PoliceCaseworker, [NF,           NF,           NF]),
+    (R::MeetingPage,           MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::MeetingPage,           SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    (R::AcceptConfidentiality, Caseworker,       [NF,           NF,           NF]),
+    (R::AcceptConfidentiality, Coordinator,      [TO_MEETING_A, TO_MEETING_A, NF]),
+    (R::AcceptConfidentiality, AgencyRep,        [TO_MEETING_A, NF,           NF]),
+    (R::AcceptConfidentiality, Manager,          [NF,           NF,           NF]),
+    (R::AcceptConfidentiality, Admin,            [NF,           NF,           NF]),
+    (R::AcceptConfidentiality, PoliceCaseworker, [NF,           NF,           NF]),
+    (R::AcceptConfidentiality, MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::AcceptConfidentiality, SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // Both agendas are published already: publishing again is refused as a form.
+    (R::PublishAgenda,         Caseworker,       [NF,           NF,           NF]),
+    (R::PublishAgenda,         Coordinator,      [BAD_A,        BAD_A,        NF]),
+    (R::PublishAgenda,         AgencyRep,        [NF,           NF,           NF]),
+    (R::PublishAgenda,         Manager,          [NF,           NF,           NF]),
+    (R::PublishAgenda,         Admin,            [NF,           NF,           NF]),
+    (R::PublishAgenda,         PoliceCaseworker, [NF,           NF,           NF]),
+    (R::PublishAgenda,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::PublishAgenda,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    (R::RecordAttendance,      Caseworker,       [NF,           NF,           NF]),
+    (R::RecordAttendance,      Coordinator,      [TO_MEETING_A, TO_MEETING_A, NF]),
+    (R::RecordAttendance,      AgencyRep,        [NF,           NF,           NF]),
+    (R::RecordAttendance,      Manager,          [NF,           NF,           NF]),
+    (R::RecordAttendance,      Admin,            [NF,           NF,           NF]),
+    (R::RecordAttendance,      PoliceCaseworker, [NF,           NF,           NF]),
+    (R::RecordAttendance,      MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::RecordAttendance,      SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // Each meeting has a case with neither an action nor a decision (this row runs before
+    // the hearing rows that add one), so closing is refused as a form and the meetings stay
+    // open. The refusal must not name the case on meeting 2, which excludes the coordinator.
+    (R::CloseMeeting,          Caseworker,       [NF,           NF,           NF]),
+    (R::CloseMeeting,          Coordinator,      [BAD_A,        BAD_A,        NF]),
+    (R::CloseMeeting,          AgencyRep,        [NF,           NF,           NF]),
+    (R::CloseMeeting,          Manager,          [NF,           NF,           NF]),
+    (R::CloseMeeting,          Admin,            [NF,           NF,           NF]),
+    (R::CloseMeeting,          PoliceCaseworker, [NF,           NF,           NF]),
+    (R::CloseMeeting,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::CloseMeeting,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // A case at a meeting: those who run the meeting, and member agencies' reps (and a
+    // coordinator, for their agency) while its research window is open. Never a case that
+    // excludes them. The police caseworker holds the police case, but holds no agenda.
+    (R::HearingPage,           Caseworker,       [NF,           NF,           NF]),
+    (R::HearingPage,           Coordinator,      [OK_A,         NF,           NF]),
+    (R::HearingPage,           AgencyRep,        [OK_A,         NF,           NF]),
+    (R::HearingPage,           Manager,          [NF,           NF,           NF]),
+    (R::HearingPage,           Admin,            [NF,           NF,           NF]),
+    (R::HearingPage,           PoliceCaseworker, [NF,           NF,           NF]),
+    (R::HearingPage,           MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::HearingPage,           SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    (R::SaveResearch,          Caseworker,       [NF,           NF,           NF]),
+    (R::SaveResearch,          Coordinator,      [TO_HEARING_A, NF,           NF]),
+    (R::SaveResearch,          AgencyRep,        [TO_HEARING_A, NF,           NF]),
+    (R::SaveResearch,          Manager,          [NF,           NF,           NF]),
+    (R::SaveResearch,          Admin,            [NF,           NF,           NF]),
+    (R::SaveResearch,          PoliceCaseworker, [NF,           NF,           NF]),
+    (R::SaveResearch,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::SaveResearch,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // Minutes and actions: only those who run the meeting. The rep may see the case, so
+    // the store finds the hearing, but the refusal must still be a 404 with a `denied` row.
+    (R::RecordMinutes,         Caseworker,       [NF,           NF,           NF]),
+    (R::RecordMinutes,         Coordinator,      [TO_HEARING_A, NF,           NF]),
+    (R::RecordMinutes,         AgencyRep,        [NF,           NF,           NF]),
+    (R::RecordMinutes,         Manager,          [NF,           NF,           NF]),
+    (R::RecordMinutes,         Admin,            [NF,           NF,           NF]),
+    (R::RecordMinutes,         PoliceCaseworker, [NF,           NF,           NF]),
+    (R::RecordMinutes,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::RecordMinutes,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    (R::AddAction,             Caseworker,       [NF,           NF,           NF]),
+    (R::AddAction,             Coordinator,      [TO_HEARING_A, NF,           NF]),
+    (R::AddAction,             AgencyRep,        [NF,           NF,           NF]),
+    (R::AddAction,             Manager,          [NF,           NF,           NF]),
+    (R::AddAction,             Admin,            [NF,           NF,           NF]),
+    (R::AddAction,             PoliceCaseworker, [NF,           NF,           NF]),
+    (R::AddAction,             MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::AddAction,             SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // An action: its owning agency's staff (any role but admin) at a member agency, and
+    // those who run the meeting; never on a case that excludes them.
+    (R::UpdateAction,          Caseworker,       [TO_ACTIONS_A, NF,           NF]),
+    (R::UpdateAction,          Coordinator,      [TO_ACTIONS_A, NF,           NF]),
+    (R::UpdateAction,          AgencyRep,        [TO_ACTIONS_A, NF,           NF]),
+    (R::UpdateAction,          Manager,          [TO_ACTIONS_A, NF,           NF]),
+    (R::UpdateAction,          Admin,            [NF,           NF,           NF]),
+    (R::UpdateAction,          PoliceCaseworker, [NF,           NF,           NF]),
+    (R::UpdateAction,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::UpdateAction,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // The data return: those who run the Marac and its member agencies' managers. An
+    // administrator is refused before any Marac is looked up (403, no object).
+    (R::DataReturn,            Caseworker,       [NF,           NF,           NF]),
+    (R::DataReturn,            Coordinator,      [OK_A,         NF,           NF]),
+    (R::DataReturn,            AgencyRep,        [NF,           NF,           NF]),
+    (R::DataReturn,            Manager,          [OK_A,         NF,           NF]),
+    (R::DataReturn,            Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturn,            PoliceCaseworker, [NF,           NF,           NF]),
+    (R::DataReturn,            MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::DataReturn,            SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    (R::DataReturnCsv,         Caseworker,       [NF,           NF,           NF]),
+    (R::DataReturnCsv,         Coordinator,      [OK_A,         NF,           NF]),
+    (R::DataReturnCsv,         AgencyRep,        [NF,           NF,           NF]),
+    (R::DataReturnCsv,         Manager,          [OK_A,         NF,           NF]),
+    (R::DataReturnCsv,         Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturnCsv,         PoliceCaseworker, [NF,           NF,           NF]),
+    (R::DataReturnCsv,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::DataReturnCsv,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
 ];
 
 /// The seeded cases.
@@ -768,6 +1065,37 @@ fn allocated(who: Who) -> BTreeSet<Case> {
         PoliceCaseworker => [Case::Police].into(),
         _ => BTreeSet::new(),
     }
+}
+
+/// The seeded cases whose people each actor may see named on the Marac's pages: the cases
+/// on meeting 1's agenda for those who run it and for the agency rep (research window
+/// open), and the cases of their agency's Marac actions for the rest. `Excluding` is on the
+/// agenda too, and nobody here may see it. This never opens the case record (see
+/// `check_agenda_never_opens_the_case`).
+fn marac_sight(who: Who) -> BTreeSet<Case> {
+    match who {
+        Coordinator | AgencyRep => [Case::Same, Case::Police].into(),
+        // The holder agency's action on `Same`.
+        Caseworker | Manager => [Case::Same].into(),
+        // The action the coordinator's row of `POST …/actions` gives the police.
+        PoliceCaseworker => [Case::Police].into(),
+        Admin | MfaPending | SignedOut => BTreeSet::new(),
+    }
+}
+
+/// The markers a Marac page may show of a case on its agenda: the names of its people.
+/// Nothing else of the case record (notes, Dash details, restricted fields, reasons) ever
+/// reaches a Marac page, whoever asks.
+fn is_name_marker(m: &str) -> bool {
+    [
+        "VICTIM-GIVEN",
+        "VICTIM-FAMILY",
+        "PERP-GIVEN",
+        "PERP-FAMILY",
+        "CHILD-GIVEN",
+    ]
+    .iter()
+    .any(|f| m.starts_with(&format!("MARKER-{f}-")))
 }
 
 /// The marker strings seeded into every free-text field of a case. A phone number must be
@@ -1053,6 +1381,12 @@ impl TestApp {
     }
 }
 
+/// The UK date, as the application's `uk_today` reads it from the system clock the matrix
+/// runs on.
+fn uk_today() -> time::Date {
+    waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc())
+}
+
 fn cookie_pair(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(SET_COOKIE)
@@ -1156,6 +1490,36 @@ struct World {
     bystander_id: Uuid,
     missing_case: Uuid,
     missing_assessment: Uuid,
+    holder_agency_id: Uuid,
+    /// A second Marac, which nobody here coordinates or sits at.
+    other_marac_id: Uuid,
+    /// A second Marac coordinator of the holder, excluded from nothing: screens, publishes
+    /// and adds the seeded actions, and reads the Marac's state for the side-effect checks.
+    /// Never an actor.
+    runner_id: Uuid,
+    /// The Marac's meetings, hearings, referrals and actions, once seeded.
+    marac: Option<MaracWorld>,
+}
+
+/// What `World::seed_marac` builds. Meeting 1 (published) hears `Same`, `Police` and
+/// `Excluding` (three cases, its capacity); meeting 2 (published) hears `Excluding` again
+/// and nothing else. A third referral of `Excluding` waits in the screening queue.
+struct MaracWorld {
+    m1: Uuid,
+    m1_on: time::Date,
+    m2: Uuid,
+    h_same: Uuid,
+    h_police: Uuid,
+    /// `Excluding` on meeting 1.
+    h_excl: Uuid,
+    /// `Excluding` on meeting 2.
+    h_excl2: Uuid,
+    r_police: Uuid,
+    r_excl: Uuid,
+    /// The holder agency's action on `Same` (meeting 1).
+    a_same: Uuid,
+    /// The holder agency's action on `Excluding` (meeting 1).
+    a_excl: Uuid,
 }
 
 impl World {
@@ -1168,6 +1532,10 @@ impl World {
         let police = tx.create_agency("Police", "police").await.unwrap();
         let marac = tx
             .create_marac("Marac", "Area", &Thresholds::default())
+            .await
+            .unwrap();
+        let other_marac = tx
+            .create_marac("Other Marac", "Elsewhere", &Thresholds::default())
             .await
             .unwrap();
         let mut ids = HashMap::new();
@@ -1210,6 +1578,12 @@ impl World {
                 "Bystander",
                 police.id,
                 Role::Caseworker,
+            ),
+            (
+                "runner@example.test",
+                "Marac Runner",
+                holder.id,
+                Role::MaracCoordinator,
             ),
         ] {
             let u = tx
@@ -1274,6 +1648,10 @@ impl World {
             bystander_id: ids["bystander@example.test"],
             missing_case: Uuid::now_v7(),
             missing_assessment: Uuid::now_v7(),
+            holder_agency_id: holder.id,
+            other_marac_id: other_marac.id,
+            runner_id: ids["runner@example.test"],
+            marac: None,
         };
         for c in ALL_CASES {
             let seeded = w.seed(c).await;
@@ -1309,7 +1687,191 @@ impl World {
                 .unwrap();
             assert_eq!(res.status(), StatusCode::SEE_OTHER, "seeding an exclusion");
         }
+        w.marac = Some(w.seed_marac().await);
         w
+    }
+
+    /// The Marac as it runs: configured, three cases referred, screened onto meeting 1 and
+    /// `Excluding` again onto meeting 2, both agendas published, the holder agency given an
+    /// action on `Same` and on `Excluding`. The runner (a coordinator excluded from
+    /// nothing) does what a coordinator does; nobody else has accepted a confidentiality
+    /// statement yet (`check_marac_seeding` does that over HTTP).
+    async fn seed_marac(&self) -> MaracWorld {
+        let today = uk_today();
+        let tx = self.app.t.store.begin().await.unwrap();
+        tx.configure_marac(
+            self.marac_id,
+            &MaracSettings {
+                coordinating_agency_id: Some(self.holder_agency_id),
+                chair_user_id: None,
+                schedule: Some(Schedule {
+                    first_on: time::macros::date!(2026 - 01 - 06),
+                    cadence: Cadence::EveryWeeks { weeks: 2 },
+                }),
+                // Three cases a meeting, so that the fourth referral opens meeting 2.
+                capacity: Capacity {
+                    cases_per_meeting: 3,
+                    ..Capacity::default()
+                },
+                repeats_first: true,
+                adult_female_population: Some(100_000),
+                // The agency rep works for the holder.
+                members: vec![self.holder_agency_id, self.police_agency_id],
+            },
+        )
+        .await
+        .unwrap();
+        let runner = tx.user(self.runner_id).await.unwrap().unwrap();
+        let a = tx.user(self.a.id).await.unwrap().unwrap();
+        let officer = tx.user(self.police_caseworker_id).await.unwrap().unwrap();
+        let details = MaracReferralInput {
+            consent: "given".into(),
+            victim_aware: "yes".into(),
+            reason: "Threats to kill since the separation".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        let accept = ScreeningInput {
+            decision: "accept".into(),
+            ..Default::default()
+        };
+        let mut referrals = Vec::new();
+        for (c, by) in [
+            (Case::Same, &a),
+            (Case::Police, &officer),
+            (Case::Excluding, &a),
+            (Case::Excluding, &a),
+        ] {
+            let (id, _) = tx
+                .refer_to_marac(by, self.cases[&c].id, &details, today, None)
+                .await
+                .unwrap();
+            let on = tx
+                .screen_referral(&runner, id, &accept, today, None)
+                .await
+                .unwrap();
+            assert!(on.is_some(), "{c:?} accepted onto a meeting");
+            referrals.push(id);
+        }
+        // A third referral of `Excluding`, left waiting for the coordinator, who is
+        // excluded from it and so must never see it in the queue.
+        tx.refer_to_marac(&a, self.cases[&Case::Excluding].id, &details, today, None)
+            .await
+            .unwrap();
+        let meetings = tx.meetings_for(&runner).await.unwrap();
+        assert_eq!(meetings.len(), 2, "two meetings");
+        let (m1, m2) = (meetings[0].id, meetings[1].id);
+        for m in [m1, m2] {
+            tx.publish_agenda(&runner, m, None).await.unwrap();
+            tx.accept_confidentiality(&runner, m, None).await.unwrap();
+        }
+        let agenda = |v: &MeetingView, c: Case| {
+            v.agenda
+                .iter()
+                .find(|x| x.case_id == self.cases[&c].id)
+                .unwrap()
+                .hearing_id
+        };
+        let one = tx.meeting(&runner, m1, today, None).await.unwrap();
+        let two = tx.meeting(&runner, m2, today, None).await.unwrap();
+        assert_eq!((one.agenda.len(), two.agenda.len()), (3, 1), "agendas");
+        let due = (one.meets_on + time::Duration::days(28)).to_string();
+        let mut actions = Vec::new();
+        for c in [Case::Same, Case::Excluding] {
+            let input = ActionInput {
+                action: "Fit a door alarm and a letterbox guard".into(),
+                agency_id: self.holder_agency_id.to_string(),
+                due_on: due.clone(),
+                purpose: "victim".into(),
+            };
+            actions.push(
+                tx.add_action(&runner, agenda(&one, c), &input, None)
+                    .await
+                    .unwrap(),
+            );
+        }
+        tx.commit().await.unwrap();
+        MaracWorld {
+            m1,
+            m1_on: one.meets_on,
+            m2,
+            h_same: agenda(&one, Case::Same),
+            h_police: agenda(&one, Case::Police),
+            h_excl: agenda(&one, Case::Excluding),
+            h_excl2: agenda(&two, Case::Excluding),
+            r_police: referrals[1],
+            r_excl: referrals[2],
+            a_same: actions[0],
+            a_excl: actions[1],
+        }
+    }
+
+    fn mw(&self) -> &MaracWorld {
+        self.marac.as_ref().unwrap()
+    }
+
+    fn agency_of(&self, who: Who) -> Uuid {
+        match who {
+            PoliceCaseworker => self.police_agency_id,
+            _ => self.holder_agency_id,
+        }
+    }
+
+    /// The ids a Marac route's placeholders stand for in a situation: referral, meeting,
+    /// hearing, action and Marac.
+    fn marac_objects(&self, s: Option<MaracSituation>) -> [Uuid; 5] {
+        match s {
+            Some(MaracSituation::Agenda) => {
+                let mw = self.mw();
+                [mw.r_police, mw.m1, mw.h_police, mw.a_same, self.marac_id]
+            }
+            Some(MaracSituation::Barred) => {
+                let mw = self.mw();
+                [mw.r_excl, mw.m2, mw.h_excl, mw.a_excl, self.other_marac_id]
+            }
+            None | Some(MaracSituation::NonExistent) => [self.missing_case; 5],
+        }
+    }
+
+    /// The id a Marac route names in a situation (what a refusal's row names).
+    fn marac_object(&self, route: R, s: MaracSituation) -> Uuid {
+        let [referral, meeting, hearing, action, marac] = self.marac_objects(Some(s));
+        let p = route.method_path().1;
+        if p.contains("{referral_id}") {
+            referral
+        } else if p.contains("{meeting_id}") {
+            meeting
+        } else if p.contains("{hearing_id}") {
+            hearing
+        } else if p.contains("{action_id}") {
+            action
+        } else {
+            marac
+        }
+    }
+
+    /// Everything a Marac POST could change, read by the runner (who sees every case on
+    /// both meetings): both meetings (agenda, research and action counts, decisions,
+    /// attendance) and all four hearings (research, minutes, actions and their status).
+    async fn marac_state(&self) -> String {
+        let mw = self.mw();
+        let today = uk_today();
+        let tx = self.app.t.store.begin().await.unwrap();
+        let runner = tx.user(self.runner_id).await.unwrap().unwrap();
+        let mut out = String::new();
+        for m in [mw.m1, mw.m2] {
+            let view = tx.meeting(&runner, m, today, None).await.unwrap();
+            out.push_str(&format!("{view:?}\n"));
+        }
+        for h in [mw.h_same, mw.h_police, mw.h_excl, mw.h_excl2] {
+            match tx.hearing(&runner, h, today, None).await.unwrap() {
+                HearingAccess::Open(view) => out.push_str(&format!("{view:?}\n")),
+                other => panic!("the runner cannot read hearing {h}: {other:?}"),
+            }
+        }
+        tx.commit().await.unwrap();
+        out
     }
 
     fn signed(&self, who: Who) -> &Signed {
@@ -1446,9 +2008,9 @@ impl World {
         rows.first().map(|r| r.seq).unwrap_or(0)
     }
 
-    /// How many assessments, exclusions, contacts, interventions and people a case holds,
-    /// read through the store as its creator.
-    async fn holdings(&self, c: Case) -> [usize; 5] {
+    /// How many assessments, exclusions, contacts, interventions, people and Marac
+    /// referrals a case holds, read through the store as its creator.
+    async fn holdings(&self, c: Case) -> [usize; 6] {
         let s = &self.cases[&c];
         let tx = self.app.t.store.begin().await.unwrap();
         let user = tx.user(s.creator).await.unwrap().unwrap();
@@ -1456,6 +2018,7 @@ impl World {
             .case_with_casework(&user, s.id, &Default::default(), None)
             .await
             .unwrap();
+        let referrals = tx.case_marac_referrals(&d).await.unwrap();
         tx.commit().await.unwrap();
         [
             d.assessments.len(),
@@ -1463,6 +2026,7 @@ impl World {
             w.contacts.len(),
             w.interventions.len(),
             d.people.len(),
+            referrals.len(),
         ]
     }
 
@@ -1498,6 +2062,27 @@ impl World {
                     .map(move |m| (*c, m))
             })
             .collect()
+    }
+
+    /// What a response of a Marac page to `who` must not contain: of the cases the actor
+    /// may see on the Marac's pages, anything but the names of their people; of every other
+    /// case, every marker; and the reference of any case the actor may see neither as a case
+    /// nor on the Marac. A refusal contains none of it.
+    fn banned_marac(&self, who: Who, refused: bool) -> Vec<(Case, String)> {
+        let sight = marac_sight(who);
+        let known: BTreeSet<Case> = visible(who).union(&sight).copied().collect();
+        let mut out = Vec::new();
+        for c in ALL_CASES {
+            for m in markers(c) {
+                if refused || !sight.contains(&c) || !is_name_marker(&m) {
+                    out.push((c, m));
+                }
+            }
+            if refused || !known.contains(&c) {
+                out.push((c, self.cases[&c].reference.clone()));
+            }
+        }
+        out
     }
 }
 
@@ -1542,8 +2127,15 @@ async fn read(res: reqwest::Response) -> Answer {
 }
 
 impl World {
-    /// Sends `route` as `who` about `case` with a valid body.
-    async fn send(&self, route: R, who: Who, case: Option<Case>) -> Answer {
+    /// Sends `route` as `who` about `case` (or, for a Marac route, the object of the
+    /// situation `ms`) with a valid body.
+    async fn send(
+        &self,
+        route: R,
+        who: Who,
+        case: Option<Case>,
+        ms: Option<MaracSituation>,
+    ) -> Answer {
         let (case_id, assessment_id, intervention_id, holder) = match case {
             Some(c) => (
                 self.cases[&c].id,
@@ -1565,6 +2157,13 @@ impl World {
             .replace("{intervention_id}", &intervention_id.to_string())
             .replace("{stage}", "intake")
             .replace("{name}", "waymark.css");
+        let [referral_id, meeting_id, hearing_id, action_id, marac_id] = self.marac_objects(ms);
+        let path = path
+            .replace("{referral_id}", &referral_id.to_string())
+            .replace("{meeting_id}", &meeting_id.to_string())
+            .replace("{hearing_id}", &hearing_id.to_string())
+            .replace("{action_id}", &action_id.to_string())
+            .replace("{marac_id}", &marac_id.to_string());
         let me = self.signed(who);
         let marac = self.marac_id.to_string();
         let referrer = self.police_agency_id.to_string();
@@ -1840,6 +2439,111 @@ impl World {
                 .send()
                 .await
                 .unwrap(),
+            R::ReferToMarac => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("consent", "given"),
+                    ("victim_aware", "yes"),
+                    ("reason", "Escalating threats since the separation"),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            // The referral on the agenda is accepted already: screening it again is refused.
+            R::Screen => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str()), ("decision", "accept")])
+                .send()
+                .await
+                .unwrap(),
+            R::AcceptConfidentiality => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str()), ("accept", "yes")])
+                .send()
+                .await
+                .unwrap(),
+            R::PublishAgenda | R::CloseMeeting => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str())])
+                .send()
+                .await
+                .unwrap(),
+            R::RecordAttendance => {
+                let (holder, police) = (self.holder_agency_id, self.police_agency_id);
+                self.app
+                    .request(me, method, &path)
+                    .form(&[
+                        ("csrf_token".to_owned(), me.csrf.clone()),
+                        (format!("status-{holder}"), "present".to_owned()),
+                        (
+                            format!("attendee-{holder}"),
+                            format!("Attendee for {who:?}"),
+                        ),
+                        (format!("sent-{holder}"), "yes".to_owned()),
+                        (format!("status-{police}"), "apologies".to_owned()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            R::SaveResearch => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token".to_owned(), me.csrf.clone()),
+                    (
+                        "research".to_owned(),
+                        format!("Research recorded by {who:?}"),
+                    ),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            // No decision: a case with neither actions nor a decision keeps its meeting open.
+            R::RecordMinutes => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token".to_owned(), me.csrf.clone()),
+                    ("discussion".to_owned(), format!("Discussed by {who:?}")),
+                    ("to_victim".to_owned(), "Further threats".to_owned()),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            // An action for the police, so the holder agency's action plan stays as seeded.
+            R::AddAction => {
+                let due = self.mw().m1_on + time::Duration::days(28);
+                self.app
+                    .request(me, method, &path)
+                    .form(&[
+                        ("csrf_token".to_owned(), me.csrf.clone()),
+                        ("action".to_owned(), format!("Action added by {who:?}")),
+                        ("agency_id".to_owned(), self.police_agency_id.to_string()),
+                        ("due_on".to_owned(), due.to_string()),
+                        ("purpose".to_owned(), "victim".to_owned()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            // Still open, so the research window on its case stays open.
+            R::UpdateAction => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token".to_owned(), me.csrf.clone()),
+                    ("status".to_owned(), "in_progress".to_owned()),
+                    ("note".to_owned(), format!("Updated by {who:?}")),
+                ])
+                .send()
+                .await
+                .unwrap(),
             _ => {
                 assert_eq!(method, Method::GET, "{route:?} needs a request body");
                 self.app.get(me, &path).await
@@ -1856,6 +2560,7 @@ impl World {
         case: Option<Case>,
         want: Exp,
         missing_404: Option<&str>,
+        ms: Option<MaracSituation>,
     ) -> (Answer, Vec<String>) {
         let mut problems = Vec::new();
         // What a POST can change, before.
@@ -1867,6 +2572,7 @@ impl World {
                 | R::RecordContact
                 | R::AddIntervention
                 | R::AddLinkedPerson
+                | R::ReferToMarac
         );
         let writes_referral = matches!(
             route,
@@ -1881,9 +2587,15 @@ impl World {
         } else {
             0
         };
+        let writes_marac = ms.is_some() && route.method_path().0 == Method::POST;
+        let marac_before = if writes_marac {
+            Some(self.marac_state().await)
+        } else {
+            None
+        };
         let head = self.audit_head().await;
 
-        let got = self.send(route, who, case).await;
+        let got = self.send(route, who, case, ms).await;
 
         // Status, and where a redirect goes.
         if got.status != want.status {
@@ -1902,7 +2614,12 @@ impl World {
         // No marker of a case the actor may not see; none at all if refused.
         let refused =
             matches!(who, SignedOut | MfaPending) || matches!(want.status, 401 | 403 | 404);
-        for (c, m) in self.banned(who, refused, route) {
+        let banned = if route.is_marac() {
+            self.banned_marac(who, refused)
+        } else {
+            self.banned(who, refused, route)
+        };
+        for (c, m) in banned {
             if got.everything.contains(&m) {
                 problems.push(format!("response contains {m} of case {c:?}"));
             }
@@ -1927,49 +2644,54 @@ impl World {
             .into_iter()
             .filter(|r| r.seq > head)
             .collect();
-        match (want.audit, rows.first()) {
-            (Audit::None, None) => {}
-            (Audit::None, Some(r)) => problems.push(format!(
-                "{} unexpected audit row(s), newest {} {}",
-                rows.len(),
-                r.action,
-                r.outcome
-            )),
-            (_, None) => problems.push(format!(
-                "no audit row (expected {})",
-                outcome_word(want.audit)
-            )),
-            (expected, Some(r)) => {
-                let actor = if route == R::SignIn && who == SignedOut {
-                    self.a.id
-                } else {
-                    self.people[&who].id
-                };
-                let object = match (route, expected) {
-                    _ if route.names_a_case() => Some(
-                        case.map_or(self.missing_case, |c| self.cases[&c].id)
-                            .to_string(),
-                    ),
-                    (R::ChangePassword | R::MfaVerify | R::MfaSetup | R::Confirm, _) => {
-                        Some(actor.to_string())
-                    }
-                    // The new case's id, which the test cannot know in advance.
-                    (R::CreateReferral | R::CreateReferralApi, Audit::Allowed) => {
-                        r.object_id.clone()
-                    }
-                    // A self-referral's new case; the survivor is nobody's account.
-                    (R::SelfReferral, Audit::Allowed) => r.object_id.clone(),
-                    _ => None,
-                };
-                if r.outcome != outcome_word(expected)
-                    || r.actor_user_id != (route != R::SelfReferral).then_some(actor)
-                    || r.object_id != object
-                    || (route == R::CreateReferral || route == R::CreateReferralApi)
-                        && expected == Audit::Allowed
-                        && r.object_id.is_none()
-                    || route == R::SelfReferral && r.object_id.is_none()
-                {
-                    problems.push(format!(
+        if let Some(s) = ms {
+            problems.extend(self.check_marac_audit(route, who, s, want, &rows));
+        } else {
+            match (want.audit, rows.first()) {
+                (Audit::None, None) => {}
+                (Audit::None, Some(r)) => problems.push(format!(
+                    "{} unexpected audit row(s), newest {} {}",
+                    rows.len(),
+                    r.action,
+                    r.outcome
+                )),
+                (_, None) => problems.push(format!(
+                    "no audit row (expected {})",
+                    outcome_word(want.audit)
+                )),
+                (expected, Some(r)) => {
+                    let actor = if route == R::SignIn && who == SignedOut {
+                        self.a.id
+                    } else {
+                        self.people[&who].id
+                    };
+                    let object = match (route, expected) {
+                        _ if route.names_a_case() => Some(
+                            case.map_or(self.missing_case, |c| self.cases[&c].id)
+                                .to_string(),
+                        ),
+                        (R::ChangePassword | R::MfaVerify | R::MfaSetup | R::Confirm, _) => {
+                            Some(actor.to_string())
+                        }
+                        // The new case's id, which the test cannot know in advance.
+                        (R::CreateReferral | R::CreateReferralApi, Audit::Allowed) => {
+                            r.object_id.clone()
+                        }
+                        // A self-referral's new case; the survivor is nobody's account.
+                        (R::SelfReferral, Audit::Allowed) => r.object_id.clone(),
+                        // The agency's action plan names the agency.
+                        (R::AgencyActions, Audit::Allowed) => Some(self.agency_of(who).to_string()),
+                        _ => None,
+                    };
+                    if r.outcome != outcome_word(expected)
+                        || r.actor_user_id != (route != R::SelfReferral).then_some(actor)
+                        || r.object_id != object
+                        || (route == R::CreateReferral || route == R::CreateReferralApi)
+                            && expected == Audit::Allowed
+                            && r.object_id.is_none()
+                        || route == R::SelfReferral && r.object_id.is_none()
+                    {
+                        problems.push(format!(
                         "audit row {} {} by {:?} on {:?} (expected {} by {actor} on {object:?})",
                         r.action,
                         r.outcome,
@@ -1977,13 +2699,16 @@ impl World {
                         r.object_id,
                         outcome_word(expected)
                     ));
+                    }
                 }
             }
         }
 
-        // A refused POST saved nothing; an allowed one saved exactly one thing.
+        // A refused POST saved nothing; an allowed one saved exactly one thing. (A form
+        // refused as it stands, 422, is allowed but saves nothing.)
         let saved = matches!(got.status, 200..=299 | 303);
-        let expect_one = usize::from(want.audit == Audit::Allowed);
+        let expect_one =
+            usize::from(want.audit == Audit::Allowed && matches!(want.status, 200..=299 | 303));
         if let (Some(c), Some(before)) = (case, held_before) {
             let after = self.holdings(c).await;
             let (i, what) = match route {
@@ -1991,6 +2716,7 @@ impl World {
                 R::RecordContact => (2, "contacts"),
                 R::AddIntervention => (3, "interventions"),
                 R::AddLinkedPerson => (4, "people"),
+                R::ReferToMarac => (5, "Marac referrals"),
                 _ => (0, "assessments"),
             };
             if after[i] != before[i] + expect_one {
@@ -2006,7 +2732,103 @@ impl World {
                 problems.push(format!("cases went from {cases_before} to {after}"));
             }
         }
+        // A Marac POST: a refusal (and a form refused as it stands) changes nothing of the
+        // meetings and hearings; an allowed one changes them, except accepting a statement
+        // already accepted, which keeps them as they were.
+        if let Some(before) = marac_before {
+            let after = self.marac_state().await;
+            let changes = expect_one == 1 && route != R::AcceptConfidentiality;
+            if (after != before) != changes {
+                problems.push(format!(
+                    "the Marac's meetings and hearings {} (expected {})",
+                    if after == before {
+                        "did not change"
+                    } else {
+                        "changed"
+                    },
+                    if changes { "a change" } else { "none" }
+                ));
+            }
+        }
         (got, problems)
+    }
+
+    /// The audit rows of a Marac cell. The first row the request wrote is the access
+    /// decision: its outcome, this actor, and as its object the case (referral, hearing,
+    /// action) or the meeting or Marac when allowed, the id asked for when refused with a
+    /// 404, none for a 403. Every row is this actor's; a refusal writes exactly one row; and
+    /// no allowed row names a seeded case the actor may not see on the Marac.
+    fn check_marac_audit(
+        &self,
+        route: R,
+        who: Who,
+        s: MaracSituation,
+        want: Exp,
+        rows: &[waymark_store::audit::AuditRow],
+    ) -> Vec<String> {
+        let mut problems = Vec::new();
+        // `rows` is newest first.
+        let Some(first) = rows.last() else {
+            if want.audit != Audit::None {
+                problems.push(format!(
+                    "no audit row (expected {})",
+                    outcome_word(want.audit)
+                ));
+            }
+            return problems;
+        };
+        if want.audit == Audit::None {
+            problems.push(format!(
+                "{} unexpected audit row(s), first {} {}",
+                rows.len(),
+                first.action,
+                first.outcome
+            ));
+            return problems;
+        }
+        let actor = self.people[&who].id;
+        let object = match want.audit {
+            _ if want.status == 403 => None,
+            Audit::Allowed => Some(match route.marac_case(s) {
+                Some(c) => self.cases[&c].id.to_string(),
+                None => self.marac_object(route, s).to_string(),
+            }),
+            _ => Some(self.marac_object(route, s).to_string()),
+        };
+        if first.outcome != outcome_word(want.audit)
+            || first.actor_user_id != Some(actor)
+            || first.object_id != object
+        {
+            problems.push(format!(
+                "audit row {} {} by {:?} on {:?} (expected {} by {actor} on {object:?})",
+                first.action,
+                first.outcome,
+                first.actor_user_id,
+                first.object_id,
+                outcome_word(want.audit)
+            ));
+        }
+        if want.audit == Audit::Denied && rows.len() != 1 {
+            problems.push(format!(
+                "{} audit rows for a refusal (expected 1)",
+                rows.len()
+            ));
+        }
+        let sight = marac_sight(who);
+        for r in rows {
+            if r.actor_user_id != Some(actor) {
+                problems.push(format!("audit row {} by {:?}", r.action, r.actor_user_id));
+            }
+            if r.outcome == "allowed"
+                && let Some(c) = ALL_CASES
+                    .into_iter()
+                    .find(|c| r.object_id == Some(self.cases[c].id.to_string()))
+                && !sight.contains(&c)
+            {
+                problems.push(format!("audit row {} allowed on case {c:?}", r.action));
+            }
+        }
+        problems
     }
 }
 
@@ -2023,6 +2845,10 @@ fn cell_name(label: &str, route: R, who: Who, situation: Option<Situation>) -> S
         Some(s) => format!("[{label}] {} × {who:?} × {s:?}", route.name()),
         None => format!("[{label}] {} × {who:?}", route.name()),
     }
+}
+
+fn marac_cell_name(label: &str, route: R, who: Who, s: MaracSituation) -> String {
+    format!("[{label}] {} × {who:?} × {s:?}", route.name())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2057,12 +2883,34 @@ fn every_route_is_in_the_matrix() {
             .filter(|(route, _, _)| *route == r)
             .map(|(_, who, _)| *who)
             .collect();
+        let marac_actors: Vec<Who> = MARAC
+            .iter()
+            .filter(|(route, _, _)| *route == r)
+            .map(|(_, who, _)| *who)
+            .collect();
         if r.names_a_case() {
             assert_eq!(no_case_rows, 0, "{} names a case", r.name());
             assert_eq!(actors, WHO, "{}: one row per actor, in order", r.name());
+            assert!(marac_actors.is_empty(), "{} names a case", r.name());
+        } else if r.names_a_marac_object() {
+            assert_eq!(no_case_rows, 0, "{} names a Marac object", r.name());
+            assert!(actors.is_empty(), "{} names no case", r.name());
+            assert_eq!(
+                marac_actors,
+                WHO,
+                "{}: one row per actor, in order",
+                r.name()
+            );
         } else {
             assert_eq!(no_case_rows, 1, "{}: exactly one row", r.name());
             assert!(actors.is_empty(), "{} names no case", r.name());
+            assert!(marac_actors.is_empty(), "{} names no object", r.name());
+        }
+    }
+    // Every Marac situation exists for every actor.
+    for (r, who, cells) in MARAC {
+        for (s, cell) in MARAC_SITUATIONS.iter().zip(cells) {
+            assert_ne!(*cell, NA, "{} × {who:?} × {s:?}", r.name());
         }
     }
     // A cell is "not applicable" exactly where the situation has no case for the actor.
@@ -2086,12 +2934,13 @@ async fn every_route_role_and_object_gives_the_specified_answer() {
 
         check_seeding(&w, &mut failures).await;
         cells += check_lists(&w, &mut failures).await;
+        cells += check_marac_seeding(&w, &mut failures).await;
 
         // Routes that name no case. Changing a password ends all the user's sessions, so
         // that row runs last, after the routes that name a case.
         for (route, row) in NO_CASE.iter().filter(|(r, _)| *r != R::ChangePassword) {
             for (who, want) in WHO.iter().zip(row) {
-                let (_, problems) = w.check_cell(*route, *who, None, *want, None).await;
+                let (_, problems) = w.check_cell(*route, *who, None, *want, None, None).await;
                 cells += 1;
                 for p in problems {
                     failures.push(format!("{}: {p}", cell_name(label, *route, *who, None)));
@@ -2111,7 +2960,7 @@ async fn every_route_role_and_object_gives_the_specified_answer() {
                 }
                 let case = case_for(*who, s);
                 let (got, problems) = w
-                    .check_cell(*route, *who, case, want, missing_404.as_deref())
+                    .check_cell(*route, *who, case, want, missing_404.as_deref(), None)
                     .await;
                 cells += 1;
                 if s == Situation::NonExistent && got.status == 404 {
@@ -2123,9 +2972,30 @@ async fn every_route_role_and_object_gives_the_specified_answer() {
             }
         }
 
+        // Routes that name a Marac object, in route order (see the note on closing a
+        // meeting). The non-existent id goes first, as above.
+        for (route, who, row) in MARAC {
+            let mut missing_404: Option<String> = None;
+            for i in [2usize, 0, 1] {
+                let (s, want) = (MARAC_SITUATIONS[i], row[i]);
+                let (got, problems) = w
+                    .check_cell(*route, *who, None, want, missing_404.as_deref(), Some(s))
+                    .await;
+                cells += 1;
+                if s == MaracSituation::NonExistent && got.status == 404 {
+                    missing_404 = Some(got.body);
+                }
+                for p in problems {
+                    failures.push(format!("{}: {p}", marac_cell_name(label, *route, *who, s)));
+                }
+            }
+        }
+        cells += check_agenda_never_opens_the_case(&w, &mut failures).await;
+        cells += check_screening_queue(&w, &mut failures).await;
+
         for (route, row) in NO_CASE.iter().filter(|(r, _)| *r == R::ChangePassword) {
             for (who, want) in WHO.iter().zip(row) {
-                let (_, problems) = w.check_cell(*route, *who, None, *want, None).await;
+                let (_, problems) = w.check_cell(*route, *who, None, *want, None, None).await;
                 cells += 1;
                 for p in problems {
                     failures.push(format!("{}: {p}", cell_name(label, *route, *who, None)));
@@ -2332,4 +3202,180 @@ async fn check_lists(w: &World, failures: &mut Vec<String>) -> usize {
         }
     }
     checks
+}
+
+/// The Marac as seeded, before the matrix. Until a reader accepts a meeting's
+/// confidentiality statement, a case on its agenda sends them to the meeting, whose page
+/// shows the statement and no case. Once accepted (here, over HTTP: the agency rep for
+/// meeting 1, the coordinator for both), the agenda and each case on it name their people:
+/// the positive control for `banned_marac`, which is checked on every page too.
+async fn check_marac_seeding(w: &World, failures: &mut Vec<String>) -> usize {
+    let label = w.app.label;
+    let mw = w.mw();
+    let mut checks = 0;
+    let mut fail = |what: String| failures.push(format!("[{label}] Marac seeding: {what}"));
+    let rep = w.signed(AgencyRep);
+    let meeting = format!("/marac/meetings/{}", mw.m1);
+    let hearing = format!("/marac/hearings/{}", mw.h_police);
+    let res = read(w.app.get(rep, &hearing).await).await;
+    checks += 1;
+    if res.status != 303 || res.location != meeting {
+        fail(format!(
+            "{hearing} before the statement: {} to {:?} (expected 303 to {meeting})",
+            res.status, res.location
+        ));
+    }
+    let res = read(w.app.get(rep, &meeting).await).await;
+    checks += 1;
+    if res.status != 200 || !res.body.contains("/confidentiality") {
+        fail(format!(
+            "{meeting} before the statement: {}, or no statement to accept",
+            res.status
+        ));
+    }
+    // Before the statement, not even the names.
+    for (c, m) in w.banned_marac(AgencyRep, true) {
+        if res.everything.contains(&m) {
+            fail(format!("{meeting} before the statement shows {m} of {c:?}"));
+        }
+    }
+    for (who, m) in [
+        (AgencyRep, mw.m1),
+        (Coordinator, mw.m1),
+        (Coordinator, mw.m2),
+    ] {
+        let me = w.signed(who);
+        let res = w
+            .app
+            .request(
+                me,
+                Method::POST,
+                &format!("/marac/meetings/{m}/confidentiality"),
+            )
+            .form(&[("csrf_token", me.csrf.as_str()), ("accept", "yes")])
+            .send()
+            .await
+            .unwrap();
+        let res = read(res).await;
+        checks += 1;
+        if res.status != 303 || res.location != format!("/marac/meetings/{m}") {
+            fail(format!(
+                "{who:?} accepting the statement of {m}: {} to {:?}",
+                res.status, res.location
+            ));
+        }
+    }
+    let names = |c: Case| -> Vec<String> {
+        markers(c)
+            .into_iter()
+            .filter(|m| is_name_marker(m))
+            .collect()
+    };
+    for who in [AgencyRep, Coordinator] {
+        let me = w.signed(who);
+        for (path, shown) in [
+            (meeting.clone(), vec![Case::Same, Case::Police]),
+            (format!("/marac/hearings/{}", mw.h_same), vec![Case::Same]),
+            (hearing.clone(), vec![Case::Police]),
+        ] {
+            let res = read(w.app.get(me, &path).await).await;
+            checks += 1;
+            if res.status != 200 {
+                fail(format!("{who:?} {path}: {}", res.status));
+                continue;
+            }
+            for c in shown {
+                // The agenda names the victim; a case's page names everyone.
+                let want: Vec<String> = if path == meeting {
+                    vec![
+                        format!("MARKER-VICTIM-GIVEN-{}", c.key()),
+                        w.cases[&c].reference.clone(),
+                    ]
+                } else {
+                    names(c)
+                };
+                for m in want {
+                    if !res.body.contains(&m) {
+                        fail(format!("{who:?} {path} does not show {m} of {c:?}"));
+                    }
+                }
+            }
+            for (c, m) in w.banned_marac(who, false) {
+                if res.everything.contains(&m) {
+                    fail(format!("{who:?} {path} shows {m} of {c:?}"));
+                }
+            }
+        }
+    }
+    checks
+}
+
+/// Agenda access never opens the case record. The agency rep (whose own agency holds
+/// `Same`) and the coordinator may both read `Police` on the agenda, and the rep `Same`
+/// too; every route of those cases themselves answers them exactly as for a case that does
+/// not exist (404, byte for byte), with no marker and no reference of the case.
+async fn check_agenda_never_opens_the_case(w: &World, failures: &mut Vec<String>) -> usize {
+    let label = w.app.label;
+    let mut checks = 0;
+    let paths = |id: Uuid, assessment: Uuid| {
+        vec![
+            format!("/cases/{id}"),
+            format!("/api/v1/cases/{id}"),
+            format!("/cases/{id}/dash/{assessment}"),
+            format!("/cases/{id}/safety-plan"),
+            format!("/cases/{id}/access-log"),
+            format!("/cases/{id}/marac-referral/new"),
+        ]
+    };
+    for who in [AgencyRep, Coordinator] {
+        let me = w.signed(who);
+        for c in marac_sight(who).difference(&visible(who)) {
+            let s = &w.cases[c];
+            let missing = paths(w.missing_case, w.missing_assessment);
+            for (path, missing) in paths(s.id, s.assessment_id).into_iter().zip(missing) {
+                let what = format!("GET {path} ({c:?}, on the agenda) as {who:?}");
+                let got = read(w.app.get(me, &path).await).await;
+                let reference = read(w.app.get(me, &missing).await).await;
+                checks += 1;
+                if got.status != 404 || reference.status != 404 || got.body != reference.body {
+                    failures.push(format!(
+                        "[{label}] {what}: {}, or a 404 unlike a missing case's",
+                        got.status
+                    ));
+                }
+                for m in markers(*c).into_iter().chain([s.reference.clone()]) {
+                    if got.everything.contains(&m) {
+                        failures.push(format!("[{label}] {what}: contains {m}"));
+                    }
+                }
+            }
+        }
+    }
+    checks
+}
+
+/// The screening queue after the matrix: the referrals the matrix's POSTs left waiting
+/// (caseworker B's of `OwnCw` and `Same`, the coordinator's of `OwnMc`, the police
+/// caseworker's of `Police`), and not the waiting referral of `Excluding`, which excludes
+/// the coordinator. Of each case, only the names of its people.
+async fn check_screening_queue(w: &World, failures: &mut Vec<String>) -> usize {
+    let label = w.app.label;
+    let res = read(w.app.get(w.signed(Coordinator), "/marac/referrals").await).await;
+    let mut fail = |what: String| failures.push(format!("[{label}] GET /marac/referrals: {what}"));
+    if res.status != 200 {
+        fail(format!("status {}", res.status));
+        return 1;
+    }
+    for c in ALL_CASES {
+        let listed = res.body.contains(&w.cases[&c].reference);
+        if listed != (c != Case::Excluding) {
+            fail(format!("{c:?} listed: {listed}"));
+        }
+        for m in markers(c) {
+            if (c == Case::Excluding || !is_name_marker(&m)) && res.everything.contains(&m) {
+                fail(format!("contains {m} of {c:?}"));
+            }
+        }
+    }
+    1
 }

@@ -12,6 +12,15 @@ pub struct Model {
     pub medium_from_yes: i32,
     pub escalation_incidents: i32,
     pub repeat_window_months: i32,
+    pub coordinating_agency_id: Option<Uuid>,
+    pub chair_user_id: Option<Uuid>,
+    /// The meeting schedule as JSON (`waymark_domain::marac::Schedule`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub schedule: Option<String>,
+    pub cases_per_meeting: i32,
+    pub research_days: i32,
+    pub repeats_first: bool,
+    pub adult_female_population: Option<i32>,
     pub created_at: TimeDateTimeWithTimeZone,
 }
 

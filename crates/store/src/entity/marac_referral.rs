@@ -13,6 +13,20 @@ pub struct Model {
     pub referred_on: TimeDate,
     pub criteria: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// received, accepted, returned or diverted (under 16: children's safeguarding).
+    pub status: String,
+    pub referring_agency_id: Option<Uuid>,
+    pub referred_by: Option<Uuid>,
+    /// Sealed JSON: the referral form.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub details: Option<String>,
+    pub repeat: bool,
+    pub repeat_of: Option<Uuid>,
+    /// Sealed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub returned_reason: Option<String>,
+    pub screened_by: Option<Uuid>,
+    pub screened_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m0009_legal_hold;
 mod m0010_session_authenticated_at;
 mod m0011_casework;
 mod m0012_linked_people;
+mod m0013_marac;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_session_authenticated_at::Migration),
             Box::new(m0011_casework::Migration),
             Box::new(m0012_linked_people::Migration),
+            Box::new(m0013_marac::Migration),
         ]
     }
 }

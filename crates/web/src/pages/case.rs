@@ -169,6 +169,7 @@ fn case_page(
     detail: &CaseDetail,
     work: &Casework,
     revealed: Option<&RestrictedDetails>,
+    marac: Value,
 ) -> Result<Response, AppError> {
     let actor = session.0.user.actor();
     let facts = detail.access_facts();
@@ -220,8 +221,31 @@ fn case_page(
             can_read_notes => waymark_domain::access::can_read_casework_notes(&actor, &facts),
             can_work => waymark_domain::access::can_work_case(&actor, &facts),
             can_allocate => waymark_domain::access::can_allocate(&actor, &facts),
+            marac => marac,
         },
     )
+}
+
+/// The case's Marac referrals and the actions agreed on it, for its own staff (the Idva
+/// holds the agencies to account).
+async fn marac_of(
+    tx: &waymark_store::Tx,
+    detail: &CaseDetail,
+    today: time::Date,
+) -> Result<Value, waymark_store::StoreError> {
+    let referrals = tx.case_marac_referrals(detail).await?;
+    let actions = tx.case_marac_actions(detail, today).await?;
+    Ok(context! {
+        referrals => referrals.iter().map(|r| context! {
+            marac_name => r.marac_name,
+            referred_on => r.referred_on.to_string(),
+            status => r.status.label(),
+            repeat => r.repeat,
+            meeting_on => r.meeting_on.map(|d| d.to_string()),
+            returned_reason => r.returned_reason,
+        }).collect::<Vec<_>>(),
+        actions => actions.iter().map(crate::pages::marac::action_ctx).collect::<Vec<_>>(),
+    })
 }
 
 pub async fn show(
@@ -240,8 +264,16 @@ pub async fn show(
             Some(request_id.0),
         )
         .await;
-    let (detail, work) = tx.settle(found).await?;
-    case_page(&state, &session, &detail, &work, None)
+    let today = crate::pages::uk_today(&state);
+    let found = match found {
+        Ok((detail, work)) => marac_of(&tx, &detail, today)
+            .await
+            .map(|marac| (detail, work, marac))
+            .map_err(waymark_store::cases::CaseError::from),
+        Err(e) => Err(e),
+    };
+    let (detail, work, marac) = tx.settle(found).await?;
+    case_page(&state, &session, &detail, &work, None, marac)
 }
 
 /// Shows the restricted fields (safe contact details and children's schools), on
@@ -273,9 +305,10 @@ pub async fn reveal_safe_contact(
         let revealed = tx
             .reveal_restricted(&session.0.user, case_id, Some(request_id.0.clone()))
             .await?;
-        Ok((detail, work, revealed))
+        let marac = marac_of(&tx, &detail, crate::pages::uk_today(&state)).await?;
+        Ok((detail, work, revealed, marac))
     }
     .await;
-    let (detail, work, revealed) = tx.settle(result).await?;
-    case_page(&state, &session, &detail, &work, Some(&revealed))
+    let (detail, work, revealed, marac) = tx.settle(result).await?;
+    case_page(&state, &session, &detail, &work, Some(&revealed), marac)
 }

@@ -11,6 +11,7 @@ pub mod exclusions;
 pub mod health;
 pub mod home;
 pub mod linked_people;
+pub mod marac;
 pub mod measures;
 pub mod mfa;
 pub mod referral;
@@ -48,6 +49,7 @@ pub fn render(
             can_break_glass => waymark_domain::access::can_break_glass(&s.0.user.actor()),
             is_manager => s.0.user.role == waymark_domain::role::Role::Manager,
             can_triage => waymark_domain::access::can_triage(&s.0.user.actor()),
+            marac => s.0.user.role != waymark_domain::role::Role::Admin,
         }
     });
     let common = context! {

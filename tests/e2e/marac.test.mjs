@@ -1,0 +1,304 @@
+// The Marac in a real browser, with axe on every page: the police refer a victim with 15 yes
+// answers; the coordinator sees the referral flagged as a possible repeat of the demo's
+// referral of the same woman ten months ago, confirms it and lists it for the next meeting;
+// a housing representative sees only that agenda and adds research; the chair records three
+// actions for three agencies and closes the meeting; each agency sees only its own actions;
+// and the quarter's data return counts the case as a repeat with its two children.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { UUID, launch, newSession as openSession, checkA11y, pathOf, signInAs, submit, choose, assertNoNames } from './support.mjs';
+
+const OFFICER = ['police-dao@demo.waymark.test', 'demo-caseworker-3-northmoor'];
+const COORDINATOR = ['coordinator@demo.waymark.test', 'demo-marac-coordinator-4-northmoor'];
+const HOUSING = ['housing-rep@demo.waymark.test', 'demo-agency-rep-5-northmoor'];
+const CHAIR = ['police-rep@demo.waymark.test', 'demo-agency-rep-8-northmoor'];
+
+// The demo's earlier referral (crates/cli/src/demo.rs, EARLIER_VICTIM): same name and date
+// of birth, a different agency record.
+const VICTIM = { given: 'Rowan', family: 'Testwell', dob: '1991-05-14' };
+const PERPETRATOR = { given: 'Quinn', family: 'Fakeley' };
+const CHILDREN = [
+  { given: 'Kit', family: 'Testwell', dob: '2016-02-03' },
+  { given: 'Umi', family: 'Testwell', dob: '2019-09-30' },
+];
+const ACTIONS = [
+  { agency: 'Northmoor Police (demo)', text: 'Journey action: flag the address for an urgent response', purpose: 'victim' },
+  { agency: 'Northmoor Housing (demo)', text: 'Journey action: fit a door alarm and consider a transfer', purpose: 'victim' },
+  { agency: 'Northmoor Domestic Abuse Service (demo)', text: 'Journey action: Idva to review the safety plan with the children in mind', purpose: 'children' },
+];
+const RESEARCH = 'Journey research: joint tenancy; two reports of damage to the front door this year.';
+const TIMEOUT = 240_000;
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function signedIn([email, password]) {
+  const session = await openSession(browser);
+  await signInAs(session.page, session.visited, email, password);
+  return session;
+}
+
+async function go(page, visited, path, label, status = 200) {
+  await page.goto(path);
+  await checkA11y(page, label, visited, { status });
+}
+
+/** The data return's figures, by label. */
+async function figures(page) {
+  const rows = await page.locator('#data-return tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.querySelector('th').textContent.trim(), Number(tr.querySelector('td').textContent.trim())]),
+  );
+  return Object.fromEntries(rows);
+}
+
+/** Accepts the meeting's confidentiality statement if it is asked for. */
+async function acceptConfidentiality(page, visited) {
+  const box = page.getByLabel('I accept the confidentiality statement');
+  if (await box.count()) {
+    await checkA11y(page, 'confidentiality statement', visited);
+    await box.check();
+    await submit(page, 'Continue to the agenda');
+  }
+  await checkA11y(page, 'meeting agenda', visited);
+}
+
+describe('the Marac', () => {
+  test('referral, repeat, agenda, research, actions and the data return', { timeout: TIMEOUT }, async () => {
+    const seen = [];
+    let caseId;
+    let meetingPath;
+    let returnPath;
+    let before;
+    // 1. The police refer: a new case with a Dash of 15 yes answers, then the Marac referral.
+    {
+      const s = await signedIn(OFFICER);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, '/referrals/new', 'new referral (police)');
+      await page.locator('#victim_given_name').fill(VICTIM.given);
+      await page.locator('#victim_family_name').fill(VICTIM.family);
+      await page.locator('#victim_date_of_birth').fill(VICTIM.dob);
+      await page.locator('#perpetrator_given_name').fill(PERPETRATOR.given);
+      await page.locator('#perpetrator_family_name').fill(PERPETRATOR.family);
+      await page.getByLabel('Relationship to the victim').selectOption('ex_partner');
+      for (const [i, c] of CHILDREN.entries()) {
+        await page.locator(`#child_${i + 1}_given_name`).fill(c.given);
+        await page.locator(`#child_${i + 1}_family_name`).fill(c.family);
+        await page.locator(`#child_${i + 1}_date_of_birth`).fill(c.dob);
+      }
+      await page.getByLabel('Referring agency').selectOption({ label: 'Northmoor Police (demo)' });
+      await page.getByLabel('Referral route').selectOption('police');
+      await page.getByLabel('Marac for this area').selectOption({ index: 1 });
+      if ((await page.locator('#referred_on').inputValue()) === '') {
+        await page.locator('#referred_on').fill(new Date().toISOString().slice(0, 10));
+      }
+      await page.getByRole('group', { name: 'Did the victim consent to this referral?' }).getByLabel(/^Yes/).check();
+      await page.getByRole('group', { name: 'Does the victim know about this referral?' }).getByLabel('Yes', { exact: true }).check();
+      await page.getByRole('group', { name: 'Is it safe to leave a voicemail?' }).getByLabel('No', { exact: true }).check();
+      await page.getByRole('group', { name: 'Is it safe to send post?' }).getByLabel('No', { exact: true }).check();
+      await submit(page, 'Save referral and continue to the Dash', new RegExp(`/cases/${UUID}/dash/new$`));
+      caseId = pathOf(page).split('/')[2];
+      await checkA11y(page, 'Dash form', visited);
+      for (let n = 1; n <= 24; n += 1) await page.locator(n <= 15 ? `#q${n}` : `#q${n}-no`).check();
+      await page.locator('#abuse_incidents_last_12_months').fill('3');
+      await submit(page, 'Save and see the decision', new RegExp(`/cases/${caseId}/dash/${UUID}`));
+      await checkA11y(page, 'Dash decision', visited);
+
+      await go(page, visited, `/cases/${caseId}`, 'case page before the Marac referral');
+      await Promise.all([page.waitForURL(/marac-referral\/new$/), page.getByRole('link', { name: 'Refer to the Marac' }).click()]);
+      await checkA11y(page, 'Marac referral form', visited);
+      // Nothing chosen for consent: the form says so and saves nothing.
+      await page.locator('#reason').fill('');
+      await submit(page, 'Send the referral');
+      assert.equal(visited.lastStatus, 422, 'a referral without a reason is refused');
+      await checkA11y(page, 'Marac referral form (errors)', visited, { status: 422 });
+      assert.match(await page.locator('.govuk-error-summary').innerText(), /reason for referral/i);
+      await choose(page, 'consent', 'given');
+      await choose(page, 'victim_aware', 'yes');
+      await page.locator('#reason').fill('Strangled last week; threats to kill; separation in progress.');
+      await page.locator('#victim_wants').fill('To stay in her home safely.');
+      await choose(page, 'victim_racially_minoritised', 'no');
+      await submit(page, 'Send the referral', new RegExp(`/cases/${caseId}$`));
+      await checkA11y(page, 'case page after the Marac referral', visited);
+      assert.match(await page.locator('main').innerText(), /Waiting for screening/);
+      await s.context.close();
+    }
+
+    // 2. The coordinator sees a possible repeat, confirms it and accepts the referral.
+    {
+      const s = await signedIn(COORDINATOR);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, '/marac', 'Marac overview (coordinator)');
+      await go(page, visited, '/marac/referrals', 'referrals to screen');
+      const row = page.getByRole('row').filter({ hasText: `${VICTIM.given} ${VICTIM.family}` }).filter({ hasText: 'Northmoor Police (demo)' }).last();
+      assert.match(await row.innerText(), /Possible repeat/);
+      await Promise.all([page.waitForURL(new RegExp(`/marac/referrals/${UUID}$`)), row.getByRole('link').click()]);
+      await checkA11y(page, 'screen a referral', visited);
+      const earlier = new Date(Date.now() - 300 * 86_400_000);
+      const group = page.getByRole('group', { name: 'Is this a repeat referral?' });
+      const repeatOption = group.getByLabel(/^Repeat of the referral on/);
+      assert.equal(await repeatOption.count(), 1, 'one earlier referral is offered');
+      assert.match(await group.innerText(), new RegExp(`${earlier.getUTCFullYear()}`));
+      assert.match(await group.innerText(), /same name and date of birth/);
+      await repeatOption.check();
+      await choose(page, 'decision', 'accept');
+      await submit(page, 'Save the decision', /\/marac\/referrals$/);
+      await checkA11y(page, 'referrals to screen (after)', visited);
+
+      // The case is listed for the next meeting with room; publish its agenda.
+      await go(page, visited, '/marac', 'Marac overview (after screening)');
+      const links = page.getByRole('table', { name: 'Meetings' }).getByRole('link');
+      let found = false;
+      // Newest first: the case goes to the next meeting with room.
+      const hrefs = (await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')))).reverse();
+      for (const href of hrefs) {
+        await go(page, visited, href, 'meeting');
+        await acceptConfidentiality(page, visited);
+        if (await page.getByRole('table', { name: /Agenda/ }).getByText(`${VICTIM.given} ${VICTIM.family}`).count()) {
+          meetingPath = href;
+          found = true;
+          break;
+        }
+      }
+      assert.ok(found, 'the case is on an agenda');
+      const agenda = page.getByRole('table', { name: /Agenda/ });
+      const caseRow = agenda.getByRole('row').filter({ hasText: `${VICTIM.given} ${VICTIM.family}` });
+      assert.match(await caseRow.innerText(), /Repeat/);
+      assert.match(await caseRow.innerText(), /\b2\b/, 'two children shown on the agenda');
+      await submit(page, 'Publish the agenda', new RegExp(`${meetingPath}$`));
+      await checkA11y(page, 'meeting (published)', visited);
+      assert.match(await page.locator('main').innerText(), /Agenda published/);
+      // The quarter's data return before the meeting is closed.
+      await Promise.all([page.waitForURL(/\/marac\/returns\//), page.getByRole('link', { name: "Data return for this meeting's quarter" }).click()]);
+      await checkA11y(page, 'data return (before)', visited);
+      returnPath = pathOf(page) + new URL(page.url()).search;
+      before = await figures(page);
+      await s.context.close();
+    }
+
+    // 3. Housing: sees only this agenda's cases, and adds research.
+    let agendaCases;
+    {
+      const s = await signedIn(HOUSING);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, '/marac', 'Marac overview (housing)');
+      await go(page, visited, meetingPath, 'meeting (housing)');
+      await acceptConfidentiality(page, visited);
+      const agenda = page.getByRole('table', { name: /Agenda/ });
+      agendaCases = await agenda.locator('tbody tr').count();
+      assert.ok(agendaCases >= 1);
+      // The full case record stays closed to a representative.
+      const res = await page.goto(`/cases/${caseId}`);
+      assert.equal(res.status(), 404, 'agenda access never opens the case record');
+      await go(page, visited, meetingPath, 'meeting (housing, again)');
+      await Promise.all([
+        page.waitForURL(new RegExp(`/marac/hearings/${UUID}$`)),
+        page.getByRole('table', { name: /Agenda/ }).getByRole('row').filter({ hasText: `${VICTIM.given} ${VICTIM.family}` }).getByRole('link').first().click(),
+      ]);
+      await checkA11y(page, 'case at the Marac (housing)', visited);
+      await page.getByLabel("Your agency's research").fill(RESEARCH);
+      await submit(page, 'Save your research');
+      await checkA11y(page, 'case at the Marac (housing, saved)', visited);
+      assert.match(await page.locator('main').innerText(), /joint tenancy/);
+      await s.context.close();
+    }
+
+    // 4. The chair: minutes, three actions for three agencies, attendance, close.
+    {
+      const s = await signedIn(CHAIR);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, meetingPath, 'meeting (chair)');
+      await acceptConfidentiality(page, visited);
+      const agenda = page.getByRole('table', { name: /Agenda/ });
+      assert.equal(await agenda.locator('tbody tr').count(), agendaCases, 'housing saw the whole agenda, no more');
+      await Promise.all([
+        page.waitForURL(new RegExp(`/marac/hearings/${UUID}$`)),
+        agenda.getByRole('row').filter({ hasText: `${VICTIM.given} ${VICTIM.family}` }).getByRole('link').first().click(),
+      ]);
+      const hearingPath = pathOf(page);
+      await checkA11y(page, 'case at the Marac (chair)', visited);
+      assert.match(await page.locator('main').innerText(), /joint tenancy/, 'the chair sees housing research');
+      await page.getByLabel('Discussion').fill('Agencies agree the risk is very high; separation is recent.');
+      await page.getByLabel('Risks to the victim').fill('Further strangulation; stalking.');
+      await page.getByLabel('Risks to the children').fill('Witnessing abuse.');
+      await submit(page, 'Save the minutes', new RegExp(`${hearingPath}$`));
+      await checkA11y(page, 'case at the Marac (minutes saved)', visited);
+      // An action with no owner is refused and saves nothing.
+      await page.getByLabel('Action', { exact: true }).fill('An action with no agency');
+      await submit(page, 'Add the action');
+      assert.equal(visited.lastStatus, 422);
+      await checkA11y(page, 'case at the Marac (action errors)', visited, { status: 422 });
+      const due = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+      for (const a of ACTIONS) {
+        await page.getByLabel('Action', { exact: true }).fill(a.text);
+        await page.getByLabel('Agency that owns it').selectOption({ label: a.agency });
+        await page.getByLabel('Due date').fill(due);
+        await choose(page, 'purpose', a.purpose);
+        await submit(page, 'Add the action', new RegExp(`${hearingPath}$`));
+        await checkA11y(page, `case at the Marac (action for ${a.agency})`, visited);
+      }
+      const actionsTable = page.getByRole('table', { name: 'Actions' });
+      assert.equal(await actionsTable.locator('tbody tr').count(), 3);
+      await go(page, visited, meetingPath, 'meeting (chair, after actions)');
+      await submit(page, 'Save attendance', new RegExp(`${meetingPath}$`));
+      await checkA11y(page, 'meeting (attendance saved)', visited);
+      // Any other case on the agenda needs an action or a decision before the meeting closes.
+      const others = await page.getByRole('table', { name: /Agenda/ }).locator('tbody tr')
+        .filter({ hasNotText: `${VICTIM.given} ${VICTIM.family}` }).locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      if (others.length) {
+        await submit(page, 'Close the meeting');
+        assert.equal(visited.lastStatus, 422, 'closing with undecided cases is refused');
+        assert.match(await page.locator('main').innerText(), /has no actions and no recorded decision/);
+        await checkA11y(page, 'meeting (close refused)', visited, { status: 422 });
+      }
+      for (const href of others) {
+        await go(page, visited, href, 'another case at the Marac (chair)');
+        await page.getByLabel('Decision, where no actions are agreed (optional)').fill('No further action: the risk is managed by the agencies involved.');
+        await submit(page, 'Save the minutes');
+      }
+      await go(page, visited, meetingPath, 'meeting (chair, before closing)');
+      await submit(page, 'Close the meeting', new RegExp(`${meetingPath}$`));
+      await checkA11y(page, 'meeting (closed)', visited);
+      assert.match(await page.locator('main').innerText(), /Closed/);
+      await s.context.close();
+    }
+
+    // 5. Each agency sees only its own actions.
+    for (const [who, mine, label] of [[HOUSING, 1, 'housing'], [CHAIR, 0, 'police'], [COORDINATOR, 2, 'Idva service']]) {
+      const s = await signedIn(who);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, '/marac/actions', `Marac actions (${label})`);
+      const text = await page.locator('main').innerText();
+      for (const [i, a] of ACTIONS.entries()) {
+        if (i === mine) assert.ok(text.includes(a.text), `${label} sees its own action`);
+        else assert.ok(!text.includes(a.text), `${label} does not see ${a.agency}'s action`);
+      }
+      await s.context.close();
+    }
+
+    // 6. The quarter's data return now counts the case: one more case, one more repeat, two
+    // more children, one more police referral.
+    {
+      const s = await signedIn(COORDINATOR);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, returnPath, 'data return (after)');
+      const after = await figures(page);
+      assert.equal(after['Cases discussed'], before['Cases discussed'] + 1);
+      assert.equal(after['Repeat cases'], before['Repeat cases'] + 1);
+      assert.equal(after['Children in the households'], before['Children in the households'] + 2);
+      assert.equal(after['Referrals from Police'], before['Referrals from Police'] + 1);
+      const csv = await page.request.get(returnPath.replace(/(\/marac\/returns\/[^?]+)/, '$1/csv'));
+      assert.equal(csv.status(), 200);
+      assert.match(await csv.text(), new RegExp(`^Repeat cases,${after['Repeat cases']},`, 'm'));
+      await s.context.close();
+    }
+
+    for (const visited of seen) assertNoNames(visited, [VICTIM.family, PERPETRATOR.family, 'Kit', 'Umi']);
+  });
+});
