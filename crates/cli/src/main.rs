@@ -5,6 +5,7 @@
 mod demo;
 mod demo_marac;
 mod import;
+mod marac_cli;
 mod report;
 mod self_referral;
 
@@ -235,6 +236,15 @@ enum MaracCommand {
         #[arg(long)]
         area: String,
     },
+    /// Set how a Marac runs: coordinating agency, chair, member agencies, schedule,
+    /// capacity and the adult female population. Flags not given keep their values.
+    Configure(marac_cli::Configure),
+    /// Print how a Marac is set up.
+    Show {
+        /// The Marac, by name or id.
+        #[arg(long)]
+        marac: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -311,7 +321,7 @@ enum AuditCommand {
 
 /// A problem with what the user typed: exit status 2, one line on stderr.
 #[derive(Debug)]
-struct UsageError(String);
+pub(crate) struct UsageError(pub(crate) String);
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -676,6 +686,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Report { command } => report::run(&store, command).await,
         Command::Marac {
+            command: MaracCommand::Configure(c),
+        } => marac_cli::configure(&store, c).await,
+        Command::Marac {
+            command: MaracCommand::Show { marac },
+        } => marac_cli::show(&store, &marac).await,
+        Command::Marac {
             command: MaracCommand::Add { name, area },
         } => {
             if name.trim().is_empty() {
@@ -901,7 +917,7 @@ fn parse_role(role: &str) -> anyhow::Result<Role> {
 
 /// The audit record of an administration command run on the server itself (request id
 /// `cli`; the operator is whoever has a shell on the server).
-fn admin_event_on(
+pub(crate) fn admin_event_on(
     action: &'static str,
     object_type: &'static str,
     id: waymark_store::Uuid,

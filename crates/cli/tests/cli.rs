@@ -609,3 +609,132 @@ fn the_marac_data_return_comes_as_csv_json_or_a_workbook_and_bad_input_exits_2()
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Marac"));
 }
+
+#[test]
+fn a_marac_is_configured_by_command_and_bad_settings_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, kind) in [
+        ("Test Police", "police"),
+        ("Test Housing", "housing"),
+        ("Test DA Service", "idva_service"),
+    ] {
+        let out = waymark(
+            &["agency", "add", "--name", name, "--kind", kind],
+            "",
+            dir.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = waymark(
+        &[
+            "marac",
+            "add",
+            "--name",
+            "Test Marac",
+            "--area",
+            "Testshire",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let out = waymark(&["marac", "show", "--marac", "Test Marac"], "", dir.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schedule: no schedule yet"));
+    let out = waymark(
+        &[
+            "marac",
+            "configure",
+            "--marac",
+            "test marac",
+            "--coordinating-agency",
+            "Test DA Service",
+            "--member",
+            "Test Police",
+            "--member",
+            "Test Housing",
+            "--every-weeks",
+            "2",
+            "--first-meeting",
+            "2027-01-07",
+            "--cases-per-meeting",
+            "18",
+            "--adult-female-population",
+            "92000",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(shown.contains("every 2 week(s) from 2027-01-07"), "{shown}");
+    assert!(
+        shown.contains("18 cases a meeting, 5 research days"),
+        "{shown}"
+    );
+    assert!(shown.contains("adult female population: 92000"), "{shown}");
+    // The coordinating agency always sits at its own Marac.
+    assert!(
+        shown.contains("members: Test DA Service, Test Housing, Test Police"),
+        "{shown}"
+    );
+    // A later change keeps what it does not name.
+    let out = waymark(
+        &[
+            "marac",
+            "configure",
+            "--marac",
+            "Test Marac",
+            "--monthly",
+            "last thursday",
+            "--first-meeting",
+            "2027-02-25",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        shown.contains("monthly on the last Thursday, from 2027-02-25"),
+        "{shown}"
+    );
+    assert!(shown.contains("18 cases a meeting"), "{shown}");
+    for (args, flag) in [
+        (vec!["--member", "Nowhere Agency"], "--member"),
+        (vec!["--chair", "nobody@example.test"], "--chair"),
+        (vec!["--cases-per-meeting", "0"], "--cases-per-meeting"),
+        (
+            vec!["--monthly", "2 saturday", "--first-meeting", "2027-01-01"],
+            "--monthly",
+        ),
+        (vec!["--every-weeks", "2"], "--first-meeting"),
+        (
+            vec!["--every-weeks", "2", "--first-meeting", "07/01/2027"],
+            "--first-meeting",
+        ),
+    ] {
+        let mut all = vec!["marac", "configure", "--marac", "Test Marac"];
+        all.extend(args);
+        let out = waymark(&all, "", dir.path());
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(flag),
+            "{all:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = waymark(&["marac", "show", "--marac", "Nowhere"], "", dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
