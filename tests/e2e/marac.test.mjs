@@ -296,6 +296,60 @@ describe('the Marac', () => {
       const csv = await page.request.get(returnPath.replace(/(\/marac\/returns\/[^?]+)/, '$1/csv'));
       assert.equal(csv.status(), 200);
       assert.match(await csv.text(), new RegExp(`^Repeat cases,${after['Repeat cases']},`, 'm'));
+
+      // The meeting's printable minutes: the protective marking at the head and foot, and
+      // the three actions the chair agreed.
+      await go(page, visited, `${meetingPath}/minutes`, 'printable minutes');
+      const minutes = await page.locator('body').innerText();
+      assert.match(minutes, /OFFICIAL-SENSITIVE/);
+      assert.equal(await page.locator('header.wm-marking, footer.wm-marking').count(), 2, 'the marking heads and foots the minutes');
+      for (const a of ACTIONS) assert.ok(minutes.includes(a.text), `the minutes list "${a.text}"`);
+
+      // Coverage, repeat rate and referrals over the last four quarters: a chart and a table each.
+      const maracId = returnPath.match(/\/marac\/returns\/([^/?]+)/)[1];
+      await go(page, visited, `/marac/returns/${maracId}/trend`, 'coverage over time');
+      for (const id of ['trend-coverage', 'trend-repeat', 'trend-non-police']) {
+        assert.equal(await page.locator(`table#${id} tbody tr`).count(), 4, `${id}: a row per quarter`);
+      }
+      assert.equal(await page.locator('svg[role="img"]').count(), 3, 'three charts');
+
+      // The same return as a spreadsheet.
+      const xlsx = await page.request.get(returnPath.replace(/(\/marac\/returns\/[^?]+)/, '$1/xlsx'));
+      assert.equal(xlsx.status(), 200);
+      assert.equal(xlsx.headers()['content-type'], 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      assert.match(xlsx.headers()['content-disposition'], /^attachment; filename="marac-return-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.xlsx"$/);
+      assert.equal((await xlsx.body()).subarray(0, 2).toString('latin1'), 'PK');
+      await s.context.close();
+    }
+
+    // 7. The victim moves to Southmoor: the coordinator transfers the case with its history.
+    {
+      const s = await signedIn(COORDINATOR);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, meetingPath, 'meeting (coordinator, closed)');
+      await Promise.all([
+        page.waitForURL(new RegExp(`/marac/hearings/${UUID}$`)),
+        page.getByRole('table', { name: /Agenda/ }).getByRole('row').filter({ hasText: `${VICTIM.given} ${VICTIM.family}` }).getByRole('link').first().click(),
+      ]);
+      const hearingPath = pathOf(page);
+      await checkA11y(page, 'case at the Marac (coordinator, with history and transfer)', visited);
+      assert.ok(await page.getByRole('table', { name: 'Dash risk history' }).count(), 'the risk history is shown');
+      // No reason: refused, nothing moves.
+      await page.getByLabel('Receiving Marac').selectOption({ label: 'Southmoor Marac (demo)' });
+      await submit(page, 'Transfer the case');
+      assert.equal(visited.lastStatus, 422);
+      await checkA11y(page, 'transfer (errors)', visited, { status: 422 });
+      await page.getByLabel('Receiving Marac').selectOption({ label: 'Southmoor Marac (demo)' });
+      await page.getByLabel('Reason for the transfer').fill('Moved to a refuge in Southmoor with the children.');
+      await submit(page, 'Transfer the case', new RegExp(`${hearingPath}$`));
+      await checkA11y(page, 'case at the Marac (after transfer)', visited);
+      await go(page, visited, '/marac/referrals', 'referrals to screen (transfer waiting)');
+      const row = page.getByRole('row').filter({ hasText: `${VICTIM.given} ${VICTIM.family}` }).filter({ hasText: 'Transfer from Northmoor Marac (demo)' });
+      assert.equal(await row.count(), 1, 'the receiving coordinator sees where the case came from');
+      await Promise.all([page.waitForURL(new RegExp(`/marac/referrals/${UUID}$`)), row.getByRole('link').click()]);
+      await checkA11y(page, 'screen a transferred referral', visited);
+      assert.match(await page.locator('main').innerText(), /Moved to a refuge in Southmoor/);
       await s.context.close();
     }
 

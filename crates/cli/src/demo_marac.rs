@@ -82,6 +82,30 @@ pub async fn seed(
         },
     )
     .await?;
+    // The neighbouring area's Marac, which cases transfer to when a victim moves.
+    let southmoor = tx
+        .create_marac(
+            "Southmoor Marac (demo)",
+            "Southmoor",
+            &waymark_domain::dash::Thresholds::default(),
+        )
+        .await?;
+    tx.configure_marac(
+        southmoor.id,
+        &MaracSettings {
+            coordinating_agency_id: Some(coordinating.id),
+            chair_user_id: None,
+            schedule: Some(Schedule {
+                first_on: today - time::Duration::days(7 + 28 * 13),
+                cadence: Cadence::EveryWeeks { weeks: 4 },
+            }),
+            capacity: Capacity::default(),
+            repeats_first: true,
+            adult_female_population: Some(61_000),
+            members: agencies.iter().map(|a| a.id).collect(),
+        },
+    )
+    .await?;
     pending.sort_by_key(|p| p.on);
     // The newest referrals wait for the coordinator.
     let waiting_from = today - time::Duration::days(6);
@@ -133,6 +157,9 @@ pub async fn seed(
             .await
             .map_err(err)?;
         tx.accept_confidentiality(housing_rep, m.id, None)
+            .await
+            .map_err(err)?;
+        tx.accept_confidentiality(chair, m.id, None)
             .await
             .map_err(err)?;
         let view = tx

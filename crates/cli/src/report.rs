@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
-use waymark_domain::marac_return::{self, DataReturn};
+use waymark_domain::marac_return;
 use waymark_store::Store;
 
 use crate::UsageError;
@@ -39,36 +39,6 @@ pub enum ReportCommand {
 fn date(flag: &str, s: &str) -> Result<time::Date, UsageError> {
     waymark_domain::referral::parse_iso_date(s)
         .ok_or_else(|| UsageError(format!("--{flag}: {s:?} is not a date like 2026-07-01")))
-}
-
-fn xlsx(r: &DataReturn, marac: &str) -> anyhow::Result<Vec<u8>> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("Marac data return")?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    sheet.write_string_with_format(0, 0, "Marac", &bold)?;
-    sheet.write_string(0, 1, marac)?;
-    sheet.write_string_with_format(1, 0, "Period", &bold)?;
-    sheet.write_string(1, 1, format!("{} to {}", r.from, r.to))?;
-    for (col, head) in ["Figure", "Count", "Percent", "Unknown"].iter().enumerate() {
-        sheet.write_string_with_format(3, u16::try_from(col)?, *head, &bold)?;
-    }
-    for (i, (label, count, percent, unknown)) in marac_return::rows(r).into_iter().enumerate() {
-        let row = u32::try_from(i + 4)?;
-        // Strings are written as text, never as formulas.
-        sheet.write_string(row, 0, label)?;
-        match count.parse::<f64>() {
-            Ok(n) => sheet.write_number(row, 1, n)?,
-            Err(_) => sheet.write_string(row, 1, count)?,
-        };
-        sheet.write_string(row, 2, percent)?;
-        match unknown.parse::<f64>() {
-            Ok(n) => sheet.write_number(row, 3, n)?,
-            Err(_) => sheet.write_string(row, 3, unknown)?,
-        };
-    }
-    sheet.set_column_width(0, 48)?;
-    Ok(book.save_to_buffer()?)
 }
 
 pub async fn run(store: &Store, command: ReportCommand) -> anyhow::Result<()> {
@@ -124,7 +94,8 @@ pub async fn run(store: &Store, command: ReportCommand) -> anyhow::Result<()> {
             s.push('\n');
             s.into_bytes()
         }
-        Format::Xlsx => xlsx(&ret, &config.marac.name)?,
+        // The same workbook the web page offers for download.
+        Format::Xlsx => waymark_web::exports::marac_return_xlsx(&ret, &config.marac.name)?,
     };
     match output {
         Some(path) => std::fs::write(&path, bytes)?,

@@ -6,6 +6,8 @@ use crate::UsageError;
 
 /// The demo area's Idva service, which receives self-referrals under `--demo`.
 const DEMO_AGENCY: &str = "Northmoor Domestic Abuse Service (demo)";
+/// The demo area's own Marac (the demo also has a neighbouring one to transfer cases to).
+const DEMO_MARAC: &str = "Northmoor Marac (demo)";
 
 /// Looks the receiving agency and its Marac up by name: the Marac may be left out when
 /// there is only one. Under `--demo` the demo Idva service receives them unless another
@@ -38,7 +40,7 @@ pub async fn target(
         }
         return Err(UsageError(format!("--self-referral-agency: no agency named {name:?}")).into());
     };
-    let marac = match marac {
+    let marac = match marac.or((!named).then_some(DEMO_MARAC)) {
         Some(m) => maracs
             .iter()
             .find(|x| x.name == m)

@@ -122,6 +122,8 @@ pub struct QueuedReferral {
     /// Whether the Dash behind it met the Marac's threshold.
     pub meets_threshold: bool,
     pub candidates: Vec<RepeatCandidate>,
+    /// The Marac the case was transferred from, when the victim moved area.
+    pub transferred_from: Option<String>,
 }
 
 /// What the coordinator sees to screen one referral.
@@ -132,6 +134,8 @@ pub struct ScreeningView {
     pub victim_born: Option<Date>,
     pub children: u32,
     pub perpetrators: Vec<String>,
+    /// Why the case was transferred here, when it was.
+    pub transfer_reason: Option<String>,
 }
 
 /// A meeting in a list.
@@ -166,6 +170,9 @@ pub struct AgendaCase {
     pub research_from: Vec<String>,
     pub actions: u32,
     pub decision_recorded: bool,
+    /// Other cases at this Marac naming the same perpetrator (same name and date of birth):
+    /// their references, for those who run the meeting only.
+    pub linked_cases: Vec<String>,
 }
 
 /// One agency's attendance at a meeting.
@@ -267,6 +274,43 @@ pub struct HearingView {
     pub minutes: Option<Minutes>,
     /// All actions for those who run the meeting; the user's agency's otherwise.
     pub actions: Vec<ActionRow>,
+    /// For those who run the meeting: the case's earlier hearings at any Marac (the
+    /// transfer package when the victim moved area), newest first.
+    pub history: Vec<PastHearing>,
+    /// For those who run the meeting: every Dash on the case, newest first.
+    pub risk_history: Vec<PastRisk>,
+    /// Other Maracs a coordinator may transfer the case to.
+    pub transfer_to: Vec<Marac>,
+}
+
+/// An earlier hearing of the same case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PastHearing {
+    pub marac_name: String,
+    pub meets_on: Date,
+    pub minutes: Minutes,
+    pub actions: Vec<ActionRow>,
+}
+
+/// One Dash in a case's risk history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PastRisk {
+    pub assessed_on: Date,
+    pub yes_count: u32,
+    pub risk_level: RiskLevel,
+    pub criteria: Vec<MaracCriterion>,
+}
+
+/// A person referred to the Marac who appears on a newer referral in any agency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    pub marac_name: String,
+    /// "victim" or "perpetrator" on the newer case.
+    pub role: String,
+    pub person_name: String,
+    pub referred_on: Date,
+    pub agency: String,
+    pub opened_on: Date,
 }
 
 /// A hearing, or the confidentiality statement that must be accepted first.
@@ -572,6 +616,8 @@ impl Tx {
             returned_reason: Set(None),
             screened_by: Set(None),
             screened_at: Set(None),
+            transferred_from_marac_id: Set(None),
+            transfer_reason: Set(None),
         }
         .insert(self.conn())
         .await?;
@@ -686,6 +732,10 @@ impl Tx {
             criteria: parse_json(&r.criteria)?,
             meets_threshold: assessment.as_ref().is_some_and(|a| a.refer_to_marac),
             candidates: self.repeat_candidates(r).await?,
+            transferred_from: match r.transferred_from_marac_id {
+                Some(m) => self.marac(m).await?.map(|m| m.name),
+                None => None,
+            },
         })
     }
 
@@ -803,6 +853,11 @@ impl Tx {
                 .filter(|p| p.role == "perpetrator")
                 .map(|p| p.full_name())
                 .collect(),
+            transfer_reason: self.open_opt(
+                "marac_referrals.transfer_reason",
+                r.id,
+                r.transfer_reason.as_deref(),
+            )?,
         })
     }
 
@@ -918,7 +973,7 @@ impl Tx {
                     referral_id: Set(r.id),
                     case_id: Set(r.case_id),
                     position: Set(count_i32(position)?),
-                    transferred_from: Set(None),
+                    transferred_from: Set(queued.transferred_from.clone()),
                     discussion: Set(None),
                     risks: Set(None),
                     decision: Set(None),
@@ -1120,6 +1175,10 @@ impl Tx {
             cases.into_iter().map(|c| (c.hearing_id, c)).collect();
         view.agenda = order.iter().filter_map(|id| by_id.remove(id)).collect();
         if runs {
+            let links = self.perpetrator_links(view.config.marac.id, &who).await?;
+            for c in &mut view.agenda {
+                c.linked_cases = links.get(&c.case_id).cloned().unwrap_or_default();
+            }
             let rows = marac_attendance::Entity::find()
                 .filter(marac_attendance::Column::MeetingId.eq(m.id))
                 .all(self.conn())
@@ -1201,6 +1260,7 @@ impl Tx {
             research_from,
             actions: u32::try_from(actions).unwrap_or(u32::MAX),
             decision_recorded: h.decision.is_some(),
+            linked_cases: Vec::new(),
         })
     }
 
@@ -1270,6 +1330,23 @@ impl Tx {
         found.ok_or(CaseError::NotFound)
     }
 
+    /// Everyone who records anything at a meeting has accepted its confidentiality
+    /// statement first, as everyone who reads it has.
+    async fn require_confidentiality(
+        &self,
+        actor: &User,
+        meeting_id: Uuid,
+    ) -> Result<(), CaseError> {
+        if self.accepted(meeting_id, actor.id).await? {
+            Ok(())
+        } else {
+            Err(form_error(
+                "confidentiality",
+                "Accept the meeting's confidentiality statement first",
+            ))
+        }
+    }
+
     /// Publishes a meeting's agenda, opening the research window for member agencies.
     pub async fn publish_agenda(
         &self,
@@ -1317,6 +1394,7 @@ impl Tx {
                 request_id,
             )
             .await?;
+        self.require_confidentiality(actor, m.id).await?;
         if m.status != MeetingStatus::Published.as_str() {
             return Err(form_error(
                 "attendance",
@@ -1368,6 +1446,7 @@ impl Tx {
         let (m, _) = self
             .meeting_to_run(actor, meeting_id, "marac.meeting.close", false, request_id)
             .await?;
+        self.require_confidentiality(actor, m.id).await?;
         if m.status != MeetingStatus::Published.as_str() {
             return Err(form_error(
                 "meeting",
@@ -1581,6 +1660,66 @@ impl Tx {
                 );
             }
         }
+        let mut history = Vec::new();
+        let mut risk_history = Vec::new();
+        let mut transfer_to = Vec::new();
+        if runs {
+            for past in marac_hearing::Entity::find()
+                .filter(marac_hearing::Column::CaseId.eq(h.case_id))
+                .filter(marac_hearing::Column::Id.ne(h.id))
+                .all(self.conn())
+                .await?
+            {
+                let Some(pm) = marac_meeting::Entity::find_by_id(past.meeting_id)
+                    .one(self.conn())
+                    .await?
+                else {
+                    continue;
+                };
+                let Some(pconfig) = self.marac_config(pm.marac_id).await? else {
+                    continue;
+                };
+                let pagenda = self.agenda_case(&past).await?;
+                let mut pactions = Vec::new();
+                for a in marac_action::Entity::find()
+                    .filter(marac_action::Column::HearingId.eq(past.id))
+                    .order_by_asc(marac_action::Column::CreatedAt)
+                    .all(self.conn())
+                    .await?
+                {
+                    pactions.push(
+                        self.action_row(&a, &pconfig, pm.meets_on, &pagenda, today)
+                            .await?,
+                    );
+                }
+                history.push(PastHearing {
+                    marac_name: pconfig.marac.name.clone(),
+                    meets_on: pm.meets_on,
+                    minutes: self.minutes_of(&past)?,
+                    actions: pactions,
+                });
+            }
+            history.sort_by_key(|h| std::cmp::Reverse(h.meets_on));
+            risk_history = detail
+                .assessments
+                .iter()
+                .rev()
+                .map(|a| PastRisk {
+                    assessed_on: a.assessment.assessed_on,
+                    yes_count: a.decision.yes_count,
+                    risk_level: a.decision.risk_level,
+                    criteria: a.decision.criteria.clone(),
+                })
+                .collect();
+            if access::can_coordinate(&actor.actor(), &config.facts()) {
+                transfer_to = self
+                    .maracs()
+                    .await?
+                    .into_iter()
+                    .filter(|m| m.id != config.marac.id)
+                    .collect();
+            }
+        }
         Ok(HearingAccess::Open(Box::new(HearingView {
             id: h.id,
             meeting_id: m.id,
@@ -1615,6 +1754,9 @@ impl Tx {
             research,
             minutes,
             actions,
+            history,
+            risk_history,
+            transfer_to,
             config,
         })))
     }
@@ -1763,6 +1905,7 @@ impl Tx {
                 "Minutes and actions are recorded once the agenda is published and before the meeting closes",
             ));
         }
+        self.require_confidentiality(actor, m.id).await?;
         Ok((h, m, config))
     }
 
@@ -2317,6 +2460,326 @@ impl Tx {
         let ret = marac_return::data_return(&cases, &attendance, from, to)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         Ok((config, ret))
+    }
+}
+
+/// A person as exact matching knows them: normalised given and family name and the date
+/// of birth. Records without a date of birth never match: a name alone is too weak to tell
+/// a coordinator two people are one.
+type Identity = (String, String, String);
+
+impl Tx {
+    /// The people on a case with the role each has there, as identities.
+    async fn case_identities(
+        &self,
+        case_id: Uuid,
+    ) -> Result<Vec<(String, Identity, String)>, StoreError> {
+        let mut out = Vec::new();
+        for link in case_person::Entity::find()
+            .filter(case_person::Column::CaseId.eq(case_id))
+            .filter(case_person::Column::Role.is_in(["victim", "perpetrator"]))
+            .all(self.conn())
+            .await?
+        {
+            let Some(p) = person::Entity::find_by_id(link.person_id)
+                .one(self.conn())
+                .await?
+            else {
+                continue;
+            };
+            let given = self.open("people.given_name", p.id, &p.given_name)?;
+            let family = self.open("people.family_name", p.id, &p.family_name)?;
+            if let Some(dob) =
+                self.open_opt("people.date_of_birth", p.id, p.date_of_birth.as_deref())?
+            {
+                let name = format!("{} {}", given.trim(), family.trim());
+                let norm = |s: &str| s.trim().to_lowercase();
+                out.push((link.role, (norm(&given), norm(&family), dob), name));
+            }
+        }
+        Ok(out)
+    }
+
+    /// For each case referred to this Marac, the references of the other referred cases
+    /// that name the same perpetrator (same name and date of birth) with a different
+    /// victim. Cases that exclude `who` are neither linked nor named.
+    async fn perpetrator_links(
+        &self,
+        marac_id: Uuid,
+        who: &Actor,
+    ) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+        let referrals = marac_referral::Entity::find()
+            .filter(marac_referral::Column::MaracId.eq(marac_id))
+            .filter(marac_referral::Column::Status.is_in([
+                ReferralStatus::Accepted.as_str(),
+                ReferralStatus::Received.as_str(),
+            ]))
+            .all(self.conn())
+            .await?;
+        let mut case_ids: Vec<Uuid> = referrals.iter().map(|r| r.case_id).collect();
+        case_ids.sort();
+        case_ids.dedup();
+        let facts = self.case_facts(&case_ids).await?;
+        let visible: Vec<Uuid> = case_ids
+            .into_iter()
+            .filter(|c| facts.get(c).is_some_and(|f| !f.excludes(who)))
+            .collect();
+        let mut by_perpetrator: HashMap<Identity, Vec<(Uuid, Option<Identity>)>> = HashMap::new();
+        for case_id in &visible {
+            let people = self.case_identities(*case_id).await?;
+            let victim = people
+                .iter()
+                .find(|(role, ..)| role == "victim")
+                .map(|(_, id, _)| id.clone());
+            for (role, id, _) in people {
+                if role == "perpetrator" {
+                    by_perpetrator
+                        .entry(id)
+                        .or_default()
+                        .push((*case_id, victim.clone()));
+                }
+            }
+        }
+        let mut references: HashMap<Uuid, String> = HashMap::new();
+        for c in case::Entity::find()
+            .filter(case::Column::Id.is_in(visible.iter().copied()))
+            .all(self.conn())
+            .await?
+        {
+            references.insert(c.id, c.reference);
+        }
+        let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for cases in by_perpetrator.values() {
+            for (case_id, victim) in cases {
+                for (other, other_victim) in cases {
+                    let same_victim = victim.is_some() && victim == other_victim;
+                    if other != case_id
+                        && !same_victim
+                        && let Some(reference) = references.get(other)
+                    {
+                        let list = out.entry(*case_id).or_default();
+                        if !list.contains(reference) {
+                            list.push(reference.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for list in out.values_mut() {
+            list.sort();
+        }
+        Ok(out)
+    }
+
+    /// People referred to the Maracs the user coordinates in the last 12 months who appear
+    /// (as victim or perpetrator, same name and date of birth) on a case opened since in
+    /// any agency that has not been referred to that Marac again. The coordinator is told
+    /// who, when and which agency, never given the other agency's case.
+    pub async fn marac_flags(&self, actor: &User, today: Date) -> Result<Vec<Flag>, StoreError> {
+        let who = actor.actor();
+        let mut out = Vec::new();
+        for config in self.my_maracs(actor).await? {
+            if !access::can_coordinate(&who, &config.facts()) {
+                continue;
+            }
+            let since = today - time::Duration::days(366);
+            let referrals = marac_referral::Entity::find()
+                .filter(marac_referral::Column::MaracId.eq(config.marac.id))
+                .filter(marac_referral::Column::Status.is_in([
+                    ReferralStatus::Accepted.as_str(),
+                    ReferralStatus::Received.as_str(),
+                ]))
+                .filter(marac_referral::Column::ReferredOn.gte(since))
+                .all(self.conn())
+                .await?;
+            if referrals.is_empty() {
+                continue;
+            }
+            let referred_cases: HashSet<Uuid> = referrals.iter().map(|r| r.case_id).collect();
+            let facts = self
+                .case_facts(&referred_cases.iter().copied().collect::<Vec<_>>())
+                .await?;
+            // Each flagged identity with its latest referral date.
+            let mut flagged: HashMap<Identity, (Date, Uuid)> = HashMap::new();
+            for r in &referrals {
+                if !is_repeat(r.referred_on, today)
+                    || facts.get(&r.case_id).is_none_or(|f| f.excludes(&who))
+                {
+                    continue;
+                }
+                for (_, id, _) in self.case_identities(r.case_id).await? {
+                    let e = flagged.entry(id).or_insert((r.referred_on, r.case_id));
+                    if r.referred_on > e.0 {
+                        *e = (r.referred_on, r.case_id);
+                    }
+                }
+            }
+            let Some(earliest) = flagged.values().map(|(d, _)| *d).min() else {
+                continue;
+            };
+            let start = earliest
+                .with_hms(0, 0, 0)
+                .map(|t| t.assume_utc())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let newer: Vec<case::Model> = case::Entity::find()
+                .filter(case::Column::CreatedAt.gte(start))
+                .all(self.conn())
+                .await?
+                .into_iter()
+                .filter(|c| !referred_cases.contains(&c.id))
+                .collect();
+            let newer_facts = self
+                .case_facts(&newer.iter().map(|c| c.id).collect::<Vec<_>>())
+                .await?;
+            for c in newer {
+                if newer_facts.get(&c.id).is_none_or(|f| f.excludes(&who)) {
+                    continue;
+                }
+                let opened_on = waymark_domain::calendar::uk_date(c.created_at);
+                for (role, id, name) in self.case_identities(c.id).await? {
+                    if let Some((referred_on, referred_case)) = flagged.get(&id)
+                        && *referred_case != c.id
+                        && opened_on >= *referred_on
+                    {
+                        out.push(Flag {
+                            marac_name: config.marac.name.clone(),
+                            role: role.clone(),
+                            person_name: name.clone(),
+                            referred_on: *referred_on,
+                            agency: self
+                                .agency(c.owning_agency_id)
+                                .await?
+                                .map(|a| a.name)
+                                .unwrap_or_default(),
+                            opened_on,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|f| std::cmp::Reverse(f.opened_on));
+        Ok(out)
+    }
+
+    /// Transfers a case to another Marac when the victim moves area: a referral to the
+    /// receiving Marac, waiting for its coordinator, that carries the case's earlier
+    /// hearings, minutes, actions and risk history (the receiving Marac's runners see them
+    /// on the hearing); the case now belongs to the receiving Marac. Only the sending
+    /// Marac's coordinators may transfer, and only with a reason.
+    pub async fn transfer_case(
+        &self,
+        actor: &User,
+        hearing_id: Uuid,
+        to_marac: &str,
+        reason: &str,
+        today: Date,
+        request_id: Option<String>,
+    ) -> Result<Uuid, CaseError> {
+        let (h, _, config, runs, _) = self
+            .hearing_for_user(actor, hearing_id, "marac.transfer", true, request_id)
+            .await?;
+        if !runs || !access::can_coordinate(&actor.actor(), &config.facts()) {
+            return Err(CaseError::NotFound);
+        }
+        let mut errors = Vec::new();
+        let to = match Uuid::parse_str(to_marac.trim()) {
+            Ok(id) if id != config.marac.id => self.marac(id).await?,
+            _ => None,
+        };
+        if to.is_none() {
+            errors.push(FieldError::new(
+                "to_marac",
+                "Select the Marac for the area the victim has moved to",
+            ));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            errors.push(FieldError::new(
+                "transfer_reason",
+                "Give the reason for the transfer, such as the victim's move to another area",
+            ));
+        } else if reason.chars().count() > waymark_domain::referral::MAX_TEXT {
+            errors.push(FieldError::new(
+                "transfer_reason",
+                format!(
+                    "The reason must be {} characters or fewer",
+                    waymark_domain::referral::MAX_TEXT
+                ),
+            ));
+        }
+        let Some(to) = to.filter(|_| errors.is_empty()) else {
+            return Err(CaseError::Form(errors));
+        };
+        let waiting = marac_referral::Entity::find()
+            .filter(marac_referral::Column::CaseId.eq(h.case_id))
+            .filter(marac_referral::Column::Status.eq(ReferralStatus::Received.as_str()))
+            .count(self.conn())
+            .await?;
+        if waiting > 0 {
+            return Err(form_error(
+                "to_marac",
+                "This case already has a referral waiting for a coordinator",
+            ));
+        }
+        let original = marac_referral::Entity::find_by_id(h.referral_id)
+            .one(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("hearing without referral".into()))?;
+        let c = case::Entity::find_by_id(h.case_id)
+            .one(self.conn())
+            .await?
+            .ok_or(CaseError::NotFound)?;
+        let detail = self.load_detail(c).await?;
+        let latest = latest_assessment(&detail);
+        let details = self.open_opt(
+            "marac_referrals.details",
+            original.id,
+            original.details.as_deref(),
+        )?;
+        let id = Uuid::now_v7();
+        marac_referral::ActiveModel {
+            id: Set(id),
+            case_id: Set(h.case_id),
+            marac_id: Set(to.id),
+            victim_person_id: Set(original.victim_person_id),
+            assessment_id: Set(latest.map(|a| a.id).unwrap_or(original.assessment_id)),
+            referred_on: Set(today),
+            criteria: Set(match latest {
+                Some(a) => json(&a.decision.criteria)?,
+                None => original.criteria.clone(),
+            }),
+            created_at: Set(crate::now()),
+            status: Set(ReferralStatus::Received.as_str().to_owned()),
+            referring_agency_id: Set(original.referring_agency_id),
+            referred_by: Set(Some(actor.id)),
+            details: Set(self.seal_opt("marac_referrals.details", id, details.as_deref())?),
+            repeat: Set(false),
+            repeat_of: Set(None),
+            returned_reason: Set(None),
+            screened_by: Set(None),
+            screened_at: Set(None),
+            transferred_from_marac_id: Set(Some(config.marac.id)),
+            transfer_reason: Set(Some(self.seal(
+                "marac_referrals.transfer_reason",
+                id,
+                reason,
+            )?)),
+        }
+        .insert(self.conn())
+        .await?;
+        case::Entity::update_many()
+            .col_expr(
+                case::Column::MaracId,
+                sea_orm::sea_query::Expr::value(to.id),
+            )
+            .col_expr(
+                case::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(crate::now()),
+            )
+            .filter(case::Column::Id.eq(h.case_id))
+            .exec(self.conn())
+            .await?;
+        Ok(id)
     }
 }
 

@@ -31,6 +31,7 @@ pub const SEALED_FIELDS: &[(&str, &str)] = &[
     ("case_measures", "answers"),
     ("marac_referrals", "details"),
     ("marac_referrals", "returned_reason"),
+    ("marac_referrals", "transfer_reason"),
     ("marac_hearings", "discussion"),
     ("marac_hearings", "risks"),
     ("marac_hearings", "decision"),

@@ -745,6 +745,12 @@ async fn the_data_return_counts_the_closed_meetings_of_the_quarter() {
             (w.idva, AttendanceStatus::Present, None, true),
             (w.housing, AttendanceStatus::Apologies, None, true),
         ];
+        // Nothing is recorded before the confidentiality statement is accepted.
+        bad(
+            tx.record_attendance(&w.chair, m, &rows, None).await,
+            &["confidentiality"],
+        );
+        ok!(tx.accept_confidentiality(&w.chair, m, None));
         ok!(tx.record_attendance(&w.chair, m, &rows, None));
         let outsider = [(w.health, AttendanceStatus::Present, None, false)];
         let refused = tx.record_attendance(&w.chair, m, &outsider, None).await;
@@ -913,5 +919,212 @@ async fn research_minutes_and_actions_are_sealed_at_rest() {
             let clear = values.iter().filter(|v| v.contains(marker)).count();
             assert_eq!(clear, 0, "{l}: {marker} in the clear: {values:?}");
         }
+    }
+}
+
+#[tokio::test]
+async fn the_coordinator_is_told_of_flagged_people_linked_perpetrators_and_transfers() {
+    for t in stores().await {
+        let w = world(&t.store, 16).await;
+        // Flags look back 12 months from today, and cases are opened now: dates are relative.
+        let today = waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc());
+        let on = today - time::Duration::days(40);
+        let tx = t.store.begin().await.unwrap();
+        // Two victims, the same perpetrator (every case in this world names "Perp Example",
+        // born 1985-05-05).
+        let ada = case(&tx, &w, &w.idva_worker, "Ada", 15, on).await;
+        let bea = case(&tx, &w, &w.police_worker, "Bea", 15, on).await;
+        let (_, meets_on) = refer_and_accept(&tx, &w, &w.idva_worker, ada, on).await;
+        refer_and_accept(&tx, &w, &w.police_worker, bea, on).await;
+        let meeting = meeting_on(&tx, &w, meets_on).await;
+        let coordinator_view = agenda(&tx, &w.coord, meeting).await;
+        let reference = |c: Uuid| {
+            let item = coordinator_view.iter().find(|a| a.case_id == c).unwrap();
+            item.case_reference.clone()
+        };
+        let linked = |v: &[AgendaCase], c: Uuid| {
+            v.iter()
+                .find(|a| a.case_id == c)
+                .unwrap()
+                .linked_cases
+                .clone()
+        };
+        assert_eq!(
+            linked(&coordinator_view, ada),
+            vec![reference(bea)],
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            linked(&coordinator_view, bea),
+            vec![reference(ada)],
+            "{}",
+            t.label
+        );
+        ok!(tx.publish_agenda(&w.coord, meeting, None));
+        let housing_view = agenda(&tx, &w.housing_rep, meeting).await;
+        assert!(
+            housing_view.iter().all(|a| a.linked_cases.is_empty()),
+            "only those running the meeting see links"
+        );
+
+        // Police open a new case naming Ada (same name and date of birth): the coordinator is told.
+        let again = case(&tx, &w, &w.police_worker, "Ada", 4, today).await;
+        let flags = ok!(tx.marac_flags(&w.coord, today));
+        let victim_flags: Vec<_> = flags.iter().filter(|f| f.role == "victim").collect();
+        assert_eq!(victim_flags.len(), 1, "{}: {flags:?}", t.label);
+        assert_eq!(victim_flags[0].person_name, "Ada Example");
+        assert_eq!(victim_flags[0].agency, "Police");
+        assert_eq!(victim_flags[0].referred_on, on);
+        assert!(
+            flags
+                .iter()
+                .any(|f| f.role == "perpetrator" && f.person_name == "Perp Example")
+        );
+        assert!(
+            ok!(tx.marac_flags(&w.health_rep, today)).is_empty(),
+            "only coordinators are told"
+        );
+        // A coordinator excluded from the new case is not told of it.
+        ok!(tx.add_exclusion(
+            &w.police_worker,
+            again,
+            Excluded::User(w.coord.id),
+            "Knows the family",
+            None
+        ));
+        assert!(
+            ok!(tx.marac_flags(&w.coord, today)).is_empty(),
+            "{}",
+            t.label
+        );
+        // Once referred again, it is in the queue instead of the flags.
+
+        // A transfer: Ada moves to another Marac's area.
+        let other = ok!(tx.create_marac("Otherby Marac", "Otherby", &Thresholds::default())).id;
+        ok!(tx.configure_marac(
+            other,
+            &MaracSettings {
+                coordinating_agency_id: Some(w.idva),
+                chair_user_id: None,
+                schedule: Some(Schedule {
+                    first_on: FIRST_MEETING,
+                    cadence: Cadence::EveryWeeks { weeks: 1 }
+                }),
+                capacity: Capacity::default(),
+                repeats_first: true,
+                adult_female_population: None,
+                members: vec![w.idva, w.police],
+            }
+        ));
+        let hearing = hearing_of(&coordinator_view, ada);
+        ok!(tx.accept_confidentiality(&w.chair, meeting, None));
+        ok!(tx.record_minutes(
+            &w.chair,
+            hearing,
+            &Minutes {
+                discussion: Some("Moved out of the area after the assault".into()),
+                ..decision("none")
+            },
+            None
+        ));
+        bad(
+            tx.transfer_case(&w.coord, hearing, &other.to_string(), " ", today, None)
+                .await,
+            &["transfer_reason"],
+        );
+        bad(
+            tx.transfer_case(
+                &w.coord,
+                hearing,
+                &w.marac.to_string(),
+                "Moved",
+                today,
+                None,
+            )
+            .await,
+            &["to_marac"],
+        );
+        nf(tx
+            .transfer_case(&w.chair, hearing, &other.to_string(), "Moved", today, None)
+            .await);
+        nf(tx
+            .transfer_case(
+                &w.housing_rep,
+                hearing,
+                &other.to_string(),
+                "Moved",
+                today,
+                None,
+            )
+            .await);
+        let moved = ok!(tx.transfer_case(
+            &w.coord,
+            hearing,
+            &other.to_string(),
+            "Moved to Otherby with the children",
+            today,
+            None
+        ));
+        let q = queued(&tx, &w, moved).await.unwrap();
+        assert_eq!(
+            q.transferred_from.as_deref(),
+            Some("Testshire Marac"),
+            "{}",
+            t.label
+        );
+        assert_eq!(q.marac_id, other);
+        let view = ok!(tx.screening(&w.coord, moved, None));
+        assert_eq!(
+            view.transfer_reason.as_deref(),
+            Some("Moved to Otherby with the children")
+        );
+        let detail = ok!(tx.case_detail(&w.idva_worker, ada, None));
+        assert_eq!(
+            detail.marac.name, "Otherby Marac",
+            "the case now belongs to the receiving Marac"
+        );
+        let new_meeting = screen(&tx, &w, moved, ACCEPT, today)
+            .await
+            .unwrap()
+            .unwrap();
+        let receiving = ok!(tx.meetings_for(&w.coord))
+            .into_iter()
+            .find(|m| m.marac_id == other && m.meets_on == new_meeting)
+            .unwrap();
+        let receiving_agenda = agenda(&tx, &w.coord, receiving.id).await;
+        assert_eq!(receiving_agenda.len(), 1);
+        assert_eq!(
+            receiving_agenda[0].transferred_from.as_deref(),
+            Some("Testshire Marac")
+        );
+        let package = open(&tx, &w.coord, receiving_agenda[0].hearing_id, today).await;
+        assert_eq!(
+            package.history.len(),
+            1,
+            "the earlier hearing travels with the case"
+        );
+        assert_eq!(package.history[0].marac_name, "Testshire Marac");
+        assert_eq!(
+            package.history[0].minutes.discussion.as_deref(),
+            Some("Moved out of the area after the assault")
+        );
+        assert_eq!(package.risk_history.len(), 1);
+        assert_eq!(package.risk_history[0].yes_count, 15);
+        // Housing sits at the sending Marac only: the receiving Marac's hearing is not theirs.
+        nf(tx
+            .hearing(&w.housing_rep, receiving_agenda[0].hearing_id, today, None)
+            .await);
+        tx.commit().await.unwrap();
+        let sealed = column(
+            &t.store,
+            "SELECT transfer_reason FROM marac_referrals WHERE transfer_reason IS NOT NULL",
+        )
+        .await;
+        assert_eq!(sealed.len(), 1);
+        assert!(
+            !sealed[0].contains("Otherby with the children"),
+            "the transfer reason is sealed"
+        );
     }
 }

@@ -10,6 +10,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+pub mod exports;
 mod middleware;
 mod pages;
 pub mod routes;

@@ -422,6 +422,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(
             Method::GET,
+            "/marac/meetings/{meeting_id}/minutes",
+            MaracMember,
+            get(pages::marac_reports::minutes),
+        ),
+        r(
+            Method::GET,
             "/marac/hearings/{hearing_id}",
             MaracMember,
             get(pages::marac::hearing),
@@ -443,6 +449,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/marac/hearings/{hearing_id}/actions",
             MaracMember,
             post(pages::marac::add_action),
+        ),
+        r(
+            Method::POST,
+            "/marac/hearings/{hearing_id}/transfer",
+            CoordinateMarac,
+            post(pages::marac::transfer),
         ),
         r(
             Method::GET,
@@ -467,6 +479,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
             "/marac/returns/{marac_id}/csv",
             MaracMember,
             get(pages::marac::data_return_csv),
+        ),
+        r(
+            Method::GET,
+            "/marac/returns/{marac_id}/xlsx",
+            MaracMember,
+            get(pages::marac_reports::xlsx),
+        ),
+        r(
+            Method::GET,
+            "/marac/returns/{marac_id}/trend",
+            MaracMember,
+            get(pages::marac_reports::trend),
         ),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::v1::me)),
         r(

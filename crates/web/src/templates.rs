@@ -50,6 +50,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "marac_return.html",
         include_str!("../templates/marac_return.html"),
     ),
+    (
+        "marac_minutes.html",
+        include_str!("../templates/marac_minutes.html"),
+    ),
+    (
+        "marac_trend.html",
+        include_str!("../templates/marac_trend.html"),
+    ),
+    (
+        "marac_chart.html",
+        include_str!("../templates/marac_chart.html"),
+    ),
     ("macros.html", include_str!("../templates/macros.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),

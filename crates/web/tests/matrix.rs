@@ -261,18 +261,22 @@ enum R {
     PublishAgenda,
     RecordAttendance,
     CloseMeeting,
+    MeetingMinutes,
     HearingPage,
     SaveResearch,
     RecordMinutes,
     AddAction,
+    TransferCase,
     AgencyActions,
     UpdateAction,
     DataReturn,
     DataReturnCsv,
+    DataReturnXlsx,
+    DataReturnTrend,
 }
 
 impl R {
-    const ALL: [R; 81] = [
+    const ALL: [R; 85] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -346,14 +350,18 @@ impl R {
         R::PublishAgenda,
         R::RecordAttendance,
         R::CloseMeeting,
+        R::MeetingMinutes,
         R::HearingPage,
         R::SaveResearch,
         R::RecordMinutes,
         R::AddAction,
+        R::TransferCase,
         R::AgencyActions,
         R::UpdateAction,
         R::DataReturn,
         R::DataReturnCsv,
+        R::DataReturnXlsx,
+        R::DataReturnTrend,
     ];
 
     fn method_path(self) -> (Method, &'static str) {
@@ -432,14 +440,18 @@ impl R {
             R::PublishAgenda => (post, "/marac/meetings/{meeting_id}/publish"),
             R::RecordAttendance => (post, "/marac/meetings/{meeting_id}/attendance"),
             R::CloseMeeting => (post, "/marac/meetings/{meeting_id}/close"),
+            R::MeetingMinutes => (get, "/marac/meetings/{meeting_id}/minutes"),
             R::HearingPage => (get, "/marac/hearings/{hearing_id}"),
             R::SaveResearch => (post, "/marac/hearings/{hearing_id}/research"),
             R::RecordMinutes => (post, "/marac/hearings/{hearing_id}/minutes"),
             R::AddAction => (post, "/marac/hearings/{hearing_id}/actions"),
+            R::TransferCase => (post, "/marac/hearings/{hearing_id}/transfer"),
             R::AgencyActions => (get, "/marac/actions"),
             R::UpdateAction => (post, "/marac/actions/{action_id}"),
             R::DataReturn => (get, "/marac/returns/{marac_id}"),
             R::DataReturnCsv => (get, "/marac/returns/{marac_id}/csv"),
+            R::DataReturnXlsx => (get, "/marac/returns/{marac_id}/xlsx"),
+            R::DataReturnTrend => (get, "/marac/returns/{marac_id}/trend"),
         }
     }
 
@@ -529,7 +541,7 @@ const NO_CASE: &[(R, [Exp; 8])] = &[
     (R::Team,              [DENY,       DENY,       DENY,       OK_A,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
     // The Marac: everyone who takes part (every role but administrator). Which Maracs,
     // meetings and actions each sees is decided in the store; the overview writes no row.
-    (R::MaracHome,         [OK,         OK,         OK,         OK,         DENY,       OK,         TO_MFA,     SIGN_IN]),
+    (R::MaracHome,         [OK_A,       OK_A,       OK_A,       OK_A,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
     // The screening queue: Marac coordinators only (its row names no object).
     (R::ScreeningQueue,    [DENY,       OK_A,       DENY,       DENY,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
     // The agency's action plan: the row's object is the actor's own agency.
@@ -922,6 +934,18 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::CloseMeeting,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::CloseMeeting,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
 
+    // A meeting's printable minutes: whoever may open the meeting, reading each case on it
+    // through the hearing (so a rep sees minutes only once the meeting is closed, and only
+    // their agency's actions: none yet here, as both meetings are open).
+    (R::MeetingMinutes,        Caseworker,       [NF,           NF,           NF]),
+    (R::MeetingMinutes,        Coordinator,      [OK_A,         OK_A,         NF]),
+    (R::MeetingMinutes,        AgencyRep,        [OK_A,         NF,           NF]),
+    (R::MeetingMinutes,        Manager,          [NF,           NF,           NF]),
+    (R::MeetingMinutes,        Admin,            [NF,           NF,           NF]),
+    (R::MeetingMinutes,        PoliceCaseworker, [NF,           NF,           NF]),
+    (R::MeetingMinutes,        MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::MeetingMinutes,        SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
     // A case at a meeting: those who run the meeting, and member agencies' reps (and a
     // coordinator, for their agency) while its research window is open. Never a case that
     // excludes them. The police caseworker holds the police case, but holds no agenda.
@@ -963,6 +987,18 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::AddAction,             MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::AddAction,             SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
 
+    // A transfer to another Marac: the sending Marac's coordinators only. The form is sent
+    // without a reason, so it is refused as it stands and nothing moves (the re-shown
+    // hearing page is the allowed read).
+    (R::TransferCase,          Caseworker,       [NF,           NF,           NF]),
+    (R::TransferCase,          Coordinator,      [BAD_A,        NF,           NF]),
+    (R::TransferCase,          AgencyRep,        [NF,           NF,           NF]),
+    (R::TransferCase,          Manager,          [NF,           NF,           NF]),
+    (R::TransferCase,          Admin,            [NF,           NF,           NF]),
+    (R::TransferCase,          PoliceCaseworker, [NF,           NF,           NF]),
+    (R::TransferCase,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::TransferCase,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
     // An action: its owning agency's staff (any role but admin) at a member agency, and
     // those who run the meeting; never on a case that excludes them.
     (R::UpdateAction,          Caseworker,       [TO_ACTIONS_A, NF,           NF]),
@@ -993,6 +1029,26 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::DataReturnCsv,         PoliceCaseworker, [NF,           NF,           NF]),
     (R::DataReturnCsv,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::DataReturnCsv,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    (R::DataReturnXlsx,        Caseworker,       [NF,           NF,           NF]),
+    (R::DataReturnXlsx,        Coordinator,      [OK_A,         NF,           NF]),
+    (R::DataReturnXlsx,        AgencyRep,        [NF,           NF,           NF]),
+    (R::DataReturnXlsx,        Manager,          [OK_A,         NF,           NF]),
+    (R::DataReturnXlsx,        Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturnXlsx,        PoliceCaseworker, [NF,           NF,           NF]),
+    (R::DataReturnXlsx,        MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::DataReturnXlsx,        SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // The last four quarters: one return a quarter, the first call deciding access (a
+    // refusal writes that one row and reads no further quarter).
+    (R::DataReturnTrend,       Caseworker,       [NF,           NF,           NF]),
+    (R::DataReturnTrend,       Coordinator,      [OK_A,         NF,           NF]),
+    (R::DataReturnTrend,       AgencyRep,        [NF,           NF,           NF]),
+    (R::DataReturnTrend,       Manager,          [OK_A,         NF,           NF]),
+    (R::DataReturnTrend,       Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturnTrend,       PoliceCaseworker, [NF,           NF,           NF]),
+    (R::DataReturnTrend,       MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::DataReturnTrend,       SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
 ];
 
 /// The seeded cases.
@@ -2532,6 +2588,18 @@ impl World {
                     .await
                     .unwrap()
             }
+            // No reason given: refused as it stands, nothing moves.
+            R::TransferCase => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token".to_owned(), me.csrf.clone()),
+                    ("to_marac".to_owned(), self.other_marac_id.to_string()),
+                    ("transfer_reason".to_owned(), String::new()),
+                ])
+                .send()
+                .await
+                .unwrap(),
             // Still open, so the research window on its case stays open.
             R::UpdateAction => self
                 .app
@@ -2680,7 +2748,9 @@ impl World {
                         // A self-referral's new case; the survivor is nobody's account.
                         (R::SelfReferral, Audit::Allowed) => r.object_id.clone(),
                         // The agency's action plan names the agency.
-                        (R::AgencyActions, Audit::Allowed) => Some(self.agency_of(who).to_string()),
+                        (R::AgencyActions | R::MaracHome, Audit::Allowed) => {
+                            Some(self.agency_of(who).to_string())
+                        }
                         _ => None,
                     };
                     if r.outcome != outcome_word(expected)
@@ -2992,6 +3062,7 @@ async fn every_route_role_and_object_gives_the_specified_answer() {
         }
         cells += check_agenda_never_opens_the_case(&w, &mut failures).await;
         cells += check_screening_queue(&w, &mut failures).await;
+        cells += check_reports(&w, &mut failures).await;
 
         for (route, row) in NO_CASE.iter().filter(|(r, _)| *r == R::ChangePassword) {
             for (who, want) in WHO.iter().zip(row) {
@@ -3225,6 +3296,16 @@ async fn check_marac_seeding(w: &World, failures: &mut Vec<String>) -> usize {
             res.status, res.location
         ));
     }
+    // The printable minutes, likewise.
+    let minutes = format!("{meeting}/minutes");
+    let res = read(w.app.get(rep, &minutes).await).await;
+    checks += 1;
+    if res.status != 303 || res.location != meeting {
+        fail(format!(
+            "{minutes} before the statement: {} to {:?} (expected 303 to {meeting})",
+            res.status, res.location
+        ));
+    }
     let res = read(w.app.get(rep, &meeting).await).await;
     checks += 1;
     if res.status != 200 || !res.body.contains("/confidentiality") {
@@ -3378,4 +3459,81 @@ async fn check_screening_queue(w: &World, failures: &mut Vec<String>) -> usize {
         }
     }
     1
+}
+
+/// The Marac's reports as their readers get them. Meeting 1's minutes: the coordinator (who
+/// runs it) reads both cases they may see, with the holder agency's action; the rep reads
+/// no case yet, as the meeting is open. The return as a spreadsheet: an attachment named by
+/// its period only.
+async fn check_reports(w: &World, failures: &mut Vec<String>) -> usize {
+    let label = w.app.label;
+    let mw = w.mw();
+    let minutes = format!("/marac/meetings/{}/minutes", mw.m1);
+    let mut fail = |what: String| failures.push(format!("[{label}] reports: {what}"));
+    let coordinator = read(w.app.get(w.signed(Coordinator), &minutes).await).await;
+    let rep = read(w.app.get(w.signed(AgencyRep), &minutes).await).await;
+    for (who, res) in [(Coordinator, &coordinator), (AgencyRep, &rep)] {
+        if res.status != 200 || res.body.matches("OFFICIAL-SENSITIVE").count() < 2 {
+            fail(format!(
+                "{who:?} {minutes}: {}, or no marking at head and foot",
+                res.status
+            ));
+        }
+    }
+    for c in [Case::Same, Case::Police] {
+        let reference = &w.cases[&c].reference;
+        if !coordinator.body.contains(reference) {
+            fail(format!("the coordinator's minutes do not show {c:?}"));
+        }
+        if rep.body.contains(reference) {
+            fail(format!(
+                "the rep's minutes show {c:?} before the meeting closed"
+            ));
+        }
+    }
+    if !coordinator
+        .body
+        .contains("Fit a door alarm and a letterbox guard")
+    {
+        fail("the coordinator's minutes do not list the holder's action".into());
+    }
+    let xlsx = w
+        .app
+        .get(
+            w.signed(Manager),
+            &format!("/marac/returns/{}/xlsx", w.marac_id),
+        )
+        .await;
+    let header = |name: &str| {
+        xlsx.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (kind, disposition) = (header("content-type"), header("content-disposition"));
+    let status = xlsx.status();
+    let body = xlsx.bytes().await.unwrap();
+    let (from, to) = {
+        let today = uk_today();
+        let q = (u8::from(today.month()) - 1) / 3;
+        let from = time::Date::from_calendar_date(
+            today.year(),
+            time::Month::try_from(q * 3 + 1).unwrap(),
+            1,
+        )
+        .unwrap();
+        let to = waymark_domain::calendar::add_months(from, 3) - time::Duration::days(1);
+        (from, to)
+    };
+    if status != StatusCode::OK
+        || kind != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        || disposition != format!("attachment; filename=\"marac-return-{from}-{to}.xlsx\"")
+        || !body.starts_with(b"PK")
+    {
+        fail(format!(
+            "the spreadsheet: {status}, {kind:?}, {disposition:?}"
+        ));
+    }
+    3
 }

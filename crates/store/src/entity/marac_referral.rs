@@ -27,6 +27,11 @@ pub struct Model {
     pub returned_reason: Option<String>,
     pub screened_by: Option<Uuid>,
     pub screened_at: Option<TimeDateTimeWithTimeZone>,
+    /// The Marac this referral was transferred from, when the victim moved area.
+    pub transferred_from_marac_id: Option<Uuid>,
+    /// Sealed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub transfer_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

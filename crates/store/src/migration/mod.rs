@@ -14,6 +14,7 @@ mod m0010_session_authenticated_at;
 mod m0011_casework;
 mod m0012_linked_people;
 mod m0013_marac;
+mod m0014_marac_transfers;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_casework::Migration),
             Box::new(m0012_linked_people::Migration),
             Box::new(m0013_marac::Migration),
+            Box::new(m0014_marac_transfers::Migration),
         ]
     }
 }

@@ -110,6 +110,9 @@ pub async fn home(
     let meetings = tx.meetings_for(user).await?;
     let today = uk_today(&state);
     let overdue = tx.overdue_actions(user, today).await?;
+    let mine = tx
+        .agency_actions(user, today, Some(request_id.0.clone()))
+        .await?;
     tx.commit().await?;
     let who = user.actor();
     let maracs: Vec<Value> = maracs
@@ -151,6 +154,8 @@ pub async fn home(
             meetings => meetings,
             overdue => overdue.iter().map(action_ctx).collect::<Vec<_>>(),
             is_coordinator => user.role == Role::MaracCoordinator,
+            mine_due_soon => mine.iter().filter(|a| a.due_soon).count(),
+            mine_overdue => mine.iter().filter(|a| a.overdue).count(),
         },
     )
 }
@@ -276,7 +281,21 @@ pub async fn queue(
     let queue = tx
         .referral_queue(&session.0.user, Some(request_id.0.clone()))
         .await?;
+    let flags = tx.marac_flags(&session.0.user, uk_today(&state)).await?;
     tx.commit().await?;
+    let flags: Vec<Value> = flags
+        .iter()
+        .map(|f| {
+            context! {
+                marac_name => f.marac_name,
+                role => f.role,
+                person_name => f.person_name,
+                referred_on => f.referred_on.to_string(),
+                agency => f.agency,
+                opened_on => f.opened_on.to_string(),
+            }
+        })
+        .collect();
     let rows: Vec<Value> = queue
         .iter()
         .map(|q| {
@@ -293,6 +312,7 @@ pub async fn queue(
                 criteria => criteria_text(&q.criteria),
                 meets_threshold => q.meets_threshold,
                 possible_repeat => !q.candidates.is_empty(),
+                transferred_from => q.transferred_from,
             }
         })
         .collect();
@@ -300,7 +320,7 @@ pub async fn queue(
         &state,
         Some(&session),
         "marac_queue.html",
-        context! { title => "Marac referrals to screen", rows => rows },
+        context! { title => "Marac referrals to screen", rows => rows, flags => flags },
     )
 }
 
@@ -338,6 +358,8 @@ async fn screening_page(
                 risk_tag => q.risk_level.map(risk_tag),
                 criteria => criteria_text(&q.criteria),
                 meets_threshold => q.meets_threshold,
+                transferred_from => q.transferred_from,
+                transfer_reason => view.transfer_reason,
                 children => view.children,
                 perpetrators => view.perpetrators,
                 consent => d.map(|d| d.consent.label()),
@@ -444,6 +466,7 @@ fn meeting_ctx(m: &MeetingView) -> Value {
             research_from => c.research_from.join(", "),
             actions => c.actions,
             decision_recorded => c.decision_recorded,
+            linked_cases => c.linked_cases.join(", "),
         }).collect::<Vec<_>>(),
         attendance => m.attendance.iter().map(|a| context! {
             agency_id => a.agency_id.to_string(),
@@ -705,6 +728,23 @@ fn hearing_ctx(h: &HearingView) -> Value {
         minutes => minutes,
         actions => h.actions.iter().map(action_ctx).collect::<Vec<_>>(),
         members => h.config.members.iter().map(|a| context! { value => a.id.to_string(), label => a.name }).collect::<Vec<_>>(),
+        history => h.history.iter().map(|p| context! {
+            marac_name => p.marac_name,
+            meets_on => p.meets_on.to_string(),
+            discussion => p.minutes.discussion,
+            decision => p.minutes.decision,
+            to_victim => p.minutes.risks.to_victim,
+            to_children => p.minutes.risks.to_children,
+            actions => p.actions.iter().map(action_ctx).collect::<Vec<_>>(),
+        }).collect::<Vec<_>>(),
+        risk_history => h.risk_history.iter().map(|r| context! {
+            assessed_on => r.assessed_on.to_string(),
+            yes_count => r.yes_count,
+            risk_label => r.risk_level.label(),
+            risk_tag => risk_tag(r.risk_level),
+            criteria => criteria_text(&r.criteria),
+        }).collect::<Vec<_>>(),
+        transfer_to => h.transfer_to.iter().map(|m| context! { value => m.id.to_string(), label => m.name }).collect::<Vec<_>>(),
     }
 }
 
@@ -884,6 +924,39 @@ pub async fn add_action(
         },
     )
     .await
+}
+
+/// Transfers the case to another Marac (the victim moved area); back to the queue of
+/// referrals, where the receiving coordinator will find it.
+pub async fn transfer(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+    Path(hearing_id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    session.check_csrf(field(&form, "csrf_token"))?;
+    let id = parse_id(&hearing_id)?;
+    let to = field(&form, "to_marac").unwrap_or("").to_owned();
+    let reason = field(&form, "transfer_reason").unwrap_or("").to_owned();
+    let tx = state.store.begin().await?;
+    let done = tx
+        .transfer_case(
+            &session.0.user,
+            id,
+            &to,
+            &reason,
+            uk_today(&state),
+            Some(request_id.0.clone()),
+        )
+        .await;
+    match tx.settle(done).await {
+        Ok(_) => Ok(Redirect::to(&format!("/marac/hearings/{id}")).into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            hearing_page(&state, &session, id, &request_id, &form, &errors).await
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

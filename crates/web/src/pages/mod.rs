@@ -12,6 +12,7 @@ pub mod health;
 pub mod home;
 pub mod linked_people;
 pub mod marac;
+pub mod marac_reports;
 pub mod measures;
 pub mod mfa;
 pub mod referral;

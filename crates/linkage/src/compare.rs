@@ -1,0 +1,600 @@
+//! Field-by-field comparison of two records into a comparison vector of graded levels: the
+//! evidence the Fellegi–Sunter model weighs.
+
+use serde::Serialize;
+
+use crate::dob::{self, DobLevel};
+use crate::nicknames;
+use crate::record::Prepared;
+use crate::similarity::jaro_winkler;
+
+/// Jaro–Winkler at or above which two names are "close" (a slip of one letter).
+pub const CLOSE: f64 = 0.92;
+/// Jaro–Winkler below which two names are clearly different.
+pub const FUZZY: f64 = 0.80;
+/// Years of birth at least this far apart are a generation apart: a parent and a child.
+pub const GENERATION_YEARS: u16 = 12;
+
+/// The fields a comparison vector grades, in a fixed order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    FirstName,
+    Surname,
+    Dob,
+    Gender,
+    Postcode,
+    Phone,
+    NhsNumber,
+    PncId,
+}
+
+/// How many fields there are.
+pub const FIELD_COUNT: usize = 8;
+
+impl Field {
+    /// Every field, in order.
+    pub const ALL: [Field; FIELD_COUNT] = [
+        Field::FirstName,
+        Field::Surname,
+        Field::Dob,
+        Field::Gender,
+        Field::Postcode,
+        Field::Phone,
+        Field::NhsNumber,
+        Field::PncId,
+    ];
+
+    /// The field's position in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// A human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::FirstName => "first name",
+            Field::Surname => "surname",
+            Field::Dob => "date of birth",
+            Field::Gender => "gender",
+            Field::Postcode => "postcode",
+            Field::Phone => "phone",
+            Field::NhsNumber => "NHS number",
+            Field::PncId => "PNC id",
+        }
+    }
+
+    /// The labels of the field's levels, strongest agreement first; one of them is `missing`.
+    pub fn level_labels(self) -> &'static [&'static str] {
+        match self {
+            Field::FirstName => &[
+                "exact",
+                "nickname or alias",
+                "close spelling",
+                "similar spelling",
+                "initial agrees",
+                "missing",
+                "different",
+            ],
+            Field::Surname => &[
+                "exact",
+                "close spelling or part of a double surname",
+                "matches a former name",
+                "sounds alike",
+                "similar spelling",
+                "missing",
+                "different",
+            ],
+            Field::Dob => &[
+                "exact",
+                "day and month transposed",
+                "one digit different",
+                "same year and month",
+                "partial date agrees",
+                "year within one",
+                "missing",
+                "different",
+            ],
+            Field::Gender => &["agrees", "missing", "disagrees"],
+            Field::Postcode => &[
+                "same unit",
+                "same sector",
+                "same district",
+                "missing",
+                "different",
+            ],
+            Field::Phone => &["same number", "one digit different", "missing", "different"],
+            Field::NhsNumber | Field::PncId => &["same", "missing", "different"],
+        }
+    }
+
+    /// How many levels the field has.
+    pub fn level_count(self) -> usize {
+        self.level_labels().len()
+    }
+
+    /// The index of the field's `missing` level, which carries no evidence.
+    pub fn missing_level(self) -> usize {
+        self.level_labels()
+            .iter()
+            .position(|l| *l == "missing")
+            .unwrap_or(0)
+    }
+
+    /// True for fields every member of a household tends to share.
+    pub fn is_household_field(self) -> bool {
+        matches!(self, Field::Surname | Field::Postcode | Field::Phone)
+    }
+}
+
+/// First-name levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstNameLevel {
+    Exact,
+    /// Same nickname group (Kate/Katherine), a shared word of a multi-word name, or an alias.
+    Related,
+    Close,
+    Fuzzy,
+    /// One side is an initial, and it agrees.
+    Initial,
+    Missing,
+    Different,
+}
+
+/// Surname levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurnameLevel {
+    Exact,
+    /// Jaro–Winkler ≥ 0.92, or one part of a double-barrelled surname.
+    Close,
+    /// The surname is among the other record's other names (a maiden name).
+    OtherName,
+    /// Same NYSIIS code.
+    Phonetic,
+    Fuzzy,
+    Missing,
+    Different,
+}
+
+/// Gender levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GenderLevel {
+    Agree,
+    Missing,
+    Disagree,
+}
+
+/// Postcode levels, over every pair of current and previous postcodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostcodeLevel {
+    Unit,
+    Sector,
+    District,
+    Missing,
+    Different,
+}
+
+/// Phone levels, over every pair of numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneLevel {
+    Exact,
+    OneDigit,
+    Missing,
+    Different,
+}
+
+/// Levels of an exact identifier (NHS number, PNC id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdLevel {
+    Exact,
+    Missing,
+    Different,
+}
+
+/// The graded comparison of two records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct ComparisonVector {
+    pub first_name: FirstNameLevel,
+    pub surname: SurnameLevel,
+    pub dob: DobLevel,
+    pub gender: GenderLevel,
+    pub postcode: PostcodeLevel,
+    pub phone: PhoneLevel,
+    pub nhs_number: IdLevel,
+    pub pnc_id: IdLevel,
+    /// The first name and surname agree only when swapped between the records.
+    pub names_swapped: bool,
+    /// Both first names are real names (not initials), and they are clearly different: not
+    /// nicknames of each other, not sharing a word, not an alias, Jaro–Winkler below 0.8.
+    pub first_names_conflict: bool,
+    /// Both dates of birth are full and clearly different (not within the slip levels).
+    pub dobs_conflict: bool,
+    /// The years of birth are a generation apart (at least [`GENERATION_YEARS`]).
+    pub dobs_generation_apart: bool,
+}
+
+impl ComparisonVector {
+    /// The level index of each field, in [`Field::ALL`] order.
+    pub fn level_indices(&self) -> [usize; FIELD_COUNT] {
+        [
+            self.first_name as usize,
+            self.surname as usize,
+            self.dob as usize,
+            self.gender as usize,
+            self.postcode as usize,
+            self.phone as usize,
+            self.nhs_number as usize,
+            self.pnc_id as usize,
+        ]
+    }
+
+    /// The level index of one field.
+    pub fn level_index(&self, field: Field) -> usize {
+        self.level_indices()
+            .get(field.index())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// True when the pair fall under the household rule: clearly different first names and
+    /// clearly different dates of birth.
+    pub fn household_rule_applies(&self) -> bool {
+        self.first_names_conflict && self.dobs_conflict
+    }
+
+    /// A compact code of the levels and flags, for counting identical vectors.
+    pub(crate) fn pattern(&self) -> u32 {
+        let mut code: u32 = 0;
+        for (field, level) in Field::ALL.iter().zip(self.level_indices()) {
+            code = code * field.level_count() as u32 + level as u32;
+        }
+        code = code * 2 + u32::from(self.names_swapped);
+        code = code * 2 + u32::from(self.first_names_conflict);
+        code = code * 2 + u32::from(self.dobs_conflict);
+        code * 2 + u32::from(self.dobs_generation_apart)
+    }
+}
+
+/// Compare two prepared records.
+pub(crate) fn compare(a: &Prepared, b: &Prepared) -> ComparisonVector {
+    let mut first_name = compare_first(a, b);
+    let mut surname = compare_surname(a, b);
+    let mut names_swapped = false;
+    let weak_first = matches!(
+        first_name,
+        FirstNameLevel::Fuzzy | FirstNameLevel::Different
+    );
+    let weak_surname = matches!(
+        surname,
+        SurnameLevel::Fuzzy | SurnameLevel::Different | SurnameLevel::Phonetic
+    );
+    if (weak_first || weak_surname)
+        && let Some((f, s)) = compare_swapped(a, b)
+    {
+        first_name = f;
+        surname = s;
+        names_swapped = true;
+    }
+    let first_names_conflict = first_name == FirstNameLevel::Different
+        && a.first.chars().nth(1).is_some()
+        && b.first.chars().nth(1).is_some();
+    ComparisonVector {
+        first_name,
+        surname,
+        dob: dob::compare(a.dob, b.dob),
+        gender: match (a.gender, b.gender) {
+            (Some(x), Some(y)) if x == y => GenderLevel::Agree,
+            (Some(_), Some(_)) => GenderLevel::Disagree,
+            _ => GenderLevel::Missing,
+        },
+        postcode: compare_postcodes(a, b),
+        phone: compare_phones(a, b),
+        nhs_number: compare_id(a.nhs_number.as_ref(), b.nhs_number.as_ref()),
+        pnc_id: compare_id(a.pnc_id.as_ref(), b.pnc_id.as_ref()),
+        names_swapped,
+        first_names_conflict,
+        dobs_conflict: dob::clearly_different(a.dob, b.dob),
+        dobs_generation_apart: match (a.dob, b.dob) {
+            (Some(x), Some(y)) => dob::year_gap(x, y) >= GENERATION_YEARS,
+            _ => false,
+        },
+    }
+}
+
+fn compare_first(a: &Prepared, b: &Prepared) -> FirstNameLevel {
+    if a.first.is_empty() || b.first.is_empty() {
+        return FirstNameLevel::Missing;
+    }
+    if a.first == b.first || a.first_full == b.first_full {
+        return FirstNameLevel::Exact;
+    }
+    let a_initial = a.first.chars().nth(1).is_none();
+    let b_initial = b.first.chars().nth(1).is_none();
+    if a_initial || b_initial {
+        return if a.first.chars().next() == b.first.chars().next() {
+            FirstNameLevel::Initial
+        } else {
+            FirstNameLevel::Different
+        };
+    }
+    let shares_group = a.first_groups.iter().any(|g| b.first_groups.contains(g));
+    let shares_word = a.first_tokens.iter().any(|t| b.first_tokens.contains(t));
+    let alias = b.other_tokens.contains(&a.first) || a.other_tokens.contains(&b.first);
+    if shares_group || shares_word || alias {
+        return FirstNameLevel::Related;
+    }
+    let jw = jaro_winkler(&a.first, &b.first).max(jaro_winkler(&a.first_full, &b.first_full));
+    if jw >= CLOSE {
+        FirstNameLevel::Close
+    } else if jw >= FUZZY {
+        FirstNameLevel::Fuzzy
+    } else {
+        FirstNameLevel::Different
+    }
+}
+
+fn compare_surname(a: &Prepared, b: &Prepared) -> SurnameLevel {
+    if a.surname.is_empty() || b.surname.is_empty() {
+        return SurnameLevel::Missing;
+    }
+    if a.surname == b.surname {
+        return SurnameLevel::Exact;
+    }
+    let jw = jaro_winkler(&a.surname, &b.surname);
+    if jw >= CLOSE {
+        return SurnameLevel::Close;
+    }
+    let double = a.surname_tokens.len() > 1 || b.surname_tokens.len() > 1;
+    if double
+        && a.surname_tokens
+            .iter()
+            .any(|t| b.surname_tokens.contains(t))
+    {
+        return SurnameLevel::Close;
+    }
+    let former = a.surname_tokens.iter().any(|t| b.other_tokens.contains(t))
+        || b.surname_tokens.iter().any(|t| a.other_tokens.contains(t));
+    if former {
+        return SurnameLevel::OtherName;
+    }
+    if !a.surname_code.is_empty() && a.surname_code == b.surname_code {
+        return SurnameLevel::Phonetic;
+    }
+    if jw >= FUZZY {
+        SurnameLevel::Fuzzy
+    } else {
+        SurnameLevel::Different
+    }
+}
+
+/// The names compared crosswise (first against surname), when both agree that way: the
+/// surname side closely, the first-name side closely, as a nickname or as an initial.
+fn compare_swapped(a: &Prepared, b: &Prepared) -> Option<(FirstNameLevel, SurnameLevel)> {
+    if a.first.is_empty() || b.first.is_empty() || a.surname.is_empty() || b.surname.is_empty() {
+        return None;
+    }
+    // a's first name is b's surname, and a's surname is b's first name.
+    let surname = if a.first == b.surname {
+        SurnameLevel::Exact
+    } else if jaro_winkler(&a.first, &b.surname) >= CLOSE {
+        SurnameLevel::Close
+    } else {
+        return None;
+    };
+    let first = crosswise_first(&a.surname, &b.first)?;
+    Some((first, surname))
+}
+
+/// How a surname read as a first name agrees with a first name.
+fn crosswise_first(surname: &str, first: &str) -> Option<FirstNameLevel> {
+    if surname == first {
+        return Some(FirstNameLevel::Exact);
+    }
+    if nicknames::related(surname, first) {
+        return Some(FirstNameLevel::Related);
+    }
+    if first.chars().nth(1).is_none() || surname.chars().nth(1).is_none() {
+        return (surname.chars().next() == first.chars().next()).then_some(FirstNameLevel::Initial);
+    }
+    (jaro_winkler(surname, first) >= CLOSE).then_some(FirstNameLevel::Close)
+}
+
+fn compare_postcodes(a: &Prepared, b: &Prepared) -> PostcodeLevel {
+    if a.postcodes.is_empty() || b.postcodes.is_empty() {
+        return PostcodeLevel::Missing;
+    }
+    let mut best = PostcodeLevel::Different;
+    for x in &a.postcodes {
+        for y in &b.postcodes {
+            let level = if x == y {
+                PostcodeLevel::Unit
+            } else if x.sector() == y.sector() {
+                PostcodeLevel::Sector
+            } else if x.district() == y.district() {
+                PostcodeLevel::District
+            } else {
+                PostcodeLevel::Different
+            };
+            best = best.min(level);
+        }
+    }
+    best
+}
+
+fn compare_phones(a: &Prepared, b: &Prepared) -> PhoneLevel {
+    if a.phones.is_empty() || b.phones.is_empty() {
+        return PhoneLevel::Missing;
+    }
+    let mut best = PhoneLevel::Different;
+    for x in &a.phones {
+        for y in &b.phones {
+            if x == y {
+                return PhoneLevel::Exact;
+            }
+            if x.one_digit_apart(y) {
+                best = PhoneLevel::OneDigit;
+            }
+        }
+    }
+    best
+}
+
+fn compare_id<T: PartialEq>(a: Option<&T>, b: Option<&T>) -> IdLevel {
+    match (a, b) {
+        (Some(x), Some(y)) if x == y => IdLevel::Exact,
+        (Some(_), Some(_)) => IdLevel::Different,
+        _ => IdLevel::Missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{PersonRecord, RawPersonRecord};
+
+    fn person(first: &str, surname: &str, dob: &str) -> PersonRecord {
+        RawPersonRecord {
+            first_name: first.into(),
+            surname: surname.into(),
+            dob: dob.into(),
+            ..Default::default()
+        }
+        .parse()
+        .0
+    }
+
+    fn cmp(a: &PersonRecord, b: &PersonRecord) -> ComparisonVector {
+        compare(&Prepared::new(a), &Prepared::new(b))
+    }
+
+    #[test]
+    fn first_name_levels() {
+        let level = |a: &str, b: &str| cmp(&person(a, "x", ""), &person(b, "x", "")).first_name;
+        assert_eq!(level("Kate", "kate"), FirstNameLevel::Exact);
+        assert_eq!(level("Kate", "Katherine"), FirstNameLevel::Related);
+        assert_eq!(level("Bill", "Liam"), FirstNameLevel::Related);
+        assert_eq!(level("Mary Jane", "Jane"), FirstNameLevel::Related);
+        assert_eq!(level("Jonathon", "Jonathan"), FirstNameLevel::Related);
+        assert_eq!(level("Cristopher", "Chris"), FirstNameLevel::Related);
+        assert_eq!(level("Sarah", "Sarha"), FirstNameLevel::Related);
+        assert_eq!(level("Zara", "Zarah"), FirstNameLevel::Close);
+        assert_eq!(level("Dwayne", "Duane"), FirstNameLevel::Fuzzy);
+        assert_eq!(level("K", "Kate"), FirstNameLevel::Initial);
+        assert_eq!(level("", "Kate"), FirstNameLevel::Missing);
+        assert_eq!(level("Sarah", "Emily"), FirstNameLevel::Different);
+        assert!(cmp(&person("Sarah", "x", ""), &person("Emily", "x", "")).first_names_conflict);
+        assert!(!cmp(&person("J", "x", ""), &person("Emily", "x", "")).first_names_conflict);
+    }
+
+    #[test]
+    fn surname_levels_and_swaps() {
+        let level = |a: &str, b: &str| cmp(&person("x", a, ""), &person("x", b, "")).surname;
+        assert_eq!(level("O'Brien", "OBRIEN"), SurnameLevel::Exact);
+        assert_eq!(level("Smith-Jones", "Smith Jones"), SurnameLevel::Exact);
+        assert_eq!(level("Smith-Jones", "Jones"), SurnameLevel::Close);
+        assert_eq!(level("Johnson", "Jonson"), SurnameLevel::Close);
+        assert_eq!(level("Smith", "Smyth"), SurnameLevel::Fuzzy);
+        assert_eq!(level("Stevens", "Stephens"), SurnameLevel::Phonetic);
+        assert_eq!(level("Smith", "Khan"), SurnameLevel::Different);
+        let mut married = person("Jane", "Smith", "");
+        married.other_names.push("Jones".into());
+        assert_eq!(
+            cmp(&married, &person("Jane", "Jones", "")).surname,
+            SurnameLevel::OtherName
+        );
+        let swapped = cmp(&person("Smith", "John", ""), &person("John", "Smith", ""));
+        assert!(swapped.names_swapped);
+        assert_eq!(swapped.first_name, FirstNameLevel::Exact);
+        assert_eq!(swapped.surname, SurnameLevel::Exact);
+        let swapped = cmp(&person("Ball", "Donald", ""), &person("Don", "Ball", ""));
+        assert!(swapped.names_swapped);
+        assert_eq!(swapped.first_name, FirstNameLevel::Related);
+        let swapped = cmp(
+            &person("Fairthorpe", "M", ""),
+            &person("Mamie", "Fairthorpe", ""),
+        );
+        assert!(swapped.names_swapped);
+        assert_eq!(swapped.first_name, FirstNameLevel::Initial);
+    }
+
+    #[test]
+    fn comparison_is_symmetric_in_levels() {
+        let names = [
+            "Kate",
+            "Katherine",
+            "Bill",
+            "William",
+            "Sarah",
+            "Sara",
+            "Emily",
+            "J",
+            "",
+            "Mary Jane",
+        ];
+        let surnames = ["Smith", "Smyth", "Smith-Jones", "Jones", "Khan", ""];
+        let dobs = ["1985-03-04", "1985-04-03", "1985", "", "2010-06-19"];
+        for (i, a) in names.iter().enumerate() {
+            for (j, b) in names.iter().enumerate() {
+                let x = person(a, surnames[i % surnames.len()], dobs[i % dobs.len()]);
+                let y = person(b, surnames[j % surnames.len()], dobs[j % dobs.len()]);
+                let xy = cmp(&x, &y);
+                let yx = cmp(&y, &x);
+                assert_eq!(xy, yx, "{a} / {b}");
+                assert!(xy.pattern() == yx.pattern());
+            }
+        }
+    }
+
+    #[test]
+    fn level_labels_line_up_with_the_enums() {
+        assert_eq!(
+            Field::FirstName.level_count(),
+            FirstNameLevel::Different as usize + 1
+        );
+        assert_eq!(
+            Field::Surname.level_count(),
+            SurnameLevel::Different as usize + 1
+        );
+        assert_eq!(Field::Dob.level_count(), DobLevel::ALL.len());
+        assert_eq!(
+            Field::Gender.level_count(),
+            GenderLevel::Disagree as usize + 1
+        );
+        assert_eq!(
+            Field::Postcode.level_count(),
+            PostcodeLevel::Different as usize + 1
+        );
+        assert_eq!(
+            Field::Phone.level_count(),
+            PhoneLevel::Different as usize + 1
+        );
+        assert_eq!(
+            Field::NhsNumber.level_count(),
+            IdLevel::Different as usize + 1
+        );
+        assert_eq!(
+            Field::FirstName.missing_level(),
+            FirstNameLevel::Missing as usize
+        );
+        assert_eq!(
+            Field::Surname.missing_level(),
+            SurnameLevel::Missing as usize
+        );
+        assert_eq!(Field::Dob.missing_level(), DobLevel::Missing as usize);
+        assert_eq!(
+            Field::Postcode.missing_level(),
+            PostcodeLevel::Missing as usize
+        );
+        assert_eq!(Field::Phone.missing_level(), PhoneLevel::Missing as usize);
+        assert_eq!(Field::PncId.missing_level(), IdLevel::Missing as usize);
+        for (i, f) in Field::ALL.iter().enumerate() {
+            assert_eq!(f.index(), i);
+        }
+    }
+}

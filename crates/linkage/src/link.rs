@@ -1,0 +1,251 @@
+//! Batch linkage: index every record, train the model on them, score every candidate pair in
+//! parallel, and cluster the links into people. This is what a de-duplication run does.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::cluster::{self, ClusterOptions, ClusterStats, Link, PairScore};
+use crate::estimate::{TrainingOptions, TrainingReport};
+use crate::index::{DEFAULT_MAX_BLOCK, Index};
+use crate::model::Model;
+use crate::record::{PersonRecord, Prepared};
+
+/// How a batch run works.
+#[derive(Clone, Debug)]
+pub struct LinkOptions {
+    /// The model to start from.
+    pub model: Model,
+    /// Re-estimate the model from the records first (`None` scores with `model` as given).
+    pub training: Option<TrainingOptions>,
+    pub cluster: ClusterOptions,
+    /// Worker threads (0: as many as the machine has).
+    pub threads: usize,
+    pub max_block: usize,
+}
+
+impl Default for LinkOptions {
+    fn default() -> Self {
+        Self {
+            model: Model::default(),
+            training: Some(TrainingOptions::default()),
+            cluster: ClusterOptions::default(),
+            threads: 0,
+            max_block: DEFAULT_MAX_BLOCK,
+        }
+    }
+}
+
+/// Counts and timings of a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LinkStats {
+    pub records: usize,
+    pub blocking_keys: usize,
+    /// Candidate pairs compared and scored.
+    pub pairs_scored: usize,
+    /// Pairs at or above the link threshold.
+    pub links: usize,
+    pub oversized_blocks_skipped: usize,
+    pub clusters: usize,
+    pub training: Option<TrainingReport>,
+    pub clustering: ClusterStats,
+    pub index_time: Duration,
+    pub train_time: Duration,
+    pub score_time: Duration,
+    pub cluster_time: Duration,
+}
+
+/// The outcome of a run.
+pub struct Linkage {
+    /// Cluster number of each input record; records of one person share it.
+    pub cluster_of: Vec<u32>,
+    /// Every scored pair at or above the link threshold.
+    pub links: Vec<Link>,
+    /// Each record's strongest link probability, if it has one at or above the threshold.
+    pub best_probability: Vec<Option<f64>>,
+    pub stats: LinkStats,
+    /// The model used (trained, when training was asked for).
+    pub model: Model,
+    index: Index,
+}
+
+impl Linkage {
+    /// The index built during the run, ready to answer queries against these records.
+    pub fn into_index(self) -> Index {
+        self.index
+    }
+
+    /// The index built during the run.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+}
+
+fn thread_count(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+}
+
+/// Link a batch of records into people.
+pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
+    let threads = thread_count(options.threads);
+    let mut stats = LinkStats {
+        records: records.len(),
+        ..LinkStats::default()
+    };
+
+    let started = Instant::now();
+    let prepared = prepare_all(records, threads);
+    let mut index = Index::new(options.model.clone()).with_max_block(options.max_block);
+    for p in prepared {
+        // An index of more than four billion records is out of scope for a batch run.
+        if index.insert_prepared(p).is_err() {
+            break;
+        }
+    }
+    stats.blocking_keys = index.block_count();
+    stats.index_time = started.elapsed();
+
+    let started = Instant::now();
+    if let Some(training) = &options.training {
+        stats.training = Some(index.train(training));
+    }
+    stats.train_time = started.elapsed();
+
+    let started = Instant::now();
+    let threshold = options.cluster.threshold;
+    let (links, pairs_scored, oversized) = score_all(&index, threshold, threads);
+    stats.pairs_scored = pairs_scored;
+    stats.oversized_blocks_skipped = oversized;
+    stats.links = links.len();
+    stats.score_time = started.elapsed();
+
+    let started = Instant::now();
+    let prior = index.prior();
+    let veto = options.cluster.veto_log2_odds;
+    let (cluster_of, clustering) =
+        cluster::cluster(records.len(), &links, &options.cluster, |a, b| {
+            match (index.prepared(a), index.prepared(b)) {
+                (Some(x), Some(y)) => {
+                    let (_, e) = index.score(x, y, prior);
+                    PairScore {
+                        probability: e.probability(),
+                        vetoed: e.rule.is_some() || e.log2_odds <= veto,
+                    }
+                }
+                _ => PairScore {
+                    probability: 0.0,
+                    vetoed: true,
+                },
+            }
+        });
+    stats.clustering = clustering;
+    stats.clusters = cluster_of
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| m as usize + 1);
+    stats.cluster_time = started.elapsed();
+
+    let mut best_probability: Vec<Option<f64>> = vec![None; records.len()];
+    for l in &links {
+        for r in [l.a, l.b] {
+            if let Some(slot) = best_probability.get_mut(r as usize) {
+                *slot = Some(slot.map_or(l.probability, |p| p.max(l.probability)));
+            }
+        }
+    }
+    Linkage {
+        cluster_of,
+        links,
+        best_probability,
+        stats,
+        model: index.model().clone(),
+        index,
+    }
+}
+
+fn prepare_all(records: &[PersonRecord], threads: usize) -> Vec<Prepared> {
+    let chunk = records.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| {
+                (
+                    part,
+                    scope.spawn(move || part.iter().map(Prepared::new).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            // Positions are record ids, so a failed worker's share is redone here, never dropped.
+            .flat_map(|(part, h)| {
+                h.join()
+                    .unwrap_or_else(|_| part.iter().map(Prepared::new).collect())
+            })
+            .collect()
+    })
+}
+
+/// Score every candidate pair once (each record against the records before it), in parallel.
+fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize, usize) {
+    const CHUNK: usize = 512;
+    let n = index.len();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(Vec<Link>, usize, usize)>> = Mutex::new(Vec::new());
+    let prior = index.prior();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let mut links = Vec::new();
+                let mut pairs = 0usize;
+                let mut oversized = 0usize;
+                let mut ids = Vec::new();
+                loop {
+                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+                    if start >= n {
+                        break;
+                    }
+                    for i in start..(start + CHUNK).min(n) {
+                        let i = i as u32;
+                        let Some(p) = index.prepared(i) else { continue };
+                        oversized += index.candidates(p, Some(i), Some(i), &mut ids);
+                        for &j in &ids {
+                            let Some(q) = index.prepared(j) else { continue };
+                            let (_, e) = index.score(p, q, prior);
+                            pairs += 1;
+                            let probability = e.probability();
+                            if probability >= threshold {
+                                links.push(Link {
+                                    a: j,
+                                    b: i,
+                                    probability,
+                                });
+                            }
+                        }
+                    }
+                }
+                results
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((links, pairs, oversized));
+            });
+        }
+    });
+    let mut links = Vec::new();
+    let mut pairs = 0;
+    let mut oversized = 0;
+    for (l, p, o) in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        links.extend(l);
+        pairs += p;
+        oversized += o;
+    }
+    links.sort_by_key(|l| (l.a, l.b));
+    (links, pairs, oversized)
+}
