@@ -728,6 +728,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for d in &due {
                 let status = if d.on_legal_hold {
                     "kept: on legal hold"
+                } else if d.still_open {
+                    "kept: still open, review it"
                 } else if delete {
                     tx.delete_case_for_retention(d.id).await?;
                     deleted += 1;

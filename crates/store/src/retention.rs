@@ -1,6 +1,6 @@
 //! Retention: there is no national retention period for Idva or Marac records, so each
 //! service sets its own schedule. A case whose last activity is older than the schedule is
-//! due for review; `waymark retention run` deletes due cases that are not under legal hold,
+//! due for review; an open case is only ever listed for review, never deleted; `waymark retention run` deletes due cases that are not under legal hold,
 //! everywhere (people, referral, assessments, Marac referrals, exclusions, emergency grants),
 //! and leaves a content-free audit tombstone.
 use sea_orm::sea_query::Expr;
@@ -29,6 +29,9 @@ pub struct DueCase {
     pub reference: String,
     pub last_activity: time::OffsetDateTime,
     pub on_legal_hold: bool,
+    /// The case is still open (or waiting for allocation): it is kept and listed for review,
+    /// never deleted, however long it has been quiet.
+    pub still_open: bool,
 }
 
 /// The last moment of activity that keeps a case under `schedule` at `now`.
@@ -63,6 +66,7 @@ impl Tx {
                 reference: c.reference,
                 last_activity: c.updated_at,
                 on_legal_hold: c.legal_hold_reason.is_some(),
+                still_open: c.status != "closed",
             })
             .collect())
     }
@@ -108,7 +112,7 @@ impl Tx {
         let Some(c) = case::Entity::find_by_id(case_id).one(self.conn()).await? else {
             return Ok(false);
         };
-        if c.legal_hold_reason.is_some() {
+        if c.legal_hold_reason.is_some() || c.status != "closed" {
             return Ok(false);
         }
         let people: Vec<Uuid> = case_person::Entity::find()

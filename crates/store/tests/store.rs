@@ -1309,12 +1309,19 @@ async fn retention_deletes_old_cases_everywhere_except_under_legal_hold() {
             .create_referral(&a.idva, a.marac, &referral(&a, "Recent"), None)
             .await
             .unwrap();
+        // Quiet for as long, but still open: listed for review, never deleted.
+        let quiet = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Quietopen"), None)
+            .await
+            .unwrap();
         let held_ref = tx.case_detail(&a.idva, held, None).await.unwrap().reference;
         tx.commit().await.unwrap();
-        // Two cases last touched seven years ago.
-        for id in [old, held] {
+        // Three cases last touched seven years ago; the first two were closed then.
+        for (id, status) in [(old, "closed"), (held, "closed"), (quiet, "open")] {
             let db = t.store.connection();
-            let sql = "UPDATE cases SET updated_at = '2019-01-03T00:00:00+00:00' WHERE id = $1";
+            let sql = format!(
+                "UPDATE cases SET updated_at = '2019-01-03T00:00:00+00:00', status = '{status}' WHERE id = $1"
+            );
             db.execute_raw(Statement::from_sql_and_values(
                 db.get_database_backend(),
                 sql,
@@ -1333,20 +1340,26 @@ async fn retention_deletes_old_cases_everywhere_except_under_legal_hold() {
             .cases_due_for_deletion(schedule, time::OffsetDateTime::now_utc())
             .await
             .unwrap();
-        assert_eq!(due.len(), 2, "{}", t.label);
+        assert_eq!(due.len(), 3, "{}", t.label);
         assert!(due.iter().any(|d| d.id == held && d.on_legal_hold));
+        assert!(
+            due.iter()
+                .any(|d| d.id == quiet && d.still_open && !d.on_legal_hold)
+        );
         for d in &due {
             assert_eq!(
                 tx.delete_case_for_retention(d.id).await.unwrap(),
-                !d.on_legal_hold
+                !d.on_legal_hold && !d.still_open,
+                "{}",
+                t.label
             );
         }
         tx.commit().await.unwrap();
 
-        assert_eq!(count(&t.store, "cases").await, 2, "{}", t.label);
+        assert_eq!(count(&t.store, "cases").await, 3, "{}", t.label);
         assert_eq!(
             count(&t.store, "people").await,
-            4,
+            6,
             "{}: the old case's people are gone",
             t.label
         );
