@@ -775,6 +775,9 @@ pub struct CaseClock {
     pub follow_up_recorded: bool,
     /// Due dates of safety plan actions not yet done.
     pub open_actions_due: Vec<Date>,
+    /// The client came back: a repeat case was opened from this closed one. Its follow-up
+    /// is then moot (coming back is the outcome), so it is no longer due.
+    pub returned: bool,
 }
 
 /// Everything due on a case, earliest first.
@@ -814,6 +817,7 @@ pub fn due_items(rules: &CaseworkRules, clock: &CaseClock) -> Vec<Due> {
         CaseStatus::Closed => {
             if let Some(closed) = clock.closed_on
                 && !clock.follow_up_recorded
+                && !clock.returned
             {
                 due.push(Due {
                     kind: TaskKind::FollowUp,
@@ -940,6 +944,7 @@ mod tests {
             closed_on: None,
             follow_up_recorded: false,
             open_actions_due: vec![date!(2026 - 12 - 01)],
+            returned: false,
         }
     }
 
@@ -1004,9 +1009,17 @@ mod tests {
         );
         let done = CaseClock {
             follow_up_recorded: true,
-            ..closed
+            ..closed.clone()
         };
         assert!(due_items(&rules(), &done).is_empty());
+        let came_back = CaseClock {
+            returned: true,
+            ..closed
+        };
+        assert!(
+            due_items(&rules(), &came_back).is_empty(),
+            "no follow-up once a repeat case is open"
+        );
     }
 
     #[test]

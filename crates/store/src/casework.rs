@@ -232,6 +232,21 @@ impl Tx {
 
     /// Which of these cases were referred by a victim who said they were in immediate
     /// danger: they are contacted to the high-risk standard.
+    /// Which of these cases a client came back from: a repeat case names them as its
+    /// previous case.
+    async fn returned(&self, case_ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+        if case_ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        Ok(case::Entity::find()
+            .filter(case::Column::PreviousCaseId.is_in(case_ids.iter().copied()))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .filter_map(|c| c.previous_case_id)
+            .collect())
+    }
+
     async fn in_danger(&self, case_ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
         if case_ids.is_empty() {
             return Ok(HashSet::new());
@@ -283,6 +298,7 @@ impl Tx {
         stages: &[&str],
         marac_level: bool,
         plan: Option<&SafetyPlan>,
+        returned: bool,
     ) -> Result<CaseClock, StoreError> {
         Ok(CaseClock {
             status: status_of(c)?,
@@ -295,6 +311,7 @@ impl Tx {
             closed_on: c.closed_on,
             follow_up_recorded: stages.contains(&"follow_up"),
             open_actions_due: plan.map(SafetyPlan::open_actions_due).unwrap_or_default(),
+            returned,
         })
     }
 
@@ -369,7 +386,14 @@ impl Tx {
         let marac_level = high_risk(c) || !self.in_danger(&[c.id]).await?.is_empty();
         let mut plans = self.latest_plans(&[c.id]).await?;
         let latest = plans.remove(&c.id);
-        let clock = Self::clock(c, &stage_refs, marac_level, latest.as_ref().map(|(_, p)| p))?;
+        let returned = !self.returned(&[c.id]).await?.is_empty();
+        let clock = Self::clock(
+            c,
+            &stage_refs,
+            marac_level,
+            latest.as_ref().map(|(_, p)| p),
+            returned,
+        )?;
         let versions = safety_plan::Entity::find()
             .filter(safety_plan::Column::CaseId.eq(c.id))
             .order_by_desc(safety_plan::Column::Version)
@@ -1206,6 +1230,7 @@ impl Tx {
         }
         let plans = self.latest_plans(&open_ids).await?;
         let danger = self.in_danger(&open_ids).await?;
+        let returned = self.returned(&open_ids).await?;
         let window_start = today - time::Duration::days(i64::from(PROJECTION_WINDOW_DAYS));
         let workers: Vec<User> = self
             .agency_users(agency_id)
@@ -1264,7 +1289,13 @@ impl Tx {
                     .map(|v| v.iter().map(String::as_str).collect())
                     .unwrap_or_default();
                 let marac_level = high_risk(c) || danger.contains(&c.id);
-                let clock = Self::clock(c, &s, marac_level, plans.get(&c.id).map(|(_, p)| p))?;
+                let clock = Self::clock(
+                    c,
+                    &s,
+                    marac_level,
+                    plans.get(&c.id).map(|(_, p)| p),
+                    returned.contains(&c.id),
+                )?;
                 overdue += count(
                     casework::due_items(rules, &clock)
                         .iter()
@@ -1360,6 +1391,7 @@ impl Tx {
         }
         let plans = self.latest_plans(&ids).await?;
         let danger = self.in_danger(&ids).await?;
+        let returned = self.returned(&ids).await?;
         self.audit(AuditEvent {
             actor: Some(actor.audit_actor()),
             action: "case.tasks.view",
@@ -1380,7 +1412,8 @@ impl Tx {
                 .unwrap_or_default();
             let plan = plans.get(&c.id).map(|(_, p)| p);
             let marac_level = high_risk(c) || danger.contains(&c.id);
-            for due in casework::due_items(rules, &Self::clock(c, &s, marac_level, plan)?) {
+            let clock = Self::clock(c, &s, marac_level, plan, returned.contains(&c.id))?;
+            for due in casework::due_items(rules, &clock) {
                 tasks.push(Task {
                     case_id: c.id,
                     reference: c.reference.clone(),

@@ -1521,10 +1521,35 @@ async fn casework_notes_are_sealed_and_retention_keeps_a_repeat_cases_people() {
         )
         .await
         .unwrap();
+        let follow_ups = |work: &waymark_store::casework::Casework| {
+            work.due
+                .iter()
+                .filter(|d| d.kind == waymark_domain::casework::TaskKind::FollowUp)
+                .count()
+        };
+        let (_, closed_work) = tx
+            .case_with_casework(&a.idva, first, &Default::default(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            follow_ups(&closed_work),
+            1,
+            "a closed case is due its follow-up"
+        );
         let repeat = tx
             .open_repeat_case(&a.idva, first, "self", date!(2026 - 06 - 01), today, None)
             .await
             .unwrap();
+        let (_, closed_work) = tx
+            .case_with_casework(&a.idva, first, &Default::default(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            follow_ups(&closed_work),
+            0,
+            "{}: the client came back, so the follow-up is no longer due",
+            t.label
+        );
         let (_, work) = tx
             .case_with_casework(&a.idva, repeat, &Default::default(), None)
             .await
