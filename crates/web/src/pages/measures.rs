@@ -579,6 +579,24 @@ fn check(
     }
 }
 
+/// A number question's "preferred not to say" box (`NAME_prefer_not`) becomes the answer
+/// `prefer_not_to_say` for NAME, whatever was typed in the number box.
+fn with_declined_numbers(form: Vec<(String, String)>) -> Vec<(String, String)> {
+    let declined: Vec<String> = form
+        .iter()
+        .filter(|(k, v)| k.ends_with("_prefer_not") && v == "yes")
+        .map(|(k, _)| k.trim_end_matches("_prefer_not").to_owned())
+        .collect();
+    let mut out: Vec<(String, String)> = form
+        .into_iter()
+        .filter(|(k, _)| !k.ends_with("_prefer_not") && !declined.contains(k))
+        .collect();
+    for name in declined {
+        out.push((name, "prefer_not_to_say".to_owned()));
+    }
+    out
+}
+
 pub async fn record(
     State(state): State<SharedState>,
     session: Session,
@@ -589,6 +607,7 @@ pub async fn record(
     session.check_csrf(field(&form, "csrf_token"))?;
     let id = parse_id(&case_id)?;
     let stage = stage_of(&stage)?;
+    let form = with_declined_numbers(form);
     let (recorded_on, answers) = match check(stage, &form, uk_today(&state)) {
         Ok(checked) => checked,
         Err(errors) => {
@@ -630,5 +649,22 @@ pub async fn record(
             .await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn preferring_not_to_say_overrides_a_typed_number() {
+        let form = vec![
+            ("age".to_owned(), "34".to_owned()),
+            ("age_prefer_not".to_owned(), "yes".to_owned()),
+            ("children_in_household".to_owned(), "2".to_owned()),
+        ];
+        let out = super::with_declined_numbers(form);
+        assert!(out.contains(&("age".to_owned(), "prefer_not_to_say".to_owned())));
+        assert!(!out.iter().any(|(k, v)| k == "age" && v == "34"));
+        assert!(out.contains(&("children_in_household".to_owned(), "2".to_owned())));
+        assert!(!out.iter().any(|(k, _)| k.ends_with("_prefer_not")));
     }
 }
