@@ -5,6 +5,7 @@
 mod demo;
 mod demo_marac;
 mod import;
+mod link;
 mod marac_cli;
 mod report;
 mod self_referral;
@@ -173,6 +174,14 @@ enum Command {
         #[command(subcommand)]
         command: report::ReportCommand,
     },
+    /// Find which records in a CSV file are the same person (batch de-duplication; see
+    /// docs/linkage.md). No database is used.
+    Link(link::LinkArgs),
+    /// Generate synthetic data for testing and benchmarks (see docs/linkage.md).
+    Gen {
+        #[command(subcommand)]
+        command: link::GenCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,6 +342,11 @@ impl std::error::Error for UsageError {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.command {
+        Command::Link(args) => return link::exit(link::link(args)),
+        Command::Gen { command } => return link::exit(link::gen_people(command)),
+        _ => {}
+    }
     if let Command::Dash {
         command: DashCommand::Score,
     } = cli.command
@@ -707,6 +721,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created Marac {} ({})", m.name, m.id);
             Ok(())
         }
+        Command::Link(_) | Command::Gen { .. } => Ok(()),
         Command::Dash { .. }
         | Command::Key {
             command: KeyCommand::Generate { .. },
