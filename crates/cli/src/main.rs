@@ -105,6 +105,10 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The service's retention schedule (months after a case's last activity), shown
+        /// on each case as its review date. The same setting as `waymark retention`.
+        #[arg(long, env = "WAYMARK_RETENTION_CASE_MONTHS")]
+        retention_case_months: Option<u32>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -506,7 +510,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             reassessment_days,
             local_interventions,
             trusted_proxies,
+            retention_case_months,
         } => {
+            if retention_case_months == Some(0) {
+                return Err(UsageError("--retention-case-months must be 1 or more".into()).into());
+            }
             if reassessment_days < 1 {
                 return Err(UsageError("--reassessment-days must be at least 1".into()).into());
             }
@@ -539,6 +547,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 demo,
                 hsts: behind_tls,
                 trusted_proxies,
+                retention_case_months,
                 casework: waymark_domain::casework::CaseworkRules {
                     first_contact_working_days_high: first_contact_days_high,
                     first_contact_working_days: first_contact_days,

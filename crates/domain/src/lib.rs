@@ -16,6 +16,7 @@ pub mod marac_return;
 pub mod measures;
 pub mod referral;
 pub mod referral_csv;
+pub mod retention;
 pub mod role;
 pub mod safety_plan;
 pub mod self_referral;

@@ -189,6 +189,10 @@ pub struct CaseDetail {
     pub exclusions: Vec<ExclusionRecord>,
     /// Live emergency access grants: who, and until when.
     pub break_glass: Vec<(Uuid, time::OffsetDateTime)>,
+    /// The UK date of the last change to the case, which retention counts from.
+    pub last_activity: Date,
+    /// The case is on legal hold (the reason is not shown here).
+    pub legal_hold: bool,
 }
 
 /// Who is excluded from a case.
@@ -902,6 +906,8 @@ impl Tx {
             referral,
             assessments,
             opened_on: waymark_domain::calendar::uk_date(c.created_at),
+            last_activity: waymark_domain::calendar::uk_date(c.updated_at),
+            legal_hold: c.legal_hold_reason.is_some(),
             exclusions: self.exclusion_records(c.id).await?,
             break_glass: self
                 .live_grants(c.id)

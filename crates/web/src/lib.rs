@@ -56,6 +56,9 @@ pub struct WebConfig {
     /// Proxies in front of Waymark whose `X-Forwarded-For` is believed, so that throttling
     /// counts each visitor rather than the proxy. Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The service's retention schedule in months from a case's last activity, shown on
+    /// each case as its review date. `None`: no schedule set (retention is not run).
+    pub retention_case_months: Option<u32>,
 }
 
 /// The service that receives self-referrals, and the Marac its cases belong to.
@@ -80,6 +83,7 @@ impl Default for WebConfig {
             self_referral: None,
             self_referral_limit: Default::default(),
             trusted_proxies: Vec::new(),
+            retention_case_months: None,
         }
     }
 }

@@ -3283,3 +3283,47 @@ async fn behind_a_trusted_proxy_each_visitor_is_throttled_on_their_own() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_case_page_shows_its_retention_review_date_when_the_service_sets_one() {
+    for t in all_backends().await.unwrap() {
+        let config = waymark_web::WebConfig {
+            retention_case_months: Some(72),
+            ..waymark_web::WebConfig::default()
+        };
+        let app = TestApp::spawn_with(t, config).await;
+        let idva = app.sign_in("idva@example.test").await;
+        let id = app.create_case(&idva).await;
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let today = waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc());
+        let due = waymark_domain::retention::due_on(today, 72);
+        let due_text = format!("{} {} {}", due.day(), due.month(), due.year());
+        assert!(
+            page.contains("Open cases are never deleted"),
+            "{}: {page}",
+            app.label
+        );
+        assert!(
+            page.contains(&format!("due for review from {due_text} (72 months)")),
+            "{}",
+            app.label
+        );
+    }
+    // Without a schedule, nothing is claimed.
+    for app in apps().await {
+        let idva = app.sign_in("idva@example.test").await;
+        let id = app.create_case(&idva).await;
+        let page = app
+            .get(&idva, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains("id=\"retention\""), "{}", app.label);
+    }
+}

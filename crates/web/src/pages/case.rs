@@ -161,6 +161,29 @@ fn revealed_ctx(r: &RestrictedDetails) -> Value {
     }
 }
 
+/// The case's retention review date under the service's schedule, if one is set.
+fn retention_ctx(state: &SharedState, detail: &CaseDetail) -> Option<Value> {
+    use waymark_domain::retention::{RetentionStatus, status};
+    let months = state.config.retention_case_months?;
+    let s = status(
+        detail.last_activity,
+        months,
+        detail.status == "closed",
+        detail.legal_hold,
+    );
+    Some(match s {
+        RetentionStatus::LegalHold => context! { kind => "hold", months => months },
+        RetentionStatus::Open { review_from } => context! {
+            kind => "open", months => months, on => review_from.to_string(),
+            last_activity => detail.last_activity.to_string(),
+        },
+        RetentionStatus::Closed { delete_from } => context! {
+            kind => "closed", months => months, on => delete_from.to_string(),
+            last_activity => detail.last_activity.to_string(),
+        },
+    })
+}
+
 /// Renders the case page; `revealed` holds the restricted fields (safe contact details
 /// and schools) when the user has just asked to see them (never kept in the page otherwise).
 fn case_page(
@@ -222,6 +245,7 @@ fn case_page(
             can_work => waymark_domain::access::can_work_case(&actor, &facts),
             can_allocate => waymark_domain::access::can_allocate(&actor, &facts),
             marac => marac,
+            retention => retention_ctx(state, detail),
         },
     )
 }
