@@ -692,10 +692,14 @@ impl Tx {
         Ok(out)
     }
 
+    /// A referral as the queue shows it. `with_candidates`: look for earlier referrals it
+    /// may repeat (decrypts people, so only screening asks for it; agendas and action
+    /// lists do not need it).
     async fn queued(
         &self,
         r: &marac_referral::Model,
         config: &MaracConfig,
+        with_candidates: bool,
     ) -> Result<QueuedReferral, StoreError> {
         let c = case::Entity::find_by_id(r.case_id)
             .one(self.conn())
@@ -731,7 +735,11 @@ impl Tx {
                 .and_then(|a| RiskLevel::parse(&a.risk_level)),
             criteria: parse_json(&r.criteria)?,
             meets_threshold: assessment.as_ref().is_some_and(|a| a.refer_to_marac),
-            candidates: self.repeat_candidates(r).await?,
+            candidates: if with_candidates {
+                self.repeat_candidates(r).await?
+            } else {
+                Vec::new()
+            },
             transferred_from: match r.transferred_from_marac_id {
                 Some(m) => self.marac(m).await?.map(|m| m.name),
                 None => None,
@@ -761,7 +769,7 @@ impl Tx {
             let facts = self.case_facts(&ids).await?;
             for r in rows {
                 if facts.get(&r.case_id).is_some_and(|f| !f.excludes(&who)) {
-                    out.push(self.queued(&r, &config).await?);
+                    out.push(self.queued(&r, &config, true).await?);
                 }
             }
         }
@@ -831,7 +839,7 @@ impl Tx {
         let (r, config) = self
             .referral_for_screening(actor, referral_id, "marac_referral.open", request_id)
             .await?;
-        let queued = self.queued(&r, &config).await?;
+        let queued = self.queued(&r, &config, true).await?;
         let details = self
             .open_opt("marac_referrals.details", r.id, r.details.as_deref())?
             .map(|s| parse_json(&s))
@@ -880,7 +888,7 @@ impl Tx {
                 "This referral has already been screened",
             ));
         }
-        let queued = self.queued(&r, &config).await?;
+        let queued = self.queued(&r, &config, true).await?;
         let candidates: Vec<String> = queued.candidates.iter().map(|c| c.id.to_string()).collect();
         let screening = input
             .parse(queued.meets_threshold, &candidates)
@@ -1214,7 +1222,7 @@ impl Tx {
             .marac_config(r.marac_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("referral without Marac".into()))?;
-        let q = self.queued(&r, &config).await?;
+        let q = self.queued(&r, &config, false).await?;
         let c = case::Entity::find_by_id(h.case_id)
             .one(self.conn())
             .await?
