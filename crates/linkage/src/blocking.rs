@@ -7,8 +7,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
-use crate::phonetic;
-use crate::record::Prepared;
+use crate::dob::PartialDate;
+use crate::names::{View, avalanche};
+use crate::record::{NO_NHS, Prepared};
 
 /// The blocking rules. A record gets one key per rule and value (a record with two postcodes
 /// gets two postcode keys).
@@ -43,223 +44,143 @@ pub enum BlockingRule {
 }
 
 impl BlockingRule {
-    fn tag(self) -> u8 {
-        self as u8 + 1
+    fn tag(self) -> u64 {
+        self as u64 + 1
     }
 }
 
-/// Phonetic codes are cut to this many letters, so long names still meet after a late typo.
-const CODE_LEN: usize = 6;
-
-fn short(code: &str) -> &str {
-    code.get(..code.len().min(CODE_LEN)).unwrap_or(code)
-}
-
-/// A 64-bit key built from a rule's tag and parts (FNV-1a, then a final avalanche).
+/// A 64-bit key built from a rule's tag and parts (each part already a well-mixed hash).
 struct KeyBuilder(u64);
 
 impl KeyBuilder {
     fn new(rule: BlockingRule) -> Self {
-        let mut k = Self(0xcbf2_9ce4_8422_2325);
-        k.byte(rule.tag());
-        k
+        Self(avalanche(rule.tag().wrapping_mul(0x9E37_79B9_7F4A_7C15)))
     }
 
-    fn byte(&mut self, b: u8) {
-        self.0 ^= u64::from(b);
-        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01B3);
-    }
-
-    fn part(mut self, bytes: &[u8]) -> Self {
-        for b in bytes {
-            self.byte(*b);
-        }
-        self.byte(0xff);
-        self
-    }
-
-    fn number(self, n: u64) -> Self {
-        self.part(&n.to_le_bytes())
+    fn part(self, x: u64) -> Self {
+        Self((self.0.rotate_left(23) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
     fn finish(self) -> u64 {
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        avalanche(self.0)
     }
 }
 
-/// The first-name tokens a record blocks on: its nickname groups and the phonetic code of the
-/// name itself (so a misspelt name outside the table still meets its correct spelling).
-fn first_name_tokens(p: &Prepared) -> Vec<Vec<u8>> {
-    let mut tokens: Vec<Vec<u8>> = p
-        .first_groups
-        .iter()
-        .map(|g| {
-            let mut t = vec![b'g'];
-            t.extend_from_slice(&g.id().to_le_bytes());
-            t
-        })
-        .collect();
-    if p.first.chars().nth(1).is_some() && !p.first_code.is_empty() {
-        let mut t = vec![b'p'];
-        t.extend_from_slice(short(&p.first_code).as_bytes());
-        tokens.push(t);
-    }
-    tokens
+/// Day and month of a full date of birth in either order, as one number.
+fn birthday(dob: PartialDate) -> Option<u64> {
+    let (m, d) = (dob.month()?, dob.day()?);
+    Some(u64::from(m.min(d)) << 8 | u64::from(m.max(d)))
 }
 
-fn surname_codes(p: &Prepared) -> Vec<String> {
-    let mut codes: Vec<String> = Vec::new();
-    if !p.surname_code.is_empty() {
-        codes.push(short(&p.surname_code).to_owned());
-    }
-    if p.surname_tokens.len() > 1 {
-        for t in &p.surname_tokens {
-            codes.push(short(&phonetic::nysiis(t)).to_owned());
-        }
-    }
-    for t in &p.other_tokens {
-        codes.push(short(&phonetic::nysiis(t)).to_owned());
-    }
-    codes.retain(|c| !c.is_empty());
-    codes.sort();
-    codes.dedup();
-    codes
-}
-
-fn initials(p: &Prepared) -> Vec<char> {
-    let mut out: Vec<char> = p.first.chars().next().into_iter().collect();
-    for g in &p.first_groups {
-        if let Some(c) = g.canonical().chars().next() {
-            out.push(c);
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Every blocking key of a record, sorted and without duplicates.
-pub(crate) fn keys(p: &Prepared) -> Vec<u64> {
-    let mut out = Vec::with_capacity(16);
-    let surnames = surname_codes(p);
-    let firsts = first_name_tokens(p);
+/// Every blocking key of a record, sorted and without duplicates, into `out`.
+pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, out: &mut Vec<u64>) {
+    out.clear();
+    let first = names.first(p.first_form);
+    let surname = names.surname(p.surname_form);
+    let empty: &[u64] = &[];
+    let surname_parts = surname.map_or(empty, |s| &s.block_codes);
+    let other_parts = names.others(p.other_form).map_or(empty, |o| &o.block_codes);
+    let surnames = || surname_parts.iter().chain(other_parts).copied();
+    let firsts = first.map_or(empty, |f| &f.block_tokens);
+    let inits = first.map_or(empty, |f| &f.initials);
+    let first_code = first.and_then(|f| f.block_code);
     if let Some(dob) = p.dob {
-        for sc in &surnames {
+        let year = u64::from(dob.year());
+        for sc in surnames() {
             out.push(
                 KeyBuilder::new(BlockingRule::SurnameSoundAndYear)
-                    .part(sc.as_bytes())
-                    .number(u64::from(dob.year()))
+                    .part(sc)
+                    .part(year)
                     .finish(),
             );
         }
-        if let (Some(m), Some(d)) = (dob.month(), dob.day()) {
-            let (lo, hi) = (m.min(d), m.max(d));
-            for ft in &firsts {
+        if let Some(bd) = birthday(dob) {
+            for &ft in firsts {
                 out.push(
                     KeyBuilder::new(BlockingRule::FirstNameAndDob)
                         .part(ft)
-                        .number(u64::from(dob.year()))
-                        .part(&[lo, hi])
+                        .part(year)
+                        .part(bd)
+                        .finish(),
+                );
+            }
+            for &i in inits {
+                out.push(
+                    KeyBuilder::new(BlockingRule::InitialAndDob)
+                        .part(i)
+                        .part(year)
+                        .part(bd)
+                        .finish(),
+                );
+            }
+            for sc in surnames() {
+                out.push(
+                    KeyBuilder::new(BlockingRule::SurnameAndBirthday)
+                        .part(sc)
+                        .part(bd)
                         .finish(),
                 );
             }
         }
     }
-    let inits = initials(p);
-    if let Some(dob) = p.dob
-        && let (Some(m), Some(d)) = (dob.month(), dob.day())
-    {
-        let (lo, hi) = (m.min(d), m.max(d));
-        for i in &inits {
-            let mut buf = [0u8; 4];
-            out.push(
-                KeyBuilder::new(BlockingRule::InitialAndDob)
-                    .part(i.encode_utf8(&mut buf).as_bytes())
-                    .number(u64::from(dob.year()))
-                    .part(&[lo, hi])
-                    .finish(),
-            );
-        }
-        for sc in &surnames {
-            out.push(
-                KeyBuilder::new(BlockingRule::SurnameAndBirthday)
-                    .part(sc.as_bytes())
-                    .part(&[lo, hi])
-                    .finish(),
-            );
-        }
-    }
-    let mut name_codes: Vec<&str> = surnames.iter().map(String::as_str).collect();
-    if p.first.chars().nth(1).is_some() && !p.first_code.is_empty() {
-        name_codes.push(short(&p.first_code));
-    }
-    for pc in &p.postcodes {
-        for code in &name_codes {
+    for pc in p.postcodes() {
+        for code in surnames().chain(first_code) {
             out.push(
                 KeyBuilder::new(BlockingRule::PostcodeAndName)
-                    .part(pc.as_str().as_bytes())
-                    .part(code.as_bytes())
+                    .part(pc)
+                    .part(code)
                     .finish(),
             );
         }
-    }
-    for pc in &p.postcodes {
-        for i in &inits {
-            let mut buf = [0u8; 4];
+        for &i in inits {
             out.push(
                 KeyBuilder::new(BlockingRule::PostcodeAndInitial)
-                    .part(pc.as_str().as_bytes())
-                    .part(i.encode_utf8(&mut buf).as_bytes())
+                    .part(pc)
+                    .part(i)
                     .finish(),
             );
         }
     }
-    for ft in &firsts {
-        for sc in &surnames {
+    for &ft in firsts {
+        for sc in surnames() {
             out.push(
                 KeyBuilder::new(BlockingRule::Names)
                     .part(ft)
-                    .part(sc.as_bytes())
+                    .part(sc)
                     .finish(),
             );
         }
     }
-    if !p.first_code.is_empty() && !p.surname_code.is_empty() && p.first.chars().nth(1).is_some() {
-        let (a, b) = (short(&p.first_code), short(&p.surname_code));
-        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    if let (Some(a), Some(b)) = (first_code, surname.and_then(|s| s.block_code)) {
+        let (lo, hi) = (a.min(b), a.max(b));
         out.push(
             KeyBuilder::new(BlockingRule::SwappedNames)
-                .part(lo.as_bytes())
-                .part(hi.as_bytes())
+                .part(lo)
+                .part(hi)
                 .finish(),
         );
     }
-    for phone in &p.phones {
-        out.push(
-            KeyBuilder::new(BlockingRule::Phone)
-                .part(phone.digits().as_bytes())
-                .finish(),
-        );
+    for phone in p.phones() {
+        out.push(KeyBuilder::new(BlockingRule::Phone).part(phone).finish());
     }
-    if let Some(nhs) = p.nhs_number {
+    if p.nhs_number != NO_NHS {
         out.push(
             KeyBuilder::new(BlockingRule::NhsNumber)
-                .part(nhs.to_string().as_bytes())
+                .part(p.nhs_number)
                 .finish(),
         );
     }
-    if let Some(pnc) = &p.pnc_id {
-        out.push(
-            KeyBuilder::new(BlockingRule::PncId)
-                .part(pnc.as_str().as_bytes())
-                .finish(),
-        );
+    if p.pnc_id != 0 {
+        out.push(KeyBuilder::new(BlockingRule::PncId).part(p.pnc_id).finish());
     }
     out.sort_unstable();
     out.dedup();
+}
+
+/// Every blocking key of a record, sorted and without duplicates.
+pub(crate) fn keys(names: &View<'_>, p: &Prepared) -> Vec<u64> {
+    let mut out = Vec::with_capacity(24);
+    keys_into(names, p, &mut out);
     out
 }
 
@@ -295,28 +216,153 @@ struct Head {
     len: u32,
 }
 
-/// The blocks: for each key, the records filed under it, as linked lists in one arena so that a
-/// million records do not need millions of small allocations.
+/// The blocks: for each key, the records filed under it.
+///
+/// A batch of records is filed at once into a packed base: each block's members are one run
+/// of a single array, in id order, so a million records need a handful of allocations and
+/// reading a block reads consecutive memory. Records filed one at a time afterwards go into
+/// linked lists in one arena. A base record that is changed or removed is marked stale and
+/// skipped (its base entries stay; each block keeps an exact count of its live members).
 #[derive(Default)]
 pub(crate) struct Blocks {
-    heads: HashMap<u64, Head, BuildHasherDefault<KeyIsHash>>,
+    /// Block number of each key.
+    slots: HashMap<u64, u32, BuildHasherDefault<KeyIsHash>>,
+    /// For each base block, where its members start in `base_members` (one more entry than
+    /// there are base blocks).
+    base_start: Vec<u32>,
+    /// Live base members of each base block.
+    base_live: Vec<u32>,
+    base_members: Vec<u32>,
+    /// Records filed in the base (ids below this) that are still filed there.
+    base_records: u32,
+    stale: Vec<bool>,
+    /// Records filed one at a time: per block, a linked list in `entries` (allocated only
+    /// once a record is filed this way).
+    heads: Vec<Head>,
+    /// Blocks with records filed one at a time.
+    delta_blocks: usize,
     entries: Vec<Entry>,
 }
 
+/// Why a bulk load was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooMany;
+
 impl Blocks {
+    /// File records `0..n` at once, from each record's keys (`keys_of(i)`), into an empty
+    /// store. Returns, for each record, the block numbers it is filed under (as offsets into
+    /// one array), which a batch run reads instead of looking keys up again.
+    pub fn bulk(
+        &mut self,
+        n: usize,
+        keys: &[u64],
+        key_start: &[usize],
+    ) -> Result<Vec<u32>, TooMany> {
+        if !self.slots.is_empty() || !self.entries.is_empty() || key_start.len() != n + 1 {
+            return Err(TooMany);
+        }
+        let n32 = u32::try_from(n).map_err(|_| TooMany)?;
+        u32::try_from(keys.len()).map_err(|_| TooMany)?;
+        self.slots.reserve(keys.len() / 4);
+        let mut slot_of: Vec<u32> = Vec::with_capacity(keys.len());
+        let mut counts: Vec<u32> = Vec::new();
+        for &k in keys {
+            let next = counts.len() as u32;
+            let slot = *self.slots.entry(k).or_insert(next);
+            if slot == next {
+                counts.push(0);
+            }
+            if let Some(c) = counts.get_mut(slot as usize) {
+                *c += 1;
+            }
+            slot_of.push(slot);
+        }
+        let mut start = Vec::with_capacity(counts.len() + 1);
+        let mut at = 0u32;
+        for &c in &counts {
+            start.push(at);
+            at += c;
+        }
+        start.push(at);
+        let mut fill: Vec<u32> = start.clone();
+        let mut members = vec![0u32; keys.len()];
+        for (record, w) in key_start.windows(2).enumerate() {
+            let (Some(&lo), Some(&hi)) = (w.first(), w.get(1)) else {
+                continue;
+            };
+            for &slot in slot_of.get(lo..hi).unwrap_or(&[]) {
+                if let Some(f) = fill.get_mut(slot as usize) {
+                    if let Some(m) = members.get_mut(*f as usize) {
+                        *m = record as u32;
+                    }
+                    *f += 1;
+                }
+            }
+        }
+        self.base_live = counts;
+        self.base_start = start;
+        self.base_members = members;
+        self.base_records = n32;
+        self.stale = vec![false; n];
+        Ok(slot_of)
+    }
+
+    /// The block number of a key, if any record was ever filed under it.
+    pub fn slot(&self, key: u64) -> Option<u32> {
+        self.slots.get(&key).copied()
+    }
+
     pub fn insert(&mut self, key: u64, record: u32) {
-        let slot = self.entries.len() as u32;
-        let head = self.heads.entry(key).or_insert(Head { first: NIL, len: 0 });
+        let next = self.slots.len() as u32;
+        let slot = *self.slots.entry(key).or_insert(next);
+        let at = self.entries.len() as u32;
+        if self.heads.len() <= slot as usize {
+            self.heads
+                .resize(slot as usize + 1, Head { first: NIL, len: 0 });
+        }
+        let Some(head) = self.heads.get_mut(slot as usize) else {
+            return;
+        };
         self.entries.push(Entry {
             record,
             next: head.first,
         });
-        head.first = slot;
+        head.first = at;
         head.len += 1;
+        if head.len == 1 {
+            self.delta_blocks += 1;
+        }
     }
 
-    pub fn remove(&mut self, key: u64, record: u32) {
-        let Some(head) = self.heads.get_mut(&key) else {
+    fn in_base(&self, record: u32) -> bool {
+        record < self.base_records && !self.stale.get(record as usize).copied().unwrap_or(true)
+    }
+
+    /// Unfile a record from every one of its keys.
+    pub fn remove_record(&mut self, keys: &[u64], record: u32) {
+        if self.in_base(record) {
+            for key in keys {
+                if let Some(slot) = self.slot(*key)
+                    && let Some(live) = self.base_live.get_mut(slot as usize)
+                {
+                    *live = live.saturating_sub(1);
+                }
+            }
+            if let Some(s) = self.stale.get_mut(record as usize) {
+                *s = true;
+            }
+            return;
+        }
+        for key in keys {
+            self.remove(*key, record);
+        }
+    }
+
+    fn remove(&mut self, key: u64, record: u32) {
+        let Some(slot) = self.slot(key) else {
+            return;
+        };
+        let Some(head) = self.heads.get_mut(slot as usize) else {
             return;
         };
         let mut prev = NIL;
@@ -333,7 +379,7 @@ impl Blocks {
                 }
                 head.len -= 1;
                 if head.len == 0 {
-                    self.heads.remove(&key);
+                    self.delta_blocks -= 1;
                 }
                 return;
             }
@@ -342,26 +388,73 @@ impl Blocks {
         }
     }
 
-    /// How many records are filed under a key.
-    pub fn len(&self, key: u64) -> usize {
-        self.heads.get(&key).map_or(0, |h| h.len as usize)
+    /// How many records are filed in a block.
+    pub fn slot_len(&self, slot: u32) -> usize {
+        let base = self.base_live.get(slot as usize).copied().unwrap_or(0);
+        let delta = self.heads.get(slot as usize).map_or(0, |h| h.len);
+        (base + delta) as usize
     }
 
-    /// The records filed under a key, newest first.
-    pub fn members(&self, key: u64) -> Members<'_> {
-        Members {
-            entries: &self.entries,
-            at: self.heads.get(&key).map_or(NIL, |h| h.first),
+    /// How many records are filed under a key.
+    #[cfg(test)]
+    pub fn len(&self, key: u64) -> usize {
+        self.slot(key).map_or(0, |s| self.slot_len(s))
+    }
+
+    /// The base members of a block, in id order, stale ones included.
+    pub fn base_members(&self, slot: u32) -> &[u32] {
+        let s = slot as usize;
+        match (self.base_start.get(s), self.base_start.get(s + 1)) {
+            (Some(&lo), Some(&hi)) => self
+                .base_members
+                .get(lo as usize..hi as usize)
+                .unwrap_or(&[]),
+            _ => &[],
         }
     }
 
-    /// How many distinct keys there are.
+    /// True when the store has records filed one at a time or changed since the bulk load.
+    pub fn has_changes(&self) -> bool {
+        self.delta_blocks > 0 || self.stale.iter().any(|s| *s)
+    }
+
+    /// The live records in a block: base members first (in id order), then those filed since
+    /// (newest first).
+    pub fn slot_members(&self, slot: u32) -> impl Iterator<Item = u32> + '_ {
+        let base = self
+            .base_members(slot)
+            .iter()
+            .copied()
+            .filter(|r| !self.stale.get(*r as usize).copied().unwrap_or(false));
+        let delta = Members {
+            entries: &self.entries,
+            at: self.heads.get(slot as usize).map_or(NIL, |h| h.first),
+        };
+        base.chain(delta)
+    }
+
+    /// The records filed under a key.
+    #[cfg(test)]
+    pub fn members(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+        self.slot(key)
+            .into_iter()
+            .flat_map(move |s| self.slot_members(s))
+    }
+
+    /// How many distinct keys are in use.
     pub fn key_count(&self) -> usize {
-        self.heads.len()
+        let base_used = self.base_live.iter().filter(|c| **c > 0).count();
+        let delta_only = self
+            .heads
+            .iter()
+            .enumerate()
+            .filter(|(s, h)| h.len > 0 && self.base_live.get(*s).is_none_or(|c| *c == 0))
+            .count();
+        base_used + delta_only
     }
 }
 
-pub(crate) struct Members<'a> {
+struct Members<'a> {
     entries: &'a [Entry],
     at: u32,
 }
@@ -378,44 +471,71 @@ impl Iterator for Members<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::RawPersonRecord;
+    use crate::record::{PersonRecord, RawPersonRecord};
 
-    fn prepared(first: &str, surname: &str, dob: &str, postcode: &str) -> Prepared {
-        Prepared::new(
-            &RawPersonRecord {
-                first_name: first.into(),
-                surname: surname.into(),
-                dob: dob.into(),
-                postcode: postcode.into(),
-                ..Default::default()
-            }
-            .parse()
-            .0,
-        )
+    fn person(first: &str, surname: &str, dob: &str, postcode: &str) -> PersonRecord {
+        RawPersonRecord {
+            first_name: first.into(),
+            surname: surname.into(),
+            dob: dob.into(),
+            postcode: postcode.into(),
+            ..Default::default()
+        }
+        .parse()
+        .0
     }
 
-    fn share_a_key(a: &Prepared, b: &Prepared) -> bool {
-        let kb = keys(b);
-        keys(a).iter().any(|k| kb.contains(k))
+    fn share_a_key(a: &PersonRecord, b: &PersonRecord) -> bool {
+        let (names, p) = crate::record::prepare_fresh(&[a, b]);
+        let view = View::new(&names);
+        let kb = keys(&view, &p[1]);
+        keys(&view, &p[0]).iter().any(|k| kb.contains(k))
     }
 
     #[test]
     fn typical_corruptions_still_share_a_key() {
-        let base = prepared("Katherine", "Smith", "1985-03-04", "LS1 4DY");
+        let base = person("Katherine", "Smith", "1985-03-04", "LS1 4DY");
         for other in [
-            prepared("Kate", "Smith", "", ""),
-            prepared("Katherine", "Smyth", "1985-04-03", ""),
-            prepared("Kathy", "Jones", "1985-03-04", ""),
-            prepared("K", "Smith", "1985-07-09", ""),
-            prepared("Kat", "Smiht", "", "ls14dy"),
-            prepared("Smith", "Katherine", "", ""),
+            person("Kate", "Smith", "", ""),
+            person("Katherine", "Smyth", "1985-04-03", ""),
+            person("Kathy", "Jones", "1985-03-04", ""),
+            person("K", "Smith", "1985-07-09", ""),
+            person("Kat", "Smiht", "", "ls14dy"),
+            person("Smith", "Katherine", "", ""),
         ] {
             assert!(share_a_key(&base, &other), "{other:?}");
         }
         assert!(!share_a_key(
             &base,
-            &prepared("Sunita", "Patel", "1990-11-12", "M1 1AE")
+            &person("Sunita", "Patel", "1990-11-12", "M1 1AE")
         ));
+    }
+
+    #[test]
+    fn a_bulk_load_then_changes_keep_exact_blocks() {
+        let mut blocks = Blocks::default();
+        // Records 0, 1, 2 with keys {7, 9}, {7}, {7, 9}.
+        let keys = [7, 9, 7, 7, 9];
+        let slots = blocks.bulk(3, &keys, &[0, 2, 3, 5]).unwrap();
+        assert_eq!(slots.len(), 5);
+        assert_eq!(blocks.members(7).collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert_eq!(blocks.len(9), 2);
+        blocks.remove_record(&[7, 9], 0);
+        assert_eq!(blocks.members(7).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!((blocks.len(7), blocks.len(9)), (2, 1));
+        // Record 0 comes back with other keys, filed one at a time.
+        blocks.insert(11, 0);
+        blocks.insert(7, 3);
+        assert_eq!(blocks.members(7).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(blocks.members(11).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(blocks.key_count(), 3);
+        blocks.remove_record(&[7], 3);
+        assert_eq!(blocks.len(7), 2);
+        assert!(blocks.has_changes());
+        assert!(
+            blocks.bulk(1, &[1], &[0, 1]).is_err(),
+            "only into an empty store"
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use crate::dob::{self, DobLevel};
-use crate::nicknames;
-use crate::record::Prepared;
+use crate::names::{NONE, View};
+use crate::normalise::{PACKED_DISTRICT_SHIFT, PACKED_SECTOR_SHIFT, Phone};
+use crate::record::{NO_NHS, Prepared};
 use crate::similarity::jaro_winkler;
 
 /// Jaro–Winkler at or above which two names are "close" (a slip of one letter).
@@ -261,10 +262,10 @@ impl ComparisonVector {
     }
 }
 
-/// Compare two prepared records.
-pub(crate) fn compare(a: &Prepared, b: &Prepared) -> ComparisonVector {
-    let mut first_name = compare_first(a, b);
-    let mut surname = compare_surname(a, b);
+/// Compare two prepared records whose names are in `names`.
+pub(crate) fn compare(names: &View<'_>, a: &Prepared, b: &Prepared) -> ComparisonVector {
+    let mut first_name = compare_first(names, a, b);
+    let mut surname = compare_surname(names, a, b);
     let mut names_swapped = false;
     let weak_first = matches!(
         first_name,
@@ -275,15 +276,14 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> ComparisonVector {
         SurnameLevel::Fuzzy | SurnameLevel::Different | SurnameLevel::Phonetic
     );
     if (weak_first || weak_surname)
-        && let Some((f, s)) = compare_swapped(a, b)
+        && let Some((f, s)) = compare_swapped(names, a, b)
     {
         first_name = f;
         surname = s;
         names_swapped = true;
     }
-    let first_names_conflict = first_name == FirstNameLevel::Different
-        && a.first.chars().nth(1).is_some()
-        && b.first.chars().nth(1).is_some();
+    let first_names_conflict =
+        first_name == FirstNameLevel::Different && a.first_is_name() && b.first_is_name();
     ComparisonVector {
         first_name,
         surname,
@@ -295,8 +295,8 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> ComparisonVector {
         },
         postcode: compare_postcodes(a, b),
         phone: compare_phones(a, b),
-        nhs_number: compare_id(a.nhs_number.as_ref(), b.nhs_number.as_ref()),
-        pnc_id: compare_id(a.pnc_id.as_ref(), b.pnc_id.as_ref()),
+        nhs_number: compare_id(a.nhs_number, b.nhs_number, NO_NHS),
+        pnc_id: compare_id(a.pnc_id, b.pnc_id, 0),
         names_swapped,
         first_names_conflict,
         dobs_conflict: dob::clearly_different(a.dob, b.dob),
@@ -307,29 +307,37 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> ComparisonVector {
     }
 }
 
-fn compare_first(a: &Prepared, b: &Prepared) -> FirstNameLevel {
-    if a.first.is_empty() || b.first.is_empty() {
+fn compare_first(names: &View<'_>, a: &Prepared, b: &Prepared) -> FirstNameLevel {
+    if a.first == NONE || b.first == NONE {
         return FirstNameLevel::Missing;
     }
     if a.first == b.first || a.first_full == b.first_full {
         return FirstNameLevel::Exact;
     }
-    let a_initial = a.first.chars().nth(1).is_none();
-    let b_initial = b.first.chars().nth(1).is_none();
-    if a_initial || b_initial {
-        return if a.first.chars().next() == b.first.chars().next() {
+    if a.first_initial || b.first_initial {
+        return if a.first_char == b.first_char {
             FirstNameLevel::Initial
         } else {
             FirstNameLevel::Different
         };
     }
-    let shares_group = a.first_groups.iter().any(|g| b.first_groups.contains(g));
-    let shares_word = a.first_tokens.iter().any(|t| b.first_tokens.contains(t));
-    let alias = b.other_tokens.contains(&a.first) || a.other_tokens.contains(&b.first);
+    let (Some(fa), Some(fb)) = (names.first(a.first_form), names.first(b.first_form)) else {
+        return FirstNameLevel::Missing;
+    };
+    let shares_group = fa.groups.iter().any(|g| fb.groups.contains(g));
+    let shares_word = fa.tokens.iter().any(|t| fb.tokens.contains(t));
+    let alias = names.other_tokens(b.other_form).contains(&a.first)
+        || names.other_tokens(a.other_form).contains(&b.first);
     if shares_group || shares_word || alias {
         return FirstNameLevel::Related;
     }
-    let jw = jaro_winkler(&a.first, &b.first).max(jaro_winkler(&a.first_full, &b.first_full));
+    let mut jw = jaro_winkler(names.text(a.first), names.text(b.first));
+    if jw < CLOSE && (a.first_full != a.first || b.first_full != b.first) {
+        jw = jw.max(jaro_winkler(
+            names.text(a.first_full),
+            names.text(b.first_full),
+        ));
+    }
     if jw >= CLOSE {
         FirstNameLevel::Close
     } else if jw >= FUZZY {
@@ -339,31 +347,35 @@ fn compare_first(a: &Prepared, b: &Prepared) -> FirstNameLevel {
     }
 }
 
-fn compare_surname(a: &Prepared, b: &Prepared) -> SurnameLevel {
-    if a.surname.is_empty() || b.surname.is_empty() {
+fn compare_surname(names: &View<'_>, a: &Prepared, b: &Prepared) -> SurnameLevel {
+    if a.surname == NONE || b.surname == NONE {
         return SurnameLevel::Missing;
     }
     if a.surname == b.surname {
         return SurnameLevel::Exact;
     }
-    let jw = jaro_winkler(&a.surname, &b.surname);
+    let (Some(sa), Some(sb)) = (names.surname(a.surname_form), names.surname(b.surname_form))
+    else {
+        return SurnameLevel::Missing;
+    };
+    let double = sa.tokens.len() > 1 || sb.tokens.len() > 1;
+    if double && sa.tokens.iter().any(|t| sb.tokens.contains(t)) {
+        return SurnameLevel::Close;
+    }
+    let jw = jaro_winkler(names.text(a.surname), names.text(b.surname));
     if jw >= CLOSE {
         return SurnameLevel::Close;
     }
-    let double = a.surname_tokens.len() > 1 || b.surname_tokens.len() > 1;
-    if double
-        && a.surname_tokens
-            .iter()
-            .any(|t| b.surname_tokens.contains(t))
-    {
-        return SurnameLevel::Close;
-    }
-    let former = a.surname_tokens.iter().any(|t| b.other_tokens.contains(t))
-        || b.surname_tokens.iter().any(|t| a.other_tokens.contains(t));
+    let (oa, ob) = (
+        names.other_tokens(a.other_form),
+        names.other_tokens(b.other_form),
+    );
+    let former =
+        sa.tokens.iter().any(|t| ob.contains(t)) || sb.tokens.iter().any(|t| oa.contains(t));
     if former {
         return SurnameLevel::OtherName;
     }
-    if !a.surname_code.is_empty() && a.surname_code == b.surname_code {
+    if a.surname_code != NONE && a.surname_code == b.surname_code {
         return SurnameLevel::Phonetic;
     }
     if jw >= FUZZY {
@@ -375,69 +387,80 @@ fn compare_surname(a: &Prepared, b: &Prepared) -> SurnameLevel {
 
 /// The names compared crosswise (first against surname), when both agree that way: the
 /// surname side closely, the first-name side closely, as a nickname or as an initial.
-fn compare_swapped(a: &Prepared, b: &Prepared) -> Option<(FirstNameLevel, SurnameLevel)> {
-    if a.first.is_empty() || b.first.is_empty() || a.surname.is_empty() || b.surname.is_empty() {
+fn compare_swapped(
+    names: &View<'_>,
+    a: &Prepared,
+    b: &Prepared,
+) -> Option<(FirstNameLevel, SurnameLevel)> {
+    if a.first == NONE || b.first == NONE || a.surname == NONE || b.surname == NONE {
         return None;
     }
     // a's first name is b's surname, and a's surname is b's first name.
     let surname = if a.first == b.surname {
         SurnameLevel::Exact
-    } else if jaro_winkler(&a.first, &b.surname) >= CLOSE {
+    } else if jaro_winkler(names.text(a.first), names.text(b.surname)) >= CLOSE {
         SurnameLevel::Close
     } else {
         return None;
     };
-    let first = crosswise_first(&a.surname, &b.first)?;
+    let first = crosswise_first(names, a.surname, b.first)?;
     Some((first, surname))
 }
 
 /// How a surname read as a first name agrees with a first name.
-fn crosswise_first(surname: &str, first: &str) -> Option<FirstNameLevel> {
+fn crosswise_first(names: &View<'_>, surname: u32, first: u32) -> Option<FirstNameLevel> {
     if surname == first {
         return Some(FirstNameLevel::Exact);
     }
-    if nicknames::related(surname, first) {
+    if names.related(surname, first) {
         return Some(FirstNameLevel::Related);
     }
-    if first.chars().nth(1).is_none() || surname.chars().nth(1).is_none() {
-        return (surname.chars().next() == first.chars().next()).then_some(FirstNameLevel::Initial);
+    let (s, f) = (names.word(surname)?, names.word(first)?);
+    if f.initial || s.initial {
+        return (s.first_char == f.first_char).then_some(FirstNameLevel::Initial);
     }
-    (jaro_winkler(surname, first) >= CLOSE).then_some(FirstNameLevel::Close)
+    (jaro_winkler(&s.text, &f.text) >= CLOSE).then_some(FirstNameLevel::Close)
+}
+
+fn postcode_level(x: u64, y: u64) -> PostcodeLevel {
+    if x == y {
+        PostcodeLevel::Unit
+    } else if x >> PACKED_SECTOR_SHIFT == y >> PACKED_SECTOR_SHIFT {
+        PostcodeLevel::Sector
+    } else if x >> PACKED_DISTRICT_SHIFT == y >> PACKED_DISTRICT_SHIFT {
+        PostcodeLevel::District
+    } else {
+        PostcodeLevel::Different
+    }
 }
 
 fn compare_postcodes(a: &Prepared, b: &Prepared) -> PostcodeLevel {
-    if a.postcodes.is_empty() || b.postcodes.is_empty() {
+    if a.postcode == 0 || b.postcode == 0 {
         return PostcodeLevel::Missing;
     }
+    if a.more.is_none() && b.more.is_none() {
+        return postcode_level(a.postcode, b.postcode);
+    }
     let mut best = PostcodeLevel::Different;
-    for x in &a.postcodes {
-        for y in &b.postcodes {
-            let level = if x == y {
-                PostcodeLevel::Unit
-            } else if x.sector() == y.sector() {
-                PostcodeLevel::Sector
-            } else if x.district() == y.district() {
-                PostcodeLevel::District
-            } else {
-                PostcodeLevel::Different
-            };
-            best = best.min(level);
+    for x in a.postcodes() {
+        for y in b.postcodes() {
+            best = best.min(postcode_level(x, y));
         }
     }
     best
 }
 
 fn compare_phones(a: &Prepared, b: &Prepared) -> PhoneLevel {
-    if a.phones.is_empty() || b.phones.is_empty() {
+    if a.phone == 0 || b.phone == 0 {
         return PhoneLevel::Missing;
     }
     let mut best = PhoneLevel::Different;
-    for x in &a.phones {
-        for y in &b.phones {
+    for x in a.phones() {
+        for y in b.phones() {
             if x == y {
                 return PhoneLevel::Exact;
             }
-            if x.one_digit_apart(y) {
+            if Phone::from_packed(x).one_digit_apart(&Phone::from_packed(y)) {
                 best = PhoneLevel::OneDigit;
             }
         }
@@ -445,17 +468,20 @@ fn compare_phones(a: &Prepared, b: &Prepared) -> PhoneLevel {
     best
 }
 
-fn compare_id<T: PartialEq>(a: Option<&T>, b: Option<&T>) -> IdLevel {
-    match (a, b) {
-        (Some(x), Some(y)) if x == y => IdLevel::Exact,
-        (Some(_), Some(_)) => IdLevel::Different,
-        _ => IdLevel::Missing,
+fn compare_id(a: u64, b: u64, none: u64) -> IdLevel {
+    if a == none || b == none {
+        IdLevel::Missing
+    } else if a == b {
+        IdLevel::Exact
+    } else {
+        IdLevel::Different
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::View;
     use crate::record::{PersonRecord, RawPersonRecord};
 
     fn person(first: &str, surname: &str, dob: &str) -> PersonRecord {
@@ -470,7 +496,8 @@ mod tests {
     }
 
     fn cmp(a: &PersonRecord, b: &PersonRecord) -> ComparisonVector {
-        compare(&Prepared::new(a), &Prepared::new(b))
+        let (names, p) = crate::record::prepare_fresh(&[a, b]);
+        compare(&View::new(&names), &p[0], &p[1])
     }
 
     #[test]

@@ -62,6 +62,7 @@ const FLOOR: f64 = 1e-6;
 
 pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, TrainingReport) {
     let records: Vec<(u32, &crate::record::Prepared)> = index.all_prepared().collect();
+    let names = index.view();
     let n = records.len();
     let mut params = index.model().parameters().clone();
     let priors = ModelParameters::default();
@@ -93,7 +94,7 @@ pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, Trainin
         let (Some((_, a)), Some((_, b))) = (records.get(i), records.get(j)) else {
             continue;
         };
-        let cv = compare::compare(a, b);
+        let cv = compare::compare(&names, a, b);
         add_levels(&cv, 1.0, &mut counts, &mut totals);
         report.random_pairs += 1;
     }
@@ -136,19 +137,11 @@ pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, Trainin
         ),
         (
             Field::Postcode,
-            agreement(
-                records
-                    .iter()
-                    .filter_map(|(_, p)| p.postcodes.first().copied()),
-            ),
+            agreement(records.iter().filter_map(|(_, p)| p.postcodes().next())),
         ),
         (
             Field::Phone,
-            agreement(
-                records
-                    .iter()
-                    .filter_map(|(_, p)| p.phones.first().copied()),
-            ),
+            agreement(records.iter().filter_map(|(_, p)| p.phones().next())),
         ),
     ];
     for (field, u) in exact_u {
@@ -166,12 +159,12 @@ pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, Trainin
     let mut vectors: HashMap<u32, (ComparisonVector, f64)> = HashMap::new();
     let mut ids = Vec::new();
     for (id, p) in records.iter().step_by(stride) {
-        index.candidates(p, Some(*id), Some(*id), &mut ids);
+        index.candidates(&names, p, Some(*id), Some(*id), &mut ids);
         for other in &ids {
             let Some(q) = index.prepared(*other) else {
                 continue;
             };
-            let cv = compare::compare(p, q);
+            let cv = compare::compare(&names, p, q);
             vectors.entry(cv.pattern()).or_insert((cv, 0.0)).1 += 1.0;
             report.em_pairs += 1;
         }

@@ -8,7 +8,7 @@ use crate::blocking::{self, Blocks};
 use crate::compare::{self, ComparisonVector, FirstNameLevel, SurnameLevel};
 use crate::estimate::{self, TrainingOptions, TrainingReport};
 use crate::model::{Evaluation, Explanation, Model, SharedValueFrequencies, TermCounts};
-use crate::nicknames;
+use crate::names::{Interner, NONE, Names, View};
 use crate::record::{PersonRecord, Prepared};
 
 /// A record's id in an index: its insertion number. Ids are never reused.
@@ -55,6 +55,7 @@ pub const DEFAULT_MAX_BLOCK: usize = 1_000;
 /// An incremental index of person records.
 pub struct Index {
     model: Model,
+    names: Names,
     records: Vec<Option<Prepared>>,
     blocks: Blocks,
     surnames: TermCounts,
@@ -69,11 +70,29 @@ impl Default for Index {
     }
 }
 
+/// Where a bulk load filed each record: record `i`'s block numbers are
+/// `slots[start[i]..start[i + 1]]`.
+pub(crate) struct Filed {
+    pub slots: Vec<u32>,
+    pub start: Vec<u32>,
+}
+
+impl Filed {
+    pub fn of(&self, record: u32) -> &[u32] {
+        let i = record as usize;
+        match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&lo), Some(&hi)) => self.slots.get(lo as usize..hi as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 impl Index {
     /// An empty index scoring with `model`.
     pub fn new(model: Model) -> Self {
         Self {
             model,
+            names: Names::default(),
             records: Vec::new(),
             blocks: Blocks::default(),
             surnames: TermCounts::default(),
@@ -113,36 +132,110 @@ impl Index {
         self.blocks.key_count()
     }
 
-    /// Add a record.
-    pub fn insert(&mut self, record: &PersonRecord) -> Result<RecordId, IndexError> {
-        self.insert_prepared(Prepared::new(record))
+    /// The index's names, for reading.
+    pub(crate) fn view(&self) -> View<'_> {
+        View::new(&self.names)
     }
 
-    pub(crate) fn insert_prepared(&mut self, prepared: Prepared) -> Result<RecordId, IndexError> {
+    fn prepare(&mut self, record: &PersonRecord) -> Prepared {
+        let mut interner = Interner {
+            base: None,
+            own: &mut self.names,
+        };
+        Prepared::new(&mut interner, record)
+    }
+
+    /// Add a record.
+    pub fn insert(&mut self, record: &PersonRecord) -> Result<RecordId, IndexError> {
         let id = u32::try_from(self.records.len()).map_err(|_| IndexError::Full)?;
         if id == u32::MAX {
             return Err(IndexError::Full);
         }
+        let prepared = self.prepare(record);
         self.file(id, &prepared);
         self.records.push(Some(prepared));
         self.live += 1;
         Ok(RecordId(id))
     }
 
+    /// Add a batch of records to an empty index at once, computing blocking keys on `threads`
+    /// threads and filing them into the packed base. Returns where each record was filed, for
+    /// a batch run to read; `None` (and nothing added) when the index is not empty or the batch
+    /// is too large.
+    pub(crate) fn bulk_load(&mut self, records: &[PersonRecord], threads: usize) -> Option<Filed> {
+        if !self.records.is_empty() || records.len() >= u32::MAX as usize {
+            return None;
+        }
+        let mut interner = Interner {
+            base: None,
+            own: &mut self.names,
+        };
+        let prepared: Vec<Prepared> = records
+            .iter()
+            .map(|r| Prepared::new(&mut interner, r))
+            .collect();
+        let view = View::new(&self.names);
+        let chunk = prepared.len().div_ceil(threads.max(1)).max(1);
+        let parts: Vec<(Vec<u64>, Vec<u32>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = prepared
+                .chunks(chunk)
+                .map(|part| (part, scope.spawn(move || keys_of(&view, part))))
+                .collect();
+            handles
+                .into_iter()
+                // A failed worker's share is redone here, never dropped.
+                .map(|(part, h)| h.join().unwrap_or_else(|_| keys_of(&view, part)))
+                .collect()
+        });
+        let total: usize = parts.iter().map(|(k, _)| k.len()).sum();
+        u32::try_from(total).ok()?;
+        let mut keys: Vec<u64> = Vec::with_capacity(total);
+        let mut start: Vec<u32> = Vec::with_capacity(prepared.len() + 1);
+        start.push(0);
+        for (k, counts) in parts {
+            keys.extend_from_slice(&k);
+            for c in counts {
+                let last = start.last().copied().unwrap_or(0);
+                start.push(last + c);
+            }
+        }
+        let key_start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
+        let slots = self.blocks.bulk(prepared.len(), &keys, &key_start).ok()?;
+        drop(keys);
+        for p in &prepared {
+            self.count(p, true);
+        }
+        self.live = prepared.len();
+        self.records = prepared.into_iter().map(Some).collect();
+        Some(Filed { slots, start })
+    }
+
+    fn count(&mut self, p: &Prepared, add: bool) {
+        let canonical = self.names_view_canonical(p.first);
+        if add {
+            self.surnames.add(p.surname);
+            self.first_names.add(canonical);
+        } else {
+            self.surnames.remove(p.surname);
+            self.first_names.remove(canonical);
+        }
+    }
+
+    fn names_view_canonical(&self, first: u32) -> u32 {
+        self.view().word(first).map_or(NONE, |w| w.canonical)
+    }
+
     fn file(&mut self, id: u32, p: &Prepared) {
-        for key in blocking::keys(p) {
+        for key in blocking::keys(&self.view(), p) {
             self.blocks.insert(key, id);
         }
-        self.surnames.add(&p.surname);
-        self.first_names.add(nicknames::canonical(&p.first));
+        self.count(p, true);
     }
 
     fn unfile(&mut self, id: u32, p: &Prepared) {
-        for key in blocking::keys(p) {
-            self.blocks.remove(key, id);
-        }
-        self.surnames.remove(&p.surname);
-        self.first_names.remove(nicknames::canonical(&p.first));
+        let keys = blocking::keys(&self.view(), p);
+        self.blocks.remove_record(&keys, id);
+        self.count(p, false);
     }
 
     /// Replace a record's details (keeping its id).
@@ -153,7 +246,7 @@ impl Index {
             .and_then(Option::take)
             .ok_or(IndexError::UnknownRecord(id))?;
         self.unfile(id.0, &old);
-        let new = Prepared::new(record);
+        let new = self.prepare(record);
         self.file(id.0, &new);
         if let Some(slot) = self.records.get_mut(id.0 as usize) {
             *slot = Some(new);
@@ -193,6 +286,7 @@ impl Index {
     /// `below` is given) only those with smaller ids. Returns how many oversized blocks it skipped.
     pub(crate) fn candidates(
         &self,
+        names: &View<'_>,
         p: &Prepared,
         exclude: Option<u32>,
         below: Option<u32>,
@@ -200,12 +294,15 @@ impl Index {
     ) -> usize {
         out.clear();
         let mut skipped = 0;
-        for key in blocking::keys(p) {
-            if self.blocks.len(key) > self.max_block {
+        for key in blocking::keys(names, p) {
+            let Some(slot) = self.blocks.slot(key) else {
+                continue;
+            };
+            if self.blocks.slot_len(slot) > self.max_block {
                 skipped += 1;
                 continue;
             }
-            for id in self.blocks.members(key) {
+            for id in self.blocks.slot_members(slot) {
                 if Some(id) == exclude || below.is_some_and(|b| id >= b) {
                     continue;
                 }
@@ -217,21 +314,49 @@ impl Index {
         skipped
     }
 
+    /// The records before `record` sharing one of the blocks it was filed under by a bulk load
+    /// (the index unchanged since), sorted. Returns how many oversized blocks it skipped.
+    pub(crate) fn filed_candidates(&self, filed: &Filed, record: u32, out: &mut Vec<u32>) -> usize {
+        out.clear();
+        let mut skipped = 0;
+        for &slot in filed.of(record) {
+            let members = self.blocks.base_members(slot);
+            if members.len() > self.max_block {
+                skipped += 1;
+                continue;
+            }
+            // Members are in id order: those before `record` come first.
+            let before = members.partition_point(|&m| m < record);
+            out.extend_from_slice(members.get(..before).unwrap_or(&[]));
+        }
+        out.sort_unstable();
+        out.dedup();
+        skipped
+    }
+
+    /// True when records were added, changed or removed since a bulk load.
+    pub(crate) fn changed_since_bulk_load(&self) -> bool {
+        self.blocks.has_changes()
+    }
+
     /// Compare and score two prepared records with this index's term frequencies.
     pub(crate) fn score(
         &self,
+        names: &View<'_>,
         a: &Prepared,
         b: &Prepared,
         prior: f64,
     ) -> (ComparisonVector, Evaluation) {
-        let cv = compare::compare(a, b);
+        let cv = compare::compare(names, a, b);
         let shared = SharedValueFrequencies {
             // First names are counted by canonical form, so a rare spelling of a common name
             // (Ellie for Eleanor) is not mistaken for a rare name.
-            first_name: (cv.first_name == FirstNameLevel::Exact)
-                .then(|| self.first_names.frequency(nicknames::canonical(&a.first))),
+            first_name: (cv.first_name == FirstNameLevel::Exact).then(|| {
+                self.first_names
+                    .frequency(names.word(a.first).map_or(NONE, |w| w.canonical))
+            }),
             surname: (cv.surname == SurnameLevel::Exact)
-                .then(|| self.surnames.frequency(&a.surname)),
+                .then(|| self.surnames.frequency(a.surname)),
         };
         (cv, self.model.evaluate(&cv, shared, prior))
     }
@@ -247,7 +372,18 @@ impl Index {
 
     /// [`Index::query`] with explicit options.
     pub fn query_with(&self, record: &PersonRecord, options: QueryOptions) -> Vec<Match> {
-        self.matches(&Prepared::new(record), None, options)
+        // The query's names go into an overlay, so the index is not changed.
+        let mut overlay = Names::default();
+        let mut interner = Interner {
+            base: Some(&self.names),
+            own: &mut overlay,
+        };
+        let p = Prepared::new(&mut interner, record);
+        let view = View {
+            base: &self.names,
+            extra: Some(&overlay),
+        };
+        self.matches(&view, &p, None, options)
     }
 
     /// Possible matches for a record already in the index (itself excluded), strongest first.
@@ -257,18 +393,24 @@ impl Index {
         options: QueryOptions,
     ) -> Result<Vec<Match>, IndexError> {
         let p = self.prepared(id.0).ok_or(IndexError::UnknownRecord(id))?;
-        Ok(self.matches(p, Some(id.0), options))
+        Ok(self.matches(&self.view(), p, Some(id.0), options))
     }
 
-    fn matches(&self, p: &Prepared, exclude: Option<u32>, options: QueryOptions) -> Vec<Match> {
+    fn matches(
+        &self,
+        names: &View<'_>,
+        p: &Prepared,
+        exclude: Option<u32>,
+        options: QueryOptions,
+    ) -> Vec<Match> {
         let prior = self.prior();
         let mut ids = Vec::new();
-        self.candidates(p, exclude, None, &mut ids);
+        self.candidates(names, p, exclude, None, &mut ids);
         let mut scored: Vec<(u32, ComparisonVector, Evaluation)> = ids
             .iter()
             .filter_map(|&id| {
                 let other = self.prepared(id)?;
-                let (cv, e) = self.score(p, other, prior);
+                let (cv, e) = self.score(names, p, other, prior);
                 (e.probability() >= options.min_probability).then_some((id, cv, e))
             })
             .collect();
@@ -289,7 +431,7 @@ impl Index {
     pub fn candidates_of(&self, id: RecordId) -> Result<Vec<RecordId>, IndexError> {
         let p = self.prepared(id.0).ok_or(IndexError::UnknownRecord(id))?;
         let mut ids = Vec::new();
-        self.candidates(p, Some(id.0), None, &mut ids);
+        self.candidates(&self.view(), p, Some(id.0), None, &mut ids);
         Ok(ids.into_iter().map(RecordId).collect())
     }
 
@@ -297,7 +439,7 @@ impl Index {
     pub fn explain(&self, a: RecordId, b: RecordId) -> Result<Explanation, IndexError> {
         let pa = self.prepared(a.0).ok_or(IndexError::UnknownRecord(a))?;
         let pb = self.prepared(b.0).ok_or(IndexError::UnknownRecord(b))?;
-        let (cv, e) = self.score(pa, pb, self.prior());
+        let (cv, e) = self.score(&self.view(), pa, pb, self.prior());
         Ok(self.model.explanation(&cv, &e))
     }
 
@@ -316,6 +458,19 @@ impl Index {
     pub(crate) fn first_name_counts(&self) -> &TermCounts {
         &self.first_names
     }
+}
+
+/// The blocking keys of consecutive records, flattened, with each record's key count.
+fn keys_of(names: &View<'_>, records: &[Prepared]) -> (Vec<u64>, Vec<u32>) {
+    let mut keys = Vec::with_capacity(records.len() * 20);
+    let mut counts = Vec::with_capacity(records.len());
+    let mut buf = Vec::with_capacity(32);
+    for p in records {
+        blocking::keys_into(names, p, &mut buf);
+        keys.extend_from_slice(&buf);
+        counts.push(buf.len() as u32);
+    }
+    (keys, counts)
 }
 
 #[cfg(test)]

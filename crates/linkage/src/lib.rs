@@ -24,6 +24,7 @@ pub mod generate;
 pub mod index;
 pub mod link;
 pub mod model;
+mod names;
 pub mod nicknames;
 pub mod normalise;
 pub mod phonetic;

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::cluster::{self, ClusterOptions, ClusterStats, Link, PairScore};
 use crate::estimate::{TrainingOptions, TrainingReport};
-use crate::index::{DEFAULT_MAX_BLOCK, Index};
+use crate::index::{DEFAULT_MAX_BLOCK, Filed, Index};
 use crate::model::Model;
-use crate::record::{PersonRecord, Prepared};
+use crate::record::PersonRecord;
 
 /// How a batch run works.
 #[derive(Clone, Debug)]
@@ -100,12 +100,14 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
     };
 
     let started = Instant::now();
-    let prepared = prepare_all(records, threads);
     let mut index = Index::new(options.model.clone()).with_max_block(options.max_block);
-    for p in prepared {
-        // An index of more than four billion records is out of scope for a batch run.
-        if index.insert_prepared(p).is_err() {
-            break;
+    let filed = index.bulk_load(records, threads);
+    if filed.is_none() {
+        // More records than an index can number: file as many as fit, one at a time.
+        for r in records {
+            if index.insert(r).is_err() {
+                break;
+            }
         }
     }
     stats.blocking_keys = index.block_count();
@@ -119,7 +121,8 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 
     let started = Instant::now();
     let threshold = options.cluster.threshold;
-    let (links, pairs_scored, oversized) = score_all(&index, threshold, threads);
+    let (links, pairs_scored, oversized) = score_all(&index, filed.as_ref(), threshold, threads);
+    drop(filed);
     stats.pairs_scored = pairs_scored;
     stats.oversized_blocks_skipped = oversized;
     stats.links = links.len();
@@ -128,11 +131,12 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
     let started = Instant::now();
     let prior = index.prior();
     let veto = options.cluster.veto_log2_odds;
+    let names = index.view();
     let (cluster_of, clustering) =
         cluster::cluster(records.len(), &links, &options.cluster, |a, b| {
             match (index.prepared(a), index.prepared(b)) {
                 (Some(x), Some(y)) => {
-                    let (_, e) = index.score(x, y, prior);
+                    let (_, e) = index.score(&names, x, y, prior);
                     PairScore {
                         probability: e.probability(),
                         vetoed: e.rule.is_some() || e.log2_odds <= veto,
@@ -170,36 +174,21 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
     }
 }
 
-fn prepare_all(records: &[PersonRecord], threads: usize) -> Vec<Prepared> {
-    let chunk = records.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = records
-            .chunks(chunk)
-            .map(|part| {
-                (
-                    part,
-                    scope.spawn(move || part.iter().map(Prepared::new).collect::<Vec<_>>()),
-                )
-            })
-            .collect();
-        handles
-            .into_iter()
-            // Positions are record ids, so a failed worker's share is redone here, never dropped.
-            .flat_map(|(part, h)| {
-                h.join()
-                    .unwrap_or_else(|_| part.iter().map(Prepared::new).collect())
-            })
-            .collect()
-    })
-}
-
 /// Score every candidate pair once (each record against the records before it), in parallel.
-fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize, usize) {
+fn score_all(
+    index: &Index,
+    filed: Option<&Filed>,
+    threshold: f64,
+    threads: usize,
+) -> (Vec<Link>, usize, usize) {
     const CHUNK: usize = 512;
     let n = index.len();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(Vec<Link>, usize, usize)>> = Mutex::new(Vec::new());
     let prior = index.prior();
+    let names = index.view();
+    // The blocks a bulk load filed each record under, while they still describe the index.
+    let filed = filed.filter(|_| !index.changed_since_bulk_load());
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
@@ -215,10 +204,13 @@ fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize
                     for i in start..(start + CHUNK).min(n) {
                         let i = i as u32;
                         let Some(p) = index.prepared(i) else { continue };
-                        oversized += index.candidates(p, Some(i), Some(i), &mut ids);
+                        oversized += match filed {
+                            Some(f) => index.filed_candidates(f, i, &mut ids),
+                            None => index.candidates(&names, p, Some(i), Some(i), &mut ids),
+                        };
                         for &j in &ids {
                             let Some(q) = index.prepared(j) else { continue };
-                            let (_, e) = index.score(p, q, prior);
+                            let (_, e) = index.score(&names, p, q, prior);
                             pairs += 1;
                             let probability = e.probability();
                             if probability >= threshold {

@@ -14,7 +14,6 @@
 //!   them); or clearly different first names alone unless an NHS number or PNC id agrees (twins
 //!   share everything else): each caps the odds far below any link threshold.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -419,44 +418,50 @@ impl Model {
     }
 }
 
-/// Counts of values (normalised names), for term-frequency adjustment.
+/// Counts of values (interned names, by id), for term-frequency adjustment.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TermCounts {
-    counts: HashMap<String, u32>,
+    counts: Vec<u32>,
     total: u64,
 }
 
 impl TermCounts {
-    pub fn add(&mut self, value: &str) {
-        if value.is_empty() {
+    pub fn add(&mut self, value: u32) {
+        if value == crate::names::NONE {
             return;
         }
-        *self.counts.entry(value.to_owned()).or_insert(0) += 1;
-        self.total += 1;
+        let i = value as usize;
+        if self.counts.len() <= i {
+            self.counts.resize(i + 1, 0);
+        }
+        if let Some(c) = self.counts.get_mut(i) {
+            *c += 1;
+            self.total += 1;
+        }
     }
 
-    pub fn remove(&mut self, value: &str) {
-        if let Some(c) = self.counts.get_mut(value) {
-            *c = c.saturating_sub(1);
+    pub fn remove(&mut self, value: u32) {
+        if let Some(c) = self.counts.get_mut(value as usize)
+            && *c > 0
+        {
+            *c -= 1;
             self.total = self.total.saturating_sub(1);
-            if *c == 0 {
-                self.counts.remove(value);
-            }
         }
     }
 
     /// The share of values equal to `value` (at least one in the total, so a value seen only
     /// in a query still counts as rare rather than impossible).
-    pub fn frequency(&self, value: &str) -> f64 {
-        let count = self.counts.get(value).copied().unwrap_or(0).max(1);
+    pub fn frequency(&self, value: u32) -> f64 {
+        let count = self.counts.get(value as usize).copied().unwrap_or(0).max(1);
         f64::from(count) / (self.total.max(1) as f64)
     }
 
     /// The probability that two values drawn at random are equal: the sum of squared shares.
     pub fn agreement_probability(&self) -> f64 {
         let total = self.total.max(1) as f64;
-        // Summed in a fixed order so the result does not depend on hash-map order.
-        let mut counts: Vec<u32> = self.counts.values().copied().collect();
+        // Summed in a fixed order (ascending counts, as before interning) so the result does not
+        // depend on the order names were first seen.
+        let mut counts: Vec<u32> = self.counts.iter().copied().filter(|c| *c > 0).collect();
         counts.sort_unstable();
         counts.iter().map(|&c| (f64::from(c) / total).powi(2)).sum()
     }
@@ -636,13 +641,14 @@ mod tests {
             assert!((probability(log2_odds(p)) - p).abs() < 1e-9);
         }
         let mut counts = TermCounts::default();
-        for name in ["smith", "smith", "jones", "okonkwo"] {
+        let (smith, jones, okonkwo, unseen) = (3, 0, 7, 12);
+        for name in [smith, smith, jones, okonkwo] {
             counts.add(name);
         }
-        assert!((counts.frequency("smith") - 0.5).abs() < 1e-12);
-        assert!((counts.frequency("unseen") - 0.25).abs() < 1e-12);
+        assert!((counts.frequency(smith) - 0.5).abs() < 1e-12);
+        assert!((counts.frequency(unseen) - 0.25).abs() < 1e-12);
         assert!((counts.agreement_probability() - (0.25 + 0.0625 + 0.0625)).abs() < 1e-12);
-        counts.remove("smith");
-        assert!((counts.frequency("smith") - 1.0 / 3.0).abs() < 1e-12);
+        counts.remove(smith);
+        assert!((counts.frequency(smith) - 1.0 / 3.0).abs() < 1e-12);
     }
 }

@@ -265,7 +265,30 @@ impl Postcode {
         let letters = s.bytes().take_while(u8::is_ascii_alphabetic).count();
         s.get(..letters).unwrap_or("")
     }
+
+    /// The postcode as one non-zero number laid out so that shifting compares its parts: the
+    /// outward code in bits 24–55, the inward digit in bits 16–23 and the unit letters below.
+    /// Two postcodes share a sector when their packed forms agree above bit 16
+    /// ([`PACKED_SECTOR_SHIFT`]), and a district above bit 24 ([`PACKED_DISTRICT_SHIFT`]).
+    pub(crate) fn packed(&self) -> u64 {
+        let s = self.as_str().as_bytes();
+        let (outward, inward) = s.split_at(s.len().saturating_sub(4));
+        let mut out: u64 = 0;
+        for b in outward.iter().take(4) {
+            out = (out << 8) | u64::from(*b);
+        }
+        let mut inn: u64 = 0;
+        for b in inward.iter().filter(|b| **b != b' ').take(3) {
+            inn = (inn << 8) | u64::from(*b);
+        }
+        (out << 24) | inn
+    }
 }
+
+/// See [`Postcode::packed`].
+pub(crate) const PACKED_SECTOR_SHIFT: u32 = 16;
+/// See [`Postcode::packed`].
+pub(crate) const PACKED_DISTRICT_SHIFT: u32 = 24;
 
 fn validate_outward(outward: &[u8]) -> Result<(), PostcodeError> {
     let letters = outward
@@ -453,6 +476,24 @@ impl Phone {
         format!("{:0width$}", self.digits, width = usize::from(self.len))
     }
 
+    /// The number as one non-zero `u64` (digits, length and whether it is international), for
+    /// compact storage; [`Phone::from_packed`] reverses it.
+    pub(crate) fn packed(&self) -> u64 {
+        (1 << 63)
+            | (u64::from(self.international) << 56)
+            | (u64::from(self.len) << 50)
+            | (self.digits & ((1 << 50) - 1))
+    }
+
+    /// The number [`Phone::packed`] made.
+    pub(crate) fn from_packed(packed: u64) -> Self {
+        Self {
+            digits: packed & ((1 << 50) - 1),
+            len: ((packed >> 50) & 0x3f) as u8,
+            international: (packed >> 56) & 1 == 1,
+        }
+    }
+
     /// True when the two numbers have the same length and differ in exactly one digit: a typo.
     pub fn one_digit_apart(&self, other: &Phone) -> bool {
         if self.len != other.len || self.international != other.international {
@@ -526,6 +567,11 @@ pub enum IdentifierError {
 pub struct NhsNumber(u64);
 
 impl NhsNumber {
+    /// The ten digits as a number.
+    pub(crate) fn value(self) -> u64 {
+        self.0
+    }
+
     /// Parse ten digits, with any spaces or dashes, and check the check digit.
     pub fn parse(raw: &str) -> Result<Self, IdentifierError> {
         let digits: Vec<u64> = raw
@@ -639,6 +685,19 @@ impl PncId {
     /// The canonical form.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The id as one non-zero number (year, serial and check letter), for compact storage;
+    /// equal ids pack equally and different ones differently.
+    pub(crate) fn packed(&self) -> u64 {
+        let (year, rest) = self.0.split_once('/').unwrap_or(("", ""));
+        let year: u64 = year.parse().unwrap_or(0);
+        let letter = rest.bytes().last().map_or(0, u64::from);
+        let serial: u64 = rest
+            .get(..rest.len().saturating_sub(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (1 << 63) | (year << 40) | (serial << 8) | letter
     }
 }
 

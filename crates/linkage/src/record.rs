@@ -4,9 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dob::PartialDate;
-use crate::nicknames::{self, NameGroup};
-use crate::normalise::{self, NhsNumber, Phone, PncId, Postcode};
-use crate::phonetic;
+use crate::names::{Interner, NONE, View};
+use crate::normalise::{NhsNumber, Phone, PncId, Postcode};
 
 /// A recorded gender. Anything else, or nothing, is unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -149,88 +148,127 @@ fn keep<T, E: std::fmt::Display>(
     }
 }
 
-/// The features of one record that comparisons and blocking read, computed once.
-#[derive(Clone, Debug, Default)]
+/// The features of one record that comparisons and blocking read, computed once and packed
+/// small: names as interned ids (see [`crate::names`]), postcodes, phones and identifiers as
+/// numbers. The first postcode and phone are held inline; a record with more keeps the rest
+/// in `more`.
+#[derive(Clone, Debug)]
 pub(crate) struct Prepared {
-    /// The whole normalised first-name field (`mary jane`).
-    pub first_full: String,
-    /// Its first word (`mary`), the name the person is called by.
-    pub first: String,
-    /// All its words.
-    pub first_tokens: Vec<String>,
-    /// Nickname groups of every first-name word (or, for a name outside the table, of the table
-    /// names it is a near-spelling of).
-    pub first_groups: Vec<NameGroup>,
-    /// NYSIIS of the first word.
-    pub first_code: String,
-    /// The surname with word breaks removed (`smithjones`).
-    pub surname: String,
-    /// The surname's words (`smith`, `jones`).
-    pub surname_tokens: Vec<String>,
-    /// NYSIIS of the compact surname.
-    pub surname_code: String,
-    /// Every word of every other name (maiden names, aliases).
-    pub other_tokens: Vec<String>,
-    pub dob: Option<PartialDate>,
+    /// The first word of the first name (`mary`), the name the person is called by, as a word
+    /// id, or [`NONE`].
+    pub first: u32,
+    /// The whole normalised first-name field (`mary jane`) as a word id.
+    pub first_full: u32,
+    /// The first-name form (words, groups, blocking parts), or [`NONE`].
+    pub first_form: u32,
+    /// The compact surname (`smithjones`) as a word id, or [`NONE`].
+    pub surname: u32,
+    pub surname_form: u32,
+    /// The id of the surname's NYSIIS code, or [`NONE`].
+    pub surname_code: u32,
+    /// The other names' form (maiden names, aliases), or [`NONE`].
+    pub other_form: u32,
+    /// The first letter of the first name.
+    pub first_char: Option<char>,
+    /// The first name is a single letter.
+    pub first_initial: bool,
     pub gender: Option<Gender>,
-    /// Current postcode first, then earlier ones.
-    pub postcodes: Vec<Postcode>,
-    pub phones: Vec<Phone>,
-    pub nhs_number: Option<NhsNumber>,
-    pub pnc_id: Option<PncId>,
+    pub dob: Option<PartialDate>,
+    /// The current postcode ([`Postcode::packed`]), or 0.
+    pub postcode: u64,
+    /// The first phone ([`Phone::packed`]), or 0.
+    pub phone: u64,
+    /// The NHS number, or [`NO_NHS`].
+    pub nhs_number: u64,
+    /// The PNC id ([`PncId::packed`]), or 0.
+    pub pnc_id: u64,
+    /// Earlier postcodes and further phones, when there are any.
+    pub more: Option<Box<More>>,
 }
 
+/// The postcodes and phones of a record beyond its first of each.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct More {
+    pub postcodes: Box<[u64]>,
+    pub phones: Box<[u64]>,
+}
+
+/// The packed NHS number of a record without one.
+pub(crate) const NO_NHS: u64 = u64::MAX;
+
 impl Prepared {
-    pub fn new(record: &PersonRecord) -> Self {
-        let first_tokens = record
+    /// Prepare a record, interning its names.
+    pub fn new(names: &mut Interner<'_>, record: &PersonRecord) -> Self {
+        let first_form = record
             .first_name
             .as_deref()
-            .map(normalise::name_tokens)
-            .unwrap_or_default();
-        let first = first_tokens.first().cloned().unwrap_or_default();
-        let mut first_groups: Vec<NameGroup> = first_tokens
-            .iter()
-            .flat_map(|t| nicknames::groups(t).iter().copied())
-            .collect();
-        if first_groups.is_empty() {
-            first_groups = nicknames::near_groups(&first);
-        }
-        first_groups.sort_unstable();
-        first_groups.dedup();
-        let surname_tokens = record
-            .surname
-            .as_deref()
-            .map(normalise::name_tokens)
-            .unwrap_or_default();
-        let surname = surname_tokens.concat();
-        let mut other_tokens: Vec<String> = record
-            .other_names
-            .iter()
-            .flat_map(|n| normalise::name_tokens(n))
-            .collect();
-        other_tokens.sort();
-        other_tokens.dedup();
-        let mut postcodes: Vec<Postcode> = record.postcodes().copied().collect();
+            .map_or(NONE, |f| names.first(f));
+        let surname_form = record.surname.as_deref().map_or(NONE, |s| names.surname(s));
+        let other_form = names.others(&record.other_names);
+        let own: &crate::names::Names = names.own;
+        let view = match names.base {
+            Some(base) => View {
+                base,
+                extra: Some(own),
+            },
+            None => View::new(own),
+        };
+        let (first, first_full) = view
+            .first(first_form)
+            .map_or((NONE, NONE), |f| (f.first, f.full));
+        let (surname, surname_code) = view
+            .surname(surname_form)
+            .map_or((NONE, NONE), |s| (s.compact, s.code));
+        let word = view.word(first);
+        let mut postcodes: Vec<u64> = record.postcodes().map(Postcode::packed).collect();
         dedup_keep_order(&mut postcodes);
-        let mut phones = record.phones.clone();
+        let mut phones: Vec<u64> = record.phones.iter().map(Phone::packed).collect();
         dedup_keep_order(&mut phones);
+        let more = (postcodes.len() > 1 || phones.len() > 1).then(|| {
+            Box::new(More {
+                postcodes: postcodes.get(1..).unwrap_or(&[]).into(),
+                phones: phones.get(1..).unwrap_or(&[]).into(),
+            })
+        });
         Self {
-            first_full: first_tokens.join(" "),
-            first_code: phonetic::nysiis(&first),
             first,
-            first_tokens,
-            first_groups,
-            surname_code: phonetic::nysiis(&surname),
+            first_full,
+            first_form: if first == NONE { NONE } else { first_form },
             surname,
-            surname_tokens,
-            other_tokens,
-            dob: record.dob,
+            surname_form: if surname == NONE { NONE } else { surname_form },
+            surname_code,
+            other_form,
+            first_char: word.and_then(|w| w.first_char),
+            first_initial: word.is_some_and(|w| w.initial),
             gender: record.gender,
-            postcodes,
-            phones,
-            nhs_number: record.nhs_number,
-            pnc_id: record.pnc_id.clone(),
+            dob: record.dob,
+            postcode: postcodes.first().copied().unwrap_or(0),
+            phone: phones.first().copied().unwrap_or(0),
+            nhs_number: record.nhs_number.map_or(NO_NHS, NhsNumber::value),
+            pnc_id: record.pnc_id.as_ref().map_or(0, PncId::packed),
+            more,
         }
+    }
+
+    /// Every postcode (packed), current first.
+    pub fn postcodes(&self) -> impl Iterator<Item = u64> + '_ {
+        (self.postcode != 0)
+            .then_some(self.postcode)
+            .into_iter()
+            .chain(self.more.iter().flat_map(|m| m.postcodes.iter().copied()))
+    }
+
+    /// Every phone (packed).
+    pub fn phones(&self) -> impl Iterator<Item = u64> + '_ {
+        (self.phone != 0)
+            .then_some(self.phone)
+            .into_iter()
+            .chain(self.more.iter().flat_map(|m| m.phones.iter().copied()))
+    }
+
+    /// True when the first name is more than an initial.
+    pub fn first_is_name(&self) -> bool {
+        self.first != NONE && !self.first_initial
     }
 }
 
@@ -244,6 +282,21 @@ fn dedup_keep_order<T: PartialEq + Copy>(items: &mut Vec<T>) {
             true
         }
     });
+}
+
+/// Prepare records in a fresh name table (for tests of comparisons and blocking).
+#[cfg(test)]
+pub(crate) fn prepare_fresh(records: &[&PersonRecord]) -> (crate::names::Names, Vec<Prepared>) {
+    let mut names = crate::names::Names::default();
+    let mut interner = Interner {
+        base: None,
+        own: &mut names,
+    };
+    let prepared = records
+        .iter()
+        .map(|r| Prepared::new(&mut interner, r))
+        .collect();
+    (names, prepared)
 }
 
 #[cfg(test)]
@@ -277,12 +330,24 @@ mod tests {
         let fields: Vec<&str> = issues.iter().map(|i| i.field).collect();
         assert_eq!(fields, vec!["postcode", "phones"]);
 
-        let p = Prepared::new(&record);
-        assert_eq!(p.first, "kate");
-        assert_eq!(p.surname, "oneillsmith");
-        assert_eq!(p.surname_tokens, vec!["oneill", "smith"]);
-        assert_eq!(p.other_tokens, vec!["jones"]);
-        assert!(!p.first_groups.is_empty());
+        let (names, prepared) = prepare_fresh(&[&record]);
+        let p = &prepared[0];
+        let view = View::new(&names);
+        assert_eq!(view.text(p.first), "kate");
+        assert_eq!(view.text(p.surname), "oneillsmith");
+        let surname = view.surname(p.surname_form).unwrap();
+        let tokens: Vec<&str> = surname.tokens.iter().map(|t| view.text(*t)).collect();
+        assert_eq!(tokens, vec!["oneill", "smith"]);
+        let others: Vec<&str> = view
+            .other_tokens(p.other_form)
+            .iter()
+            .map(|t| view.text(*t))
+            .collect();
+        assert_eq!(others, vec!["jones"]);
+        assert!(!view.first(p.first_form).unwrap().groups.is_empty());
+        assert_eq!(p.postcodes().count(), 1);
+        assert_eq!(p.phones().count(), 1);
+        assert!(p.more.is_none());
     }
 
     #[test]
