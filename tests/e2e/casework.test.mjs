@@ -155,6 +155,30 @@ describe('Idva casework in a real browser', () => {
       await checkA11y(page, 'add a child or linked person', visited);
       await page.goto(`/cases/${caseId}`);
 
+      // Where she lives: a restricted field. A wrong postcode is named; once saved, the case
+      // page says only what is recorded until the caseworker reveals it.
+      await page.getByRole('link', { name: 'Record an address, refuge or GP practice' }).click();
+      await page.waitForURL((url) => url.pathname === `/cases/${caseId}/whereabouts`);
+      await checkA11y(page, 'where the victim lives', visited);
+      await page.getByLabel('Refuge (optional)').fill('Eastmoor Women\'s Refuge, Eastmoor');
+      await page.getByLabel('GP practice (optional)').fill('Moor Lane Surgery');
+      await page.getByLabel('Postcode (optional)').fill('not a postcode');
+      await submit(page, 'Save where the victim lives');
+      assert.equal(visited.lastStatus, 422);
+      assert.match(await page.locator('.govuk-error-summary').innerText(), /real UK postcode/);
+      await checkA11y(page, 'where the victim lives (with errors)', visited, { status: 422 });
+      await page.getByLabel('Postcode (optional)').fill('nm3 2qd');
+      await submit(page, 'Save where the victim lives', (url) => url.pathname === `/cases/${caseId}`);
+      const hidden = await page.locator('#whereabouts').innerText();
+      assert.match(hidden, /Recorded and hidden: postcode, refuge, GP practice/);
+      assert.ok(!(await page.locator('main').innerText()).includes('Moor Lane Surgery'), 'the GP is hidden until revealed');
+      await submit(page, 'Show where the victim lives', (url) => url.pathname === `/cases/${caseId}/safe-contact`);
+      const shown = await page.locator('#whereabouts').innerText();
+      assert.match(shown, /NM3 2QD/);
+      assert.match(shown, /Eastmoor Women's Refuge/);
+      await checkA11y(page, 'case page (whereabouts revealed)', visited);
+      await page.goto(`/cases/${caseId}`);
+
       // Six significant contacts: intensive support.
       for (let i = 1; i <= 6; i += 1) {
         await page.getByRole('button', { name: 'Record a contact' }).click();

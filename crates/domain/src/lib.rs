@@ -21,3 +21,4 @@ pub mod role;
 pub mod safety_plan;
 pub mod self_referral;
 pub mod throttle;
+pub mod whereabouts;

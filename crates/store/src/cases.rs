@@ -13,6 +13,7 @@ use waymark_domain::dash::{
     RiskLevel,
 };
 use waymark_domain::referral::{NewReferral, PersonDetails};
+use waymark_domain::whereabouts::{Whereabouts, WhereaboutsInput};
 
 use crate::audit::{AuditEvent, Outcome};
 use crate::directory::Marac;
@@ -143,12 +144,14 @@ pub struct BreakGlassAlert {
     pub expires_at: time::OffsetDateTime,
 }
 
-/// A case's restricted fields, revealed on purpose and audited: the safe contact details
-/// and the children's schools. Nothing else carries them.
+/// A case's restricted fields, revealed on purpose and audited: the safe contact details,
+/// where the victim lives (address, postcode, refuge, GP) and the children's schools.
+/// Nothing else carries them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestrictedDetails {
     pub safe_phone: Option<String>,
     pub safe_times: Option<String>,
+    pub whereabouts: Whereabouts,
     /// Each child with a school or nursery recorded, in the order of the case's people.
     pub schools: Vec<ChildSchool>,
 }
@@ -193,6 +196,33 @@ pub struct CaseDetail {
     pub last_activity: Date,
     /// The case is on legal hold (the reason is not shown here).
     pub legal_hold: bool,
+    /// Which of the victim's whereabouts are recorded. The details themselves are
+    /// restricted: they are only in [`RestrictedDetails`], from [`Tx::reveal_restricted`].
+    pub whereabouts_recorded: WhereaboutsRecorded,
+}
+
+/// Which of the restricted whereabouts fields a case holds, without their values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WhereaboutsRecorded {
+    pub address: bool,
+    pub postcode: bool,
+    pub refuge: bool,
+    pub gp_practice: bool,
+}
+
+impl WhereaboutsRecorded {
+    pub(crate) fn of(c: &case::Model) -> Self {
+        WhereaboutsRecorded {
+            address: c.current_address.is_some(),
+            postcode: c.current_postcode.is_some(),
+            refuge: c.refuge.is_some(),
+            gp_practice: c.gp_practice.is_some(),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.address || self.postcode || self.refuge || self.gp_practice
+    }
 }
 
 /// Who is excluded from a case.
@@ -492,6 +522,10 @@ impl Tx {
             closure_detail: Set(None),
             exit_not_taken_reason: Set(None),
             previous_case_id: Set(None),
+            current_address: Set(None),
+            current_postcode: Set(None),
+            refuge: Set(None),
+            gp_practice: Set(None),
         }
         .insert(self.conn())
         .await?;
@@ -890,6 +924,7 @@ impl Tx {
             Some(id) => self.user(id).await?.map(|u| u.display_name),
             None => None,
         };
+        let whereabouts_recorded = WhereaboutsRecorded::of(&c);
         Ok(CaseDetail {
             id: c.id,
             reference: c.reference,
@@ -908,6 +943,7 @@ impl Tx {
             opened_on: waymark_domain::calendar::uk_date(c.created_at),
             last_activity: waymark_domain::calendar::uk_date(c.updated_at),
             legal_hold: c.legal_hold_reason.is_some(),
+            whereabouts_recorded,
             exclusions: self.exclusion_records(c.id).await?,
             break_glass: self
                 .live_grants(c.id)
@@ -1127,6 +1163,7 @@ impl Tx {
             )
             .await?;
         let schools = self.child_schools(c.id).await?;
+        let whereabouts = self.whereabouts_of(&c)?;
         let Some(r) = referral::Entity::find()
             .filter(referral::Column::CaseId.eq(c.id))
             .one(self.conn())
@@ -1135,14 +1172,85 @@ impl Tx {
             return Ok(RestrictedDetails {
                 safe_phone: None,
                 safe_times: None,
+                whereabouts,
                 schools,
             });
         };
         Ok(RestrictedDetails {
             safe_phone: self.open_opt("referrals.safe_phone", r.id, r.safe_phone.as_deref())?,
             safe_times: self.open_opt("referrals.safe_times", r.id, r.safe_times.as_deref())?,
+            whereabouts,
             schools,
         })
+    }
+
+    /// A case's whereabouts, opened. Only the reveal, the form that changes them (itself a
+    /// reveal) and the victim's own subject access export call this.
+    pub(crate) fn whereabouts_of(&self, c: &case::Model) -> Result<Whereabouts, StoreError> {
+        Ok(Whereabouts {
+            address: self.open_opt("cases.current_address", c.id, c.current_address.as_deref())?,
+            postcode: self.open_opt(
+                "cases.current_postcode",
+                c.id,
+                c.current_postcode.as_deref(),
+            )?,
+            refuge: self.open_opt("cases.refuge", c.id, c.refuge.as_deref())?,
+            gp_practice: self.open_opt("cases.gp_practice", c.id, c.gp_practice.as_deref())?,
+        })
+    }
+
+    /// The whereabouts form: what is recorded, opened for the staff who may change it. Opening
+    /// the form is a reveal, audited as `restricted.reveal` like the reveal on the case page.
+    pub async fn whereabouts_for_edit(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        request_id: Option<String>,
+    ) -> Result<Whereabouts, CaseError> {
+        let c = self
+            .case_for_action(
+                actor,
+                case_id,
+                "restricted.reveal",
+                access::can_reveal_restricted,
+                request_id,
+            )
+            .await?;
+        Ok(self.whereabouts_of(&c)?)
+    }
+
+    /// Records where the victim can be found now (replacing what was recorded; an empty
+    /// field removes it), sealed, with a `restricted.update` audit row. Only the staff who
+    /// may reveal the case's restricted fields may change them.
+    pub async fn update_whereabouts(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        input: &WhereaboutsInput,
+        request_id: Option<String>,
+    ) -> Result<(), CaseError> {
+        let c = self
+            .case_for_action(
+                actor,
+                case_id,
+                "restricted.update",
+                access::can_reveal_restricted,
+                request_id,
+            )
+            .await?;
+        let w = input.parse().map_err(CaseError::Form)?;
+        let id = c.id;
+        let mut active: case::ActiveModel = c.into();
+        active.current_address =
+            Set(self.seal_opt("cases.current_address", id, w.address.as_deref())?);
+        active.current_postcode =
+            Set(self.seal_opt("cases.current_postcode", id, w.postcode.as_deref())?);
+        active.refuge = Set(self.seal_opt("cases.refuge", id, w.refuge.as_deref())?);
+        active.gp_practice =
+            Set(self.seal_opt("cases.gp_practice", id, w.gp_practice.as_deref())?);
+        active.updated_at = Set(crate::now());
+        active.update(self.conn()).await?;
+        Ok(())
     }
 
     /// Excludes a user or a whole agency from a case. The actor must be allowed to manage

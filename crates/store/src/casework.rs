@@ -1023,6 +1023,12 @@ impl Tx {
         let now = crate::now();
         let case_id = Uuid::now_v7();
         let reference = self.next_case_reference(now.year()).await?;
+        // Where the client lives, her refuge and GP carry over too, sealed for the new
+        // case; the caseworker checks them at first contact.
+        let carry_case = |field: &str, v: &Option<String>| -> Result<Option<String>, StoreError> {
+            let plain = self.open_opt(field, earlier.id, v.as_deref())?;
+            self.seal_opt(field, case_id, plain.as_deref())
+        };
         case::ActiveModel {
             id: Set(case_id),
             reference: Set(reference),
@@ -1044,6 +1050,16 @@ impl Tx {
             closure_detail: Set(None),
             exit_not_taken_reason: Set(None),
             previous_case_id: Set(Some(previous)),
+            current_address: Set(carry_case(
+                "cases.current_address",
+                &earlier.current_address,
+            )?),
+            current_postcode: Set(carry_case(
+                "cases.current_postcode",
+                &earlier.current_postcode,
+            )?),
+            refuge: Set(carry_case("cases.refuge", &earlier.refuge)?),
+            gp_practice: Set(carry_case("cases.gp_practice", &earlier.gp_practice)?),
         }
         .insert(self.conn())
         .await?;

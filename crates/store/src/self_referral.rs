@@ -58,6 +58,10 @@ impl Tx {
             closure_detail: Set(None),
             exit_not_taken_reason: Set(None),
             previous_case_id: Set(None),
+            current_address: Set(None),
+            current_postcode: Set(None),
+            refuge: Set(None),
+            gp_practice: Set(None),
         }
         .insert(self.conn())
         .await?;

@@ -48,6 +48,9 @@ pub struct CaseRecord {
     /// Only in a victim's own export.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dash_assessments: Vec<serde_json::Value>,
+    /// Where the victim lives, her refuge and GP: only in her own export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whereabouts: Option<waymark_domain::whereabouts::Whereabouts>,
 }
 
 impl Tx {
@@ -130,8 +133,11 @@ impl Tx {
                 opened_on: c.created_at.date().to_string(),
                 referral: None,
                 dash_assessments: Vec::new(),
+                whereabouts: None,
             };
             if link.role == "victim" {
+                let w = self.whereabouts_of(&c)?;
+                record.whereabouts = (!w.is_empty()).then_some(w);
                 if let Some(r) = referral::Entity::find()
                     .filter(referral::Column::CaseId.eq(c.id))
                     .one(self.conn())

@@ -938,6 +938,11 @@ async fn a_copy_of_the_database_reveals_no_sensitive_field() {
             "MARKERJUDGEMENT",
             "MARKEREXCLUSION",
             "1987-06-05",
+            "MARKERADDRESS",
+            "ZE9 7QA",
+            "ZE97QA",
+            "MARKERREFUGE",
+            "MARKERGP",
         ];
         let tx = t.store.begin().await.unwrap();
         let mut r = referral(&a, "Markervictimgiven");
@@ -978,6 +983,19 @@ async fn a_copy_of_the_database_reveals_no_sensitive_field() {
         )
         .await
         .unwrap();
+        tx.update_whereabouts(
+            &a.idva,
+            id,
+            &waymark_domain::whereabouts::WhereaboutsInput {
+                address: "1 MARKERADDRESS Row".into(),
+                postcode: "ze97qa".into(),
+                refuge: "MARKERREFUGE".into(),
+                gp_practice: "MARKERGP".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
         // Read back through the store: everything opens again.
         let detail = tx.case_detail(&a.idva, id, None).await.unwrap();
         tx.commit().await.unwrap();
@@ -994,6 +1012,9 @@ async fn a_copy_of_the_database_reveals_no_sensitive_field() {
         let revealed = tx.reveal_restricted(&a.idva, id, None).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(revealed.safe_phone.as_deref(), Some("07700 955512"));
+        assert_eq!(revealed.whereabouts.postcode.as_deref(), Some("ZE9 7QA"));
+        assert_eq!(revealed.whereabouts.refuge.as_deref(), Some("MARKERREFUGE"));
+        assert!(detail.whereabouts_recorded.address && detail.whereabouts_recorded.gp_practice);
         assert_eq!(referral.consent_reason.as_deref(), Some("MARKERCONSENT"));
         assert_eq!(
             detail.assessments[0].assessment.details["q1"],
@@ -1404,6 +1425,19 @@ async fn a_subject_access_export_holds_the_persons_data_and_never_anothers() {
         tx.record_assessment(&a.idva, id, &registry, dash, None)
             .await
             .unwrap();
+        tx.update_whereabouts(
+            &a.idva,
+            id,
+            &waymark_domain::whereabouts::WhereaboutsInput {
+                address: "Flat 2, Sar House".into(),
+                postcode: "NM1 4AB".into(),
+                refuge: "Sar Refuge, Eastmoor".into(),
+                gp_practice: "Sar Lane Surgery".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
 
         let victims = tx
             .find_people_by_name("  sarvictim   EXAMPLE ")
@@ -1423,6 +1457,10 @@ async fn a_subject_access_export_holds_the_persons_data_and_never_anothers() {
             "Mornings only",
             "Threats after separation",
             "Scared to go home",
+            "Flat 2, Sar House",
+            "NM1 4AB",
+            "Sar Refuge, Eastmoor",
+            "Sar Lane Surgery",
         ] {
             assert!(
                 text.contains(own),
@@ -1450,6 +1488,10 @@ async fn a_subject_access_export_holds_the_persons_data_and_never_anothers() {
             "Mornings only",
             "Threats after separation",
             "Scared to go home",
+            "Flat 2, Sar House",
+            "NM1 4AB",
+            "Sar Refuge, Eastmoor",
+            "Sar Lane Surgery",
         ] {
             assert!(
                 !text.contains(theirs),
@@ -1710,5 +1752,109 @@ async fn a_childs_school_is_sealed_and_only_an_audited_reveal_opens_it() {
                 "{l}: {m} is readable in the raw database"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn whereabouts_are_restricted_replaced_whole_and_refused_input_saves_nothing() {
+    use waymark_domain::whereabouts::WhereaboutsInput;
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let tx = t.store.begin().await.unwrap();
+        let manager = tx
+            .create_user(
+                "manager@example.test",
+                "Manager",
+                a.idva.agency_id,
+                Role::Manager,
+                "long enough password",
+            )
+            .await
+            .unwrap();
+        let id = tx
+            .create_referral(&a.idva, a.marac, &referral(&a, "Whereabouts"), None)
+            .await
+            .unwrap();
+        let detail = tx.case_detail(&a.idva, id, None).await.unwrap();
+        assert!(!detail.whereabouts_recorded.any(), "{}", t.label);
+        let input = WhereaboutsInput {
+            address: "3 Hidden Lane\nEastmoor".into(),
+            postcode: "nm2 7xy".into(),
+            refuge: String::new(),
+            gp_practice: "Eastmoor Surgery".into(),
+        };
+        tx.update_whereabouts(&a.idva, id, &input, None)
+            .await
+            .unwrap();
+        // Not the staff who contact the victim: a manager, and another agency's worker,
+        // are refused, and the refusal is audited.
+        for who in [&manager, &a.police] {
+            assert!(matches!(
+                tx.update_whereabouts(who, id, &input, None).await,
+                Err(CaseError::NotFound)
+            ));
+            assert!(matches!(
+                tx.whereabouts_for_edit(who, id, None).await,
+                Err(CaseError::NotFound)
+            ));
+        }
+        tx.commit().await.unwrap();
+        let rows = t.store.recent_audit(4).await.unwrap();
+        assert!(
+            rows.iter().all(|r| r.outcome == "denied"
+                && (r.actor_user_id == Some(a.police.id) || r.actor_user_id == Some(manager.id))),
+            "{}",
+            t.label
+        );
+
+        // A bad postcode: the form is refused and what was recorded stays.
+        let tx = t.store.begin().await.unwrap();
+        let bad = WhereaboutsInput {
+            postcode: "not a postcode".into(),
+            ..input.clone()
+        };
+        match tx.update_whereabouts(&a.idva, id, &bad, None).await {
+            Err(CaseError::Form(errors)) => assert_eq!(errors[0].field, "postcode"),
+            other => panic!("{}: expected a form error, got {other:?}", t.label),
+        }
+        drop(tx);
+        let tx = t.store.begin().await.unwrap();
+        let w = tx.whereabouts_for_edit(&a.idva, id, None).await.unwrap();
+        assert_eq!(w.address.as_deref(), Some("3 Hidden Lane\nEastmoor"));
+        assert_eq!(w.postcode.as_deref(), Some("NM2 7XY"));
+        assert_eq!(w.refuge, None);
+        // Saving replaces the whole record: she has moved to a refuge, address unknown.
+        tx.update_whereabouts(
+            &a.idva,
+            id,
+            &WhereaboutsInput {
+                refuge: "Northmoor Women's Refuge".into(),
+                gp_practice: "Eastmoor Surgery".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let detail = tx.case_detail(&a.idva, id, None).await.unwrap();
+        assert_eq!(
+            detail.whereabouts_recorded,
+            waymark_store::cases::WhereaboutsRecorded {
+                address: false,
+                postcode: false,
+                refuge: true,
+                gp_practice: true,
+            }
+        );
+        let revealed = tx.reveal_restricted(&a.idva, id, None).await.unwrap();
+        assert_eq!(
+            revealed.whereabouts.refuge.as_deref(),
+            Some("Northmoor Women's Refuge")
+        );
+        assert_eq!(revealed.whereabouts.address, None);
+        tx.commit().await.unwrap();
+        let rows = t.store.recent_audit(3).await.unwrap();
+        assert_eq!(rows[0].action, "restricted.reveal");
+        assert!(rows.iter().any(|r| r.action == "restricted.update"));
     }
 }

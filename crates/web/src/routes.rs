@@ -221,6 +221,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{case_id}/whereabouts",
+            RevealRestricted,
+            get(pages::whereabouts::edit),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/whereabouts",
+            RevealRestricted,
+            post(pages::whereabouts::save),
+        ),
+        r(
+            Method::GET,
             "/cases/{case_id}/access-log",
             ManageCase,
             get(pages::access_log::show),

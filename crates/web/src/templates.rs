@@ -84,6 +84,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/linked_person_new.html"),
     ),
     (
+        "whereabouts.html",
+        include_str!("../templates/whereabouts.html"),
+    ),
+    (
         "contact_new.html",
         include_str!("../templates/contact_new.html"),
     ),

@@ -1764,6 +1764,24 @@ async fn the_most_sensitive_actions_ask_for_a_recent_proof_of_identity() {
             res.headers()[LOCATION],
             format!("/account/confirm?next=/cases/{id}").as_str()
         );
+        // The form for where the victim lives shows what is recorded: confirm first too,
+        // and come back to the form.
+        let whereabouts = format!("/cases/{id}/whereabouts");
+        for res in [
+            app.get(&me, &whereabouts).await,
+            app.post_form(
+                &me,
+                &whereabouts,
+                &[("csrf_token", me.csrf.as_str()), ("postcode", "NM1 4AB")],
+            )
+            .await,
+        ] {
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", app.label);
+            assert_eq!(
+                res.headers()[LOCATION],
+                format!("/account/confirm?next={whereabouts}").as_str()
+            );
+        }
         let api = app
             .post_json(&me, &format!("/api/v1/cases/{id}/safe-contact"), &json!({}))
             .await;

@@ -223,6 +223,8 @@ enum R {
     RecordAssessmentApi,
     RevealSafeContact,
     RevealSafeContactApi,
+    WhereaboutsForm,
+    SaveWhereabouts,
     AccessLog,
     EmergencyForm,
     EmergencyAccess,
@@ -276,7 +278,7 @@ enum R {
 }
 
 impl R {
-    const ALL: [R; 85] = [
+    const ALL: [R; 87] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -312,6 +314,8 @@ impl R {
         R::RecordAssessmentApi,
         R::RevealSafeContact,
         R::RevealSafeContactApi,
+        R::WhereaboutsForm,
+        R::SaveWhereabouts,
         R::AccessLog,
         R::EmergencyForm,
         R::EmergencyAccess,
@@ -402,6 +406,8 @@ impl R {
             R::RecordAssessmentApi => (post, "/api/v1/cases/{case_id}/assessments"),
             R::RevealSafeContact => (post, "/cases/{case_id}/safe-contact"),
             R::RevealSafeContactApi => (post, "/api/v1/cases/{case_id}/safe-contact"),
+            R::WhereaboutsForm => (get, "/cases/{case_id}/whereabouts"),
+            R::SaveWhereabouts => (post, "/cases/{case_id}/whereabouts"),
             R::AccessLog => (get, "/cases/{case_id}/access-log"),
             R::EmergencyForm => (get, "/emergency-access"),
             R::EmergencyAccess => (post, "/emergency-access"),
@@ -644,6 +650,26 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RevealSafeContactApi, PoliceCaseworker,[OK_A,    NA,       NF,       NF,       NF]),
     (R::RevealSafeContactApi, MfaPending,      [NA,      MFA_API,  MFA_API,  MFA_API,  MFA_API]),
     (R::RevealSafeContactApi, SignedOut,       [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
+
+    // Where the victim lives: the form shows what is recorded, so opening it is a reveal,
+    // for the same staff; saving replaces it.
+    (R::WhereaboutsForm,     Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::WhereaboutsForm,     Coordinator,      [OK_A,    OK_A,     NF,       NF,       NF]),
+    (R::WhereaboutsForm,     AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::WhereaboutsForm,     Manager,          [NA,      NF,       NF,       NF,       NF]),
+    (R::WhereaboutsForm,     Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::WhereaboutsForm,     PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
+    (R::WhereaboutsForm,     MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::WhereaboutsForm,     SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::SaveWhereabouts,     Caseworker,       [SAVED_A, SAVED_A,  NF,       NF,       NF]),
+    (R::SaveWhereabouts,     Coordinator,      [SAVED_A, SAVED_A,  NF,       NF,       NF]),
+    (R::SaveWhereabouts,     AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
+    (R::SaveWhereabouts,     Manager,          [NA,      NF,       NF,       NF,       NF]),
+    (R::SaveWhereabouts,     Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::SaveWhereabouts,     PoliceCaseworker, [SAVED_A, NA,       NF,       NF,       NF]),
+    (R::SaveWhereabouts,     MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::SaveWhereabouts,     SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
 
     // The access log: the case's own staff and managers.
     (R::AccessLog,           Caseworker,       [OK_A,    OK_A,     NF,       NF,       NF]),
@@ -1172,24 +1198,52 @@ fn markers(c: Case) -> Vec<String> {
         "CONTACT-NOTE",
         "INTERVENTION-NOTE",
         "SCHOOL",
+        "ADDRESS",
+        "REFUGE",
+        "GP",
     ]
     .iter()
     .map(|f| format!("MARKER-{f}-{k}"))
     .collect();
     m.push(phone(c).to_owned());
+    m.push(postcode(c).to_owned());
     if c == Case::Excluding {
         m.push(format!("MARKER-EXCLUSION-REASON-{k}"));
     }
     m
 }
 
-/// The markers of a case's restricted fields (safe phone, safe times, a child's school).
+/// The markers of a case's restricted fields (safe phone, safe times, a child's school,
+/// and where the victim lives).
 fn restricted(c: Case) -> Vec<String> {
-    vec![
+    let mut r = vec![
         phone(c).to_owned(),
         format!("MARKER-SAFE-TIMES-{}", c.key()),
         format!("MARKER-SCHOOL-{}", c.key()),
+    ];
+    r.extend(whereabouts(c));
+    r
+}
+
+/// The markers of where the victim lives: address, postcode, refuge, GP practice.
+fn whereabouts(c: Case) -> Vec<String> {
+    vec![
+        format!("MARKER-ADDRESS-{}", c.key()),
+        postcode(c).to_owned(),
+        format!("MARKER-REFUGE-{}", c.key()),
+        format!("MARKER-GP-{}", c.key()),
     ]
+}
+
+/// A real-looking postcode per case, in canonical form (no other text in the app has it).
+fn postcode(c: Case) -> &'static str {
+    match c {
+        Case::OwnCw => "ZE9 7QA",
+        Case::OwnMc => "ZE9 7QB",
+        Case::Same => "ZE9 7QD",
+        Case::Police => "ZE9 7QE",
+        Case::Excluding => "ZE9 7QF",
+    }
 }
 
 fn phone(c: Case) -> &'static str {
@@ -2048,6 +2102,20 @@ impl World {
         )
         .await
         .unwrap();
+        // Where the victim lives: restricted fields on the case.
+        tx.update_whereabouts(
+            &creator,
+            id,
+            &waymark_domain::whereabouts::WhereaboutsInput {
+                address: format!("{}\n1 Matrix Row", m("ADDRESS")),
+                postcode: postcode(c).into(),
+                refuge: m("REFUGE"),
+                gp_practice: m("GP"),
+            },
+            None,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         Seeded {
             id,
@@ -2086,6 +2154,16 @@ impl World {
         ]
     }
 
+    /// The case's recorded address, revealed through the store as its creator.
+    async fn address(&self, c: Case) -> Option<String> {
+        let s = &self.cases[&c];
+        let tx = self.app.t.store.begin().await.unwrap();
+        let user = tx.user(s.creator).await.unwrap().unwrap();
+        let r = tx.reveal_restricted(&user, s.id, None).await.unwrap();
+        tx.commit().await.unwrap();
+        r.whereabouts.address
+    }
+
     /// How many cases exist, read through the store as caseworker A and the police caseworker
     /// (between them they see every case the matrix can create).
     async fn case_count(&self) -> usize {
@@ -2107,6 +2185,8 @@ impl World {
     fn banned(&self, who: Who, refused: bool, route: R) -> Vec<(Case, String)> {
         let seen = visible(who);
         let reveal = matches!(route, R::RevealSafeContact | R::RevealSafeContactApi);
+        // The whereabouts form reveals where the victim lives, and nothing else restricted.
+        let reveal_whereabouts = route == R::WhereaboutsForm;
         ALL_CASES
             .iter()
             .flat_map(|c| {
@@ -2114,7 +2194,12 @@ impl World {
                 markers(*c)
                     .into_iter()
                     // Restricted fields appear only in an allowed reveal, never otherwise.
-                    .filter(move |m| hidden || (!reveal && restricted(*c).contains(m)))
+                    .filter(move |m| {
+                        hidden
+                            || (!reveal
+                                && restricted(*c).contains(m)
+                                && !(reveal_whereabouts && whereabouts(*c).contains(m)))
+                    })
                     .map(move |m| (*c, m))
             })
             .collect()
@@ -2394,6 +2479,27 @@ impl World {
                 .send()
                 .await
                 .unwrap(),
+            // The case's own markers again, with a new second line each time, so that
+            // whether it saved can be seen while every marker stays in place.
+            R::SaveWhereabouts => {
+                let key = case.map_or("NONE", Case::key);
+                let line = self.audit_head().await;
+                self.app
+                    .request(me, method, &path)
+                    .form(&[
+                        ("csrf_token", me.csrf.as_str()),
+                        (
+                            "address",
+                            format!("MARKER-ADDRESS-{key}\n{line} Matrix Row").as_str(),
+                        ),
+                        ("postcode", case.map_or("ZE9 7QG", postcode)),
+                        ("refuge", format!("MARKER-REFUGE-{key}").as_str()),
+                        ("gp_practice", format!("MARKER-GP-{key}").as_str()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
             R::RecordContact => self
                 .app
                 .request(me, method, &path)
@@ -2650,6 +2756,10 @@ impl World {
             Some(c) if writes_case => Some(self.holdings(c).await),
             _ => None,
         };
+        let address_before = match case {
+            Some(c) if route == R::SaveWhereabouts => Some(self.address(c).await),
+            _ => None,
+        };
         let cases_before = if writes_referral {
             self.case_count().await
         } else {
@@ -2793,6 +2903,15 @@ impl World {
                 problems.push(format!(
                     "case {c:?} went from {} to {} {what} (saved: {saved})",
                     before[i], after[i]
+                ));
+            }
+        }
+        if let (Some(c), Some(before)) = (case, address_before) {
+            let changed = self.address(c).await != before;
+            if changed != (expect_one == 1) {
+                problems.push(format!(
+                    "case {c:?}'s address {} (saved: {saved})",
+                    if changed { "changed" } else { "did not change" }
                 ));
             }
         }

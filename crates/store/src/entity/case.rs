@@ -35,6 +35,18 @@ pub struct Model {
     pub exit_not_taken_reason: Option<String>,
     /// The earlier case this one repeats (a client who came back).
     pub previous_case_id: Option<Uuid>,
+    /// Where the victim lives now (sealed; restricted).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub current_address: Option<String>,
+    /// Sealed; restricted.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub current_postcode: Option<String>,
+    /// The refuge the victim is staying in (sealed; restricted).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub refuge: Option<String>,
+    /// The victim's GP practice (sealed; restricted).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub gp_practice: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

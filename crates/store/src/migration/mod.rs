@@ -15,6 +15,7 @@ mod m0011_casework;
 mod m0012_linked_people;
 mod m0013_marac;
 mod m0014_marac_transfers;
+mod m0015_whereabouts;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_linked_people::Migration),
             Box::new(m0013_marac::Migration),
             Box::new(m0014_marac_transfers::Migration),
+            Box::new(m0015_whereabouts::Migration),
         ]
     }
 }

@@ -63,11 +63,13 @@ pub fn spec() -> Value {
                     "401": error_response("Not signed in"), "403": error_response("Bad CSRF token"),
                     "404": error_response("No such case, or not visible to the caller"), "422": error_response("Invalid assessment") } } },
             "/api/v1/cases/{case_id}/safe-contact": { "post": {
-                "summary": "Reveal a case's restricted fields: the safe contact details and the children's schools (every reveal is audited)",
+                "summary": "Reveal a case's restricted fields: the safe contact details, where the victim lives (address, postcode, refuge, GP practice) and the children's schools (every reveal is audited)",
                 "parameters": [case_id_param(), csrf_param()],
                 "responses": { "200": { "description": "The restricted fields", "content": { "application/json": { "schema": {
-                    "type": "object", "required": ["safe_phone", "safe_times", "schools"], "properties": {
+                    "type": "object", "required": ["safe_phone", "safe_times", "address", "postcode", "refuge", "gp_practice", "schools"], "properties": {
                         "safe_phone": { "type": ["string", "null"] }, "safe_times": { "type": ["string", "null"] },
+                        "address": { "type": ["string", "null"], "description": "Current address, lines separated by newlines" },
+                        "postcode": { "type": ["string", "null"] }, "refuge": { "type": ["string", "null"] }, "gp_practice": { "type": ["string", "null"] },
                         "schools": { "type": "array", "description": "Each child with a school or nursery recorded", "items": {
                             "type": "object", "required": ["person_id", "child_name", "school"], "properties": {
                                 "person_id": { "type": "string", "format": "uuid" }, "child_name": { "type": "string" }, "school": { "type": "string" } } } } } } } } },

@@ -298,8 +298,8 @@ pub async fn score(
     Ok(Json(decision).into_response())
 }
 
-/// Reveals a case's restricted fields (the safe contact details and the children's
-/// schools): an explicit, audited request, for the staff who contact the victim only.
+/// Reveals a case's restricted fields (the safe contact details, where the victim lives,
+/// her refuge and GP, and the children's schools): an explicit, audited request, for the staff who contact the victim only.
 pub async fn reveal_safe_contact(
     State(state): State<SharedState>,
     session: Session,
@@ -320,6 +320,10 @@ pub async fn reveal_safe_contact(
     Ok(Json(serde_json::json!({
         "safe_phone": revealed.safe_phone,
         "safe_times": revealed.safe_times,
+        "address": revealed.whereabouts.address,
+        "postcode": revealed.whereabouts.postcode,
+        "refuge": revealed.whereabouts.refuge,
+        "gp_practice": revealed.whereabouts.gp_practice,
         "schools": revealed.schools.iter().map(|s| serde_json::json!({
             "person_id": s.person_id.to_string(),
             "child_name": s.child_name,

@@ -116,7 +116,22 @@ pub fn case_ctx(c: &CaseDetail, registry: &InstrumentRegistry) -> Value {
         referral => referral,
         history => history,
         latest => c.assessments.last().map(|a| assessment_row(a, registry)),
+        whereabouts => whereabouts_recorded_ctx(&c.whereabouts_recorded),
     }
+}
+
+/// Which of the victim's whereabouts are recorded, without what they are.
+fn whereabouts_recorded_ctx(w: &waymark_store::cases::WhereaboutsRecorded) -> Value {
+    let recorded: Vec<&str> = [
+        (w.address, "current address"),
+        (w.postcode, "postcode"),
+        (w.refuge, "refuge"),
+        (w.gp_practice, "GP practice"),
+    ]
+    .into_iter()
+    .filter_map(|(on, label)| on.then_some(label))
+    .collect();
+    context! { any => w.any(), recorded => recorded }
 }
 
 /// The children and linked adults as the case page shows them: a child's age on `today`,
@@ -157,6 +172,10 @@ fn revealed_ctx(r: &RestrictedDetails) -> Value {
     context! {
         safe_phone => r.safe_phone,
         safe_times => r.safe_times,
+        address_lines => r.whereabouts.address.as_deref().map(|a| a.lines().collect::<Vec<_>>()),
+        postcode => r.whereabouts.postcode,
+        refuge => r.whereabouts.refuge,
+        gp_practice => r.whereabouts.gp_practice,
         schools => r.schools.iter().map(|s| context! { child => s.child_name, school => s.school }).collect::<Vec<_>>(),
     }
 }

@@ -20,6 +20,7 @@ pub mod safety_plan;
 pub mod self_referral;
 pub mod sign_in;
 pub mod team;
+pub mod whereabouts;
 
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Value, context};
