@@ -1,13 +1,20 @@
 //! Blocking: the keys under which records are filed so that only records sharing a key are
 //! compared. Several loose keys together keep nearly every true pair reachable (a pair needs to
 //! share only one) while comparing a tiny fraction of all pairs.
+//!
+//! Most keys are symmetric: a record is filed under a key and looks for others under it. A few
+//! broad keys (surname and year of birth, the two names, the two names swapped) would compare
+//! everyone with a common name born in a common year; for a record with a full date of birth
+//! the narrower date keys already meet its other records, so such a record is only *filed*
+//! under the broad key, and only records lacking a full date (or any date) *look* there. A pair
+//! is compared when one record looks in a block the other is filed in; looking is arranged so
+//! that this is symmetric (see [`keys_into`]).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
-use crate::dob::PartialDate;
 use crate::names::{View, avalanche};
 use crate::record::{NO_NHS, Prepared};
 
@@ -17,7 +24,9 @@ use crate::record::{NO_NHS, Prepared};
 #[serde(rename_all = "snake_case")]
 pub enum BlockingRule {
     /// Phonetic code of the surname (each part of a double surname, each former name) and year
-    /// of birth.
+    /// of birth, with the month or the day: two full dates that differ in one of day or month
+    /// (or have them transposed) still meet. A record whose date of birth is partial looks at
+    /// every record of its surname and year.
     SurnameSoundAndYear,
     /// First-name group (or phonetic code) and full date of birth, with day and month in either
     /// order so a transposition still meets.
@@ -33,9 +42,11 @@ pub enum BlockingRule {
     /// Postcode unit and the phonetic code of either name: meets a missing or swapped first name
     /// at the same address.
     PostcodeAndName,
-    /// First-name group (or phonetic code) and surname phonetic code.
+    /// First-name group (or phonetic code) and surname phonetic code; looked in only by records
+    /// without a full date of birth.
     Names,
-    /// The phonetic codes of first name and surname as an unordered pair: meets a first/last swap.
+    /// The phonetic codes of first name and surname as an unordered pair, with year of birth:
+    /// meets a first/last swap. Records without a date of birth look on the codes alone.
     SwappedNames,
     /// Any phone number.
     Phone,
@@ -66,15 +77,44 @@ impl KeyBuilder {
     }
 }
 
-/// Day and month of a full date of birth in either order, as one number.
-fn birthday(dob: PartialDate) -> Option<u64> {
-    let (m, d) = (dob.month()?, dob.day()?);
-    Some(u64::from(m.min(d)) << 8 | u64::from(m.max(d)))
+/// The key of the records that look in a broad block, filed beside it.
+fn lookers(key: u64) -> u64 {
+    avalanche(key ^ 0x6C6F_6F6B_6572_7321)
 }
 
-/// Every blocking key of a record, sorted and without duplicates, into `out`.
-pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, out: &mut Vec<u64>) {
-    out.clear();
+/// Where a record's keys go: the blocks it is filed in, and those it looks in.
+struct Sink<'a> {
+    file: &'a mut Vec<u64>,
+    look: &'a mut Vec<u64>,
+}
+
+impl Sink<'_> {
+    /// A symmetric key: filed and looked in.
+    fn both(&mut self, key: u64) {
+        self.file.push(key);
+        self.look.push(key);
+    }
+
+    /// A broad key. Everyone is filed under it; a record that `looks` is also filed under its
+    /// lookers' key and looks at everyone, and one that does not looks only at the lookers.
+    /// So two records meet here when at least one of them looks, whichever side finds it.
+    fn broad(&mut self, key: u64, looks: bool) {
+        self.file.push(key);
+        if looks {
+            self.file.push(lookers(key));
+            self.look.push(key);
+        } else {
+            self.look.push(lookers(key));
+        }
+    }
+}
+
+/// Every blocking key of a record, into `file` (the blocks it is filed in) and `look` (the
+/// blocks it is compared against), each sorted and without duplicates.
+pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, file: &mut Vec<u64>, look: &mut Vec<u64>) {
+    file.clear();
+    look.clear();
+    let mut out = Sink { file, look };
     let first = names.first(p.first_form);
     let surname = names.surname(p.surname_form);
     let empty: &[u64] = &[];
@@ -84,19 +124,40 @@ pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, out: &mut Vec<u64>) {
     let firsts = first.map_or(empty, |f| &f.block_tokens);
     let inits = first.map_or(empty, |f| &f.initials);
     let first_code = first.and_then(|f| f.block_code);
+    let full_dob = p.dob.is_some_and(|d| d.is_full());
     if let Some(dob) = p.dob {
         let year = u64::from(dob.year());
         for sc in surnames() {
-            out.push(
+            out.broad(
                 KeyBuilder::new(BlockingRule::SurnameSoundAndYear)
                     .part(sc)
                     .part(year)
                     .finish(),
+                !full_dob,
             );
         }
-        if let Some(bd) = birthday(dob) {
+        if let (Some(m), Some(d)) = (dob.month(), dob.day()) {
+            let bd = u64::from(m.min(d)) << 8 | u64::from(m.max(d));
+            for sc in surnames() {
+                // Month and day are not told apart, so a transposed date meets as well.
+                for v in [m, d] {
+                    out.both(
+                        KeyBuilder::new(BlockingRule::SurnameSoundAndYear)
+                            .part(sc)
+                            .part(year)
+                            .part(u64::from(v))
+                            .finish(),
+                    );
+                }
+                out.both(
+                    KeyBuilder::new(BlockingRule::SurnameAndBirthday)
+                        .part(sc)
+                        .part(bd)
+                        .finish(),
+                );
+            }
             for &ft in firsts {
-                out.push(
+                out.both(
                     KeyBuilder::new(BlockingRule::FirstNameAndDob)
                         .part(ft)
                         .part(year)
@@ -105,18 +166,10 @@ pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, out: &mut Vec<u64>) {
                 );
             }
             for &i in inits {
-                out.push(
+                out.both(
                     KeyBuilder::new(BlockingRule::InitialAndDob)
                         .part(i)
                         .part(year)
-                        .part(bd)
-                        .finish(),
-                );
-            }
-            for sc in surnames() {
-                out.push(
-                    KeyBuilder::new(BlockingRule::SurnameAndBirthday)
-                        .part(sc)
                         .part(bd)
                         .finish(),
                 );
@@ -125,7 +178,7 @@ pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, out: &mut Vec<u64>) {
     }
     for pc in p.postcodes() {
         for code in surnames().chain(first_code) {
-            out.push(
+            out.both(
                 KeyBuilder::new(BlockingRule::PostcodeAndName)
                     .part(pc)
                     .part(code)
@@ -133,7 +186,7 @@ pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, out: &mut Vec<u64>) {
             );
         }
         for &i in inits {
-            out.push(
+            out.both(
                 KeyBuilder::new(BlockingRule::PostcodeAndInitial)
                     .part(pc)
                     .part(i)
@@ -143,45 +196,62 @@ pub(crate) fn keys_into(names: &View<'_>, p: &Prepared, out: &mut Vec<u64>) {
     }
     for &ft in firsts {
         for sc in surnames() {
-            out.push(
+            out.broad(
                 KeyBuilder::new(BlockingRule::Names)
                     .part(ft)
                     .part(sc)
                     .finish(),
+                !full_dob,
             );
         }
     }
     if let (Some(a), Some(b)) = (first_code, surname.and_then(|s| s.block_code)) {
         let (lo, hi) = (a.min(b), a.max(b));
-        out.push(
+        let pair = || {
             KeyBuilder::new(BlockingRule::SwappedNames)
                 .part(lo)
                 .part(hi)
-                .finish(),
-        );
+        };
+        match p.dob {
+            Some(dob) => {
+                out.both(pair().part(u64::from(dob.year())).finish());
+                // Filed on the codes alone too, for the records without a date to find.
+                out.broad(pair().finish(), false);
+            }
+            None => out.broad(pair().finish(), true),
+        }
     }
     for phone in p.phones() {
-        out.push(KeyBuilder::new(BlockingRule::Phone).part(phone).finish());
+        out.both(KeyBuilder::new(BlockingRule::Phone).part(phone).finish());
     }
     if p.nhs_number != NO_NHS {
-        out.push(
+        out.both(
             KeyBuilder::new(BlockingRule::NhsNumber)
                 .part(p.nhs_number)
                 .finish(),
         );
     }
     if p.pnc_id != 0 {
-        out.push(KeyBuilder::new(BlockingRule::PncId).part(p.pnc_id).finish());
+        out.both(KeyBuilder::new(BlockingRule::PncId).part(p.pnc_id).finish());
     }
-    out.sort_unstable();
-    out.dedup();
+    for v in [&mut *out.file, &mut *out.look] {
+        v.sort_unstable();
+        v.dedup();
+    }
 }
 
-/// Every blocking key of a record, sorted and without duplicates.
+/// The blocks a record is filed in, sorted and without duplicates.
 pub(crate) fn keys(names: &View<'_>, p: &Prepared) -> Vec<u64> {
-    let mut out = Vec::with_capacity(24);
-    keys_into(names, p, &mut out);
-    out
+    let (mut file, mut look) = (Vec::with_capacity(32), Vec::with_capacity(32));
+    keys_into(names, p, &mut file, &mut look);
+    file
+}
+
+/// The blocks a record is compared against, sorted and without duplicates.
+pub(crate) fn look_keys(names: &View<'_>, p: &Prepared) -> Vec<u64> {
+    let (mut file, mut look) = (Vec::with_capacity(32), Vec::with_capacity(32));
+    keys_into(names, p, &mut file, &mut look);
+    look
 }
 
 /// Keys are already well mixed, so the map uses them as their own hash.
@@ -236,6 +306,7 @@ pub(crate) struct Blocks {
     /// Records filed in the base (ids below this) that are still filed there.
     base_records: u32,
     stale: Vec<bool>,
+    stale_count: usize,
     /// Records filed one at a time: per block, a linked list in `entries` (allocated only
     /// once a record is filed this way).
     heads: Vec<Head>,
@@ -249,15 +320,9 @@ pub(crate) struct Blocks {
 pub(crate) struct TooMany;
 
 impl Blocks {
-    /// File records `0..n` at once, from each record's keys (`keys_of(i)`), into an empty
-    /// store. Returns, for each record, the block numbers it is filed under (as offsets into
-    /// one array), which a batch run reads instead of looking keys up again.
-    pub fn bulk(
-        &mut self,
-        n: usize,
-        keys: &[u64],
-        key_start: &[usize],
-    ) -> Result<Vec<u32>, TooMany> {
+    /// File records `0..n` at once into an empty store: record `i` under
+    /// `keys[key_start[i]..key_start[i + 1]]`.
+    pub fn bulk(&mut self, n: usize, keys: &[u64], key_start: &[usize]) -> Result<(), TooMany> {
         if !self.slots.is_empty() || !self.entries.is_empty() || key_start.len() != n + 1 {
             return Err(TooMany);
         }
@@ -304,7 +369,7 @@ impl Blocks {
         self.base_members = members;
         self.base_records = n32;
         self.stale = vec![false; n];
-        Ok(slot_of)
+        Ok(())
     }
 
     /// The block number of a key, if any record was ever filed under it.
@@ -350,6 +415,7 @@ impl Blocks {
             }
             if let Some(s) = self.stale.get_mut(record as usize) {
                 *s = true;
+                self.stale_count += 1;
             }
             return;
         }
@@ -413,13 +479,36 @@ impl Blocks {
         }
     }
 
-    /// True when the store has records filed one at a time or changed since the bulk load.
-    pub fn has_changes(&self) -> bool {
-        self.delta_blocks > 0 || self.stale.iter().any(|s| *s)
+    /// Append a block's live members with ids below `below` (all when `None`) to `out`: base
+    /// members in id order, then those filed since.
+    pub fn collect_members(&self, slot: u32, below: Option<u32>, out: &mut Vec<u32>) {
+        let base = self.base_members(slot);
+        // Base members are in id order, so those below the bound are a prefix.
+        let base = match below {
+            Some(b) => base.get(..base.partition_point(|&m| m < b)).unwrap_or(&[]),
+            None => base,
+        };
+        if self.stale_count == 0 {
+            out.extend_from_slice(base);
+        } else {
+            out.extend(
+                base.iter()
+                    .copied()
+                    .filter(|r| !self.stale.get(*r as usize).copied().unwrap_or(false)),
+            );
+        }
+        if self.delta_blocks > 0 {
+            let delta = Members {
+                entries: &self.entries,
+                at: self.heads.get(slot as usize).map_or(NIL, |h| h.first),
+            };
+            out.extend(delta.filter(|r| below.is_none_or(|b| *r < b)));
+        }
     }
 
     /// The live records in a block: base members first (in id order), then those filed since
     /// (newest first).
+    #[cfg(test)]
     pub fn slot_members(&self, slot: u32) -> impl Iterator<Item = u32> + '_ {
         let base = self
             .base_members(slot)
@@ -488,8 +577,13 @@ mod tests {
     fn share_a_key(a: &PersonRecord, b: &PersonRecord) -> bool {
         let (names, p) = crate::record::prepare_fresh(&[a, b]);
         let view = View::new(&names);
-        let kb = keys(&view, &p[1]);
-        keys(&view, &p[0]).iter().any(|k| kb.contains(k))
+        let meets = |x: &Prepared, y: &Prepared| {
+            let filed = keys(&view, y);
+            look_keys(&view, x).iter().any(|k| filed.contains(k))
+        };
+        let (ab, ba) = (meets(&p[0], &p[1]), meets(&p[1], &p[0]));
+        assert_eq!(ab, ba, "meeting is symmetric");
+        ab
     }
 
     #[test]
@@ -499,7 +593,9 @@ mod tests {
             person("Kate", "Smith", "", ""),
             person("Katherine", "Smyth", "1985-04-03", ""),
             person("Kathy", "Jones", "1985-03-04", ""),
-            person("K", "Smith", "1985-07-09", ""),
+            // An initial with a slip in the day; and a partial date of birth.
+            person("K", "Smith", "1985-03-09", ""),
+            person("Kathy", "Smith", "1985", ""),
             person("Kat", "Smiht", "", "ls14dy"),
             person("Smith", "Katherine", "", ""),
         ] {
@@ -516,8 +612,7 @@ mod tests {
         let mut blocks = Blocks::default();
         // Records 0, 1, 2 with keys {7, 9}, {7}, {7, 9}.
         let keys = [7, 9, 7, 7, 9];
-        let slots = blocks.bulk(3, &keys, &[0, 2, 3, 5]).unwrap();
-        assert_eq!(slots.len(), 5);
+        blocks.bulk(3, &keys, &[0, 2, 3, 5]).unwrap();
         assert_eq!(blocks.members(7).collect::<Vec<_>>(), vec![0, 1, 2]);
         assert_eq!(blocks.len(9), 2);
         blocks.remove_record(&[7, 9], 0);
@@ -531,7 +626,9 @@ mod tests {
         assert_eq!(blocks.key_count(), 3);
         blocks.remove_record(&[7], 3);
         assert_eq!(blocks.len(7), 2);
-        assert!(blocks.has_changes());
+        let mut out = Vec::new();
+        blocks.collect_members(blocks.slot(7).unwrap(), Some(2), &mut out);
+        assert_eq!(out, vec![1]);
         assert!(
             blocks.bulk(1, &[1], &[0, 1]).is_err(),
             "only into an empty store"

@@ -774,25 +774,41 @@ fn appearance(rng: &mut Rng, p: &Person) -> RawPersonRecord {
 
 /// Generate a population of exactly `options.records` records.
 pub fn people(options: &GenOptions) -> Generated {
+    let (records, truth) = generate(options, |r| r);
+    Generated { records, truth }
+}
+
+/// The same population as [`people`], parsed as it is generated ([`Generated::parsed`] without
+/// ever holding the text of every record), with its truth. For measuring large runs without the
+/// generator's text dominating memory.
+pub fn people_parsed(options: &GenOptions) -> (Vec<PersonRecord>, Vec<Truth>) {
+    generate(options, |r| r.parse().0)
+}
+
+fn generate<R>(
+    options: &GenOptions,
+    mut convert: impl FnMut(RawPersonRecord) -> R,
+) -> (Vec<R>, Vec<Truth>) {
     let mut rng = Rng::new(options.seed);
     let tables = Tables::new();
-    let mut out = Generated::default();
+    let mut records: Vec<R> = Vec::with_capacity(options.records);
+    let mut truth: Vec<Truth> = Vec::with_capacity(options.records);
     let mut household = 0u64;
     let mut builder = Builder {
         rng: &mut rng,
         tables: &tables,
         next_person: 0,
     };
-    'fill: while out.records.len() < options.records {
+    'fill: while records.len() < options.records {
         let people = builder.household(household);
         for p in &people {
             let times = 1 + builder.rng.weighted(&[0.45, 0.30, 0.15, 0.10]);
             for _ in 0..times {
-                if out.records.len() >= options.records {
+                if records.len() >= options.records {
                     break 'fill;
                 }
-                out.records.push(appearance(builder.rng, p));
-                out.truth.push(Truth {
+                records.push(convert(appearance(builder.rng, p)));
+                truth.push(Truth {
                     person_id: p.id,
                     household_id: p.household,
                 });
@@ -801,12 +817,12 @@ pub fn people(options: &GenOptions) -> Generated {
         household += 1;
     }
     // Shuffle so that one person's records are not next to each other.
-    for i in (1..out.records.len()).rev() {
+    for i in (1..records.len()).rev() {
         let j = rng.below(i + 1);
-        out.records.swap(i, j);
-        out.truth.swap(i, j);
+        records.swap(i, j);
+        truth.swap(i, j);
     }
-    out
+    (records, truth)
 }
 
 #[cfg(test)]
@@ -832,6 +848,12 @@ mod tests {
         assert_eq!(a.truth.len(), 500);
         assert_eq!(a.records, b.records);
         assert_eq!(a.truth, b.truth);
+        let (parsed, truth) = people_parsed(&GenOptions {
+            records: 500,
+            seed: 1,
+        });
+        assert_eq!(parsed, a.parsed());
+        assert_eq!(truth, a.truth);
         assert_ne!(a.records, c.records);
     }
 

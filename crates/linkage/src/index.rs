@@ -70,23 +70,6 @@ impl Default for Index {
     }
 }
 
-/// Where a bulk load filed each record: record `i`'s block numbers are
-/// `slots[start[i]..start[i + 1]]`.
-pub(crate) struct Filed {
-    pub slots: Vec<u32>,
-    pub start: Vec<u32>,
-}
-
-impl Filed {
-    pub fn of(&self, record: u32) -> &[u32] {
-        let i = record as usize;
-        match (self.start.get(i), self.start.get(i + 1)) {
-            (Some(&lo), Some(&hi)) => self.slots.get(lo as usize..hi as usize).unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-}
-
 impl Index {
     /// An empty index scoring with `model`.
     pub fn new(model: Model) -> Self {
@@ -159,12 +142,11 @@ impl Index {
     }
 
     /// Add a batch of records to an empty index at once, computing blocking keys on `threads`
-    /// threads and filing them into the packed base. Returns where each record was filed, for
-    /// a batch run to read; `None` (and nothing added) when the index is not empty or the batch
-    /// is too large.
-    pub(crate) fn bulk_load(&mut self, records: &[PersonRecord], threads: usize) -> Option<Filed> {
+    /// threads and filing them into the packed base. `false` (and nothing added) when the index
+    /// is not empty or the batch is too large.
+    pub(crate) fn bulk_load(&mut self, records: &[PersonRecord], threads: usize) -> bool {
         if !self.records.is_empty() || records.len() >= u32::MAX as usize {
-            return None;
+            return false;
         }
         let mut interner = Interner {
             base: None,
@@ -188,7 +170,9 @@ impl Index {
                 .collect()
         });
         let total: usize = parts.iter().map(|(k, _)| k.len()).sum();
-        u32::try_from(total).ok()?;
+        if u32::try_from(total).is_err() {
+            return false;
+        }
         let mut keys: Vec<u64> = Vec::with_capacity(total);
         let mut start: Vec<u32> = Vec::with_capacity(prepared.len() + 1);
         start.push(0);
@@ -200,14 +184,16 @@ impl Index {
             }
         }
         let key_start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
-        let slots = self.blocks.bulk(prepared.len(), &keys, &key_start).ok()?;
+        if self.blocks.bulk(prepared.len(), &keys, &key_start).is_err() {
+            return false;
+        }
         drop(keys);
         for p in &prepared {
             self.count(p, true);
         }
         self.live = prepared.len();
         self.records = prepared.into_iter().map(Some).collect();
-        Some(Filed { slots, start })
+        true
     }
 
     fn count(&mut self, p: &Prepared, add: bool) {
@@ -294,7 +280,7 @@ impl Index {
     ) -> usize {
         out.clear();
         let mut skipped = 0;
-        for key in blocking::keys(names, p) {
+        for key in blocking::look_keys(names, p) {
             let Some(slot) = self.blocks.slot(key) else {
                 continue;
             };
@@ -302,41 +288,14 @@ impl Index {
                 skipped += 1;
                 continue;
             }
-            for id in self.blocks.slot_members(slot) {
-                if Some(id) == exclude || below.is_some_and(|b| id >= b) {
-                    continue;
-                }
-                out.push(id);
-            }
+            self.blocks.collect_members(slot, below, out);
+        }
+        if let Some(x) = exclude {
+            out.retain(|id| *id != x);
         }
         out.sort_unstable();
         out.dedup();
         skipped
-    }
-
-    /// The records before `record` sharing one of the blocks it was filed under by a bulk load
-    /// (the index unchanged since), sorted. Returns how many oversized blocks it skipped.
-    pub(crate) fn filed_candidates(&self, filed: &Filed, record: u32, out: &mut Vec<u32>) -> usize {
-        out.clear();
-        let mut skipped = 0;
-        for &slot in filed.of(record) {
-            let members = self.blocks.base_members(slot);
-            if members.len() > self.max_block {
-                skipped += 1;
-                continue;
-            }
-            // Members are in id order: those before `record` come first.
-            let before = members.partition_point(|&m| m < record);
-            out.extend_from_slice(members.get(..before).unwrap_or(&[]));
-        }
-        out.sort_unstable();
-        out.dedup();
-        skipped
-    }
-
-    /// True when records were added, changed or removed since a bulk load.
-    pub(crate) fn changed_since_bulk_load(&self) -> bool {
-        self.blocks.has_changes()
     }
 
     /// Compare and score two prepared records with this index's term frequencies.
@@ -462,13 +421,13 @@ impl Index {
 
 /// The blocking keys of consecutive records, flattened, with each record's key count.
 fn keys_of(names: &View<'_>, records: &[Prepared]) -> (Vec<u64>, Vec<u32>) {
-    let mut keys = Vec::with_capacity(records.len() * 20);
+    let mut keys = Vec::with_capacity(records.len() * 24);
     let mut counts = Vec::with_capacity(records.len());
-    let mut buf = Vec::with_capacity(32);
+    let (mut file, mut look) = (Vec::with_capacity(48), Vec::with_capacity(48));
     for p in records {
-        blocking::keys_into(names, p, &mut buf);
-        keys.extend_from_slice(&buf);
-        counts.push(buf.len() as u32);
+        blocking::keys_into(names, p, &mut file, &mut look);
+        keys.extend_from_slice(&file);
+        counts.push(file.len() as u32);
     }
     (keys, counts)
 }

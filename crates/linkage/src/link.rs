@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cluster::{self, ClusterOptions, ClusterStats, Link, PairScore};
 use crate::estimate::{TrainingOptions, TrainingReport};
-use crate::index::{DEFAULT_MAX_BLOCK, Filed, Index};
+use crate::index::{DEFAULT_MAX_BLOCK, Index};
 use crate::model::Model;
 use crate::record::PersonRecord;
 
@@ -101,8 +101,7 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 
     let started = Instant::now();
     let mut index = Index::new(options.model.clone()).with_max_block(options.max_block);
-    let filed = index.bulk_load(records, threads);
-    if filed.is_none() {
+    if !index.bulk_load(records, threads) {
         // More records than an index can number: file as many as fit, one at a time.
         for r in records {
             if index.insert(r).is_err() {
@@ -121,8 +120,7 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 
     let started = Instant::now();
     let threshold = options.cluster.threshold;
-    let (links, pairs_scored, oversized) = score_all(&index, filed.as_ref(), threshold, threads);
-    drop(filed);
+    let (links, pairs_scored, oversized) = score_all(&index, threshold, threads);
     stats.pairs_scored = pairs_scored;
     stats.oversized_blocks_skipped = oversized;
     stats.links = links.len();
@@ -175,20 +173,22 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 }
 
 /// Score every candidate pair once (each record against the records before it), in parallel.
-fn score_all(
-    index: &Index,
-    filed: Option<&Filed>,
-    threshold: f64,
-    threads: usize,
-) -> (Vec<Link>, usize, usize) {
+fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize, usize) {
     const CHUNK: usize = 512;
     let n = index.len();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(Vec<Link>, usize, usize)>> = Mutex::new(Vec::new());
     let prior = index.prior();
     let names = index.view();
-    // The blocks a bulk load filed each record under, while they still describe the index.
-    let filed = filed.filter(|_| !index.changed_since_bulk_load());
+    // Records are taken in name order, so that consecutive records share blocks and the
+    // candidates one record reads are still in cache for the next.
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&i| {
+        index
+            .prepared(i)
+            .map_or((u32::MAX, u32::MAX, i), |p| (p.surname, p.first, i))
+    });
+    let order = &order;
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
@@ -201,13 +201,9 @@ fn score_all(
                     if start >= n {
                         break;
                     }
-                    for i in start..(start + CHUNK).min(n) {
-                        let i = i as u32;
+                    for &i in order.get(start..(start + CHUNK).min(n)).unwrap_or(&[]) {
                         let Some(p) = index.prepared(i) else { continue };
-                        oversized += match filed {
-                            Some(f) => index.filed_candidates(f, i, &mut ids),
-                            None => index.candidates(&names, p, Some(i), Some(i), &mut ids),
-                        };
+                        oversized += index.candidates(&names, p, Some(i), Some(i), &mut ids);
                         for &j in &ids {
                             let Some(q) = index.prepared(j) else { continue };
                             let (_, e) = index.score(&names, p, q, prior);
