@@ -392,6 +392,52 @@ describe('Waymark in a real browser', () => {
     }
   });
 
+  test('the data protection officer sees who looked at a case and what a caseworker opened', { timeout: JOURNEY_TIMEOUT }, async () => {
+    const reference = `WM-${new Date().getUTCFullYear()}-00001`;
+    const dpo = await newSession();
+    try {
+      await dpo.page.goto('/sign-in');
+      await dpo.page.getByLabel('Email address').fill(process.env.WAYMARK_DPO_EMAIL || 'dpo@demo.waymark.test');
+      await dpo.page.getByLabel('Password').fill(process.env.WAYMARK_DPO_PASSWORD || 'demo-data-protection-9-northmoor');
+      await Promise.all([
+        dpo.page.waitForURL((url) => url.pathname === '/cases'),
+        dpo.page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      await checkA11y(dpo.page, 'case list (data protection officer)', dpo.visited);
+      assert.match(await dpo.page.locator('main').innerText(), /see who has opened your agency's cases/);
+      await dpo.page.getByRole('link', { name: 'Data protection' }).click();
+      await dpo.page.waitForURL((url) => url.pathname === '/data-protection');
+      await checkA11y(dpo.page, 'data protection', dpo.visited);
+      // A reference that names no case is refused like one that is not theirs.
+      await dpo.page.getByLabel('Case reference').fill('WM-1999-99999');
+      await dpo.page.getByRole('button', { name: 'Show the access log' }).click();
+      await dpo.page.locator('.govuk-error-summary').waitFor();
+      await checkA11y(dpo.page, 'data protection (no such case)', dpo.visited, { status: 422 });
+      await dpo.page.getByLabel('Case reference').fill(reference);
+      await Promise.all([
+        dpo.page.waitForURL(new RegExp(`/cases/${UUID}/access-log$`)),
+        dpo.page.getByRole('button', { name: 'Show the access log' }).click(),
+      ]);
+      await checkA11y(dpo.page, 'access log (data protection officer)', dpo.visited);
+      const log = await dpo.page.locator('main').innerText();
+      assert.match(log, /Who has seen this case/);
+      assert.match(log, /Looked up this case's access log/);
+      // The case itself stays closed to them.
+      const caseUrl = new URL(dpo.page.url()).pathname.replace(/\/access-log$/, '');
+      const res = await dpo.page.goto(caseUrl);
+      assert.equal(res.status(), 404);
+      await dpo.page.goto('/data-protection');
+      await Promise.all([
+        dpo.page.waitForURL(new RegExp(`/data-protection/staff/${UUID}$`)),
+        dpo.page.getByRole('link', { name: 'Review activity of Casey Idva (demo)' }).click(),
+      ]);
+      await checkA11y(dpo.page, 'activity of a member of staff', dpo.visited);
+      assert.match(await dpo.page.locator('#activity').innerText(), /Case WM-/);
+    } finally {
+      await dpo.context.close();
+    }
+  });
+
   test('a police officer uses emergency access and the managers are alerted', { timeout: JOURNEY_TIMEOUT }, async () => {
     // The demo's first case is held by the Idva service; the police officer cannot see it.
     const reference = `WM-${new Date().getUTCFullYear()}-00001`;

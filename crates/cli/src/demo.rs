@@ -78,6 +78,12 @@ const ACCOUNTS: &[(Role, &str, &str, usize)] = &[
         "Sam Sergeant (demo), Marac chair",
         0,
     ),
+    (
+        Role::DataProtection,
+        "dpo@demo.waymark.test",
+        "Drew Protection (demo), data protection officer",
+        1,
+    ),
 ];
 
 const AGENCIES: &[(&str, &str)] = &[

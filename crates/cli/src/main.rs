@@ -197,7 +197,7 @@ enum UserCommand {
         /// The agency's name or id.
         #[arg(long)]
         agency: String,
-        /// caseworker, marac_coordinator, agency_rep, manager or admin.
+        /// caseworker, marac_coordinator, agency_rep, manager, admin or data_protection.
         #[arg(long)]
         role: String,
         /// The name shown to colleagues (defaults to the email address).
@@ -213,7 +213,7 @@ enum UserCommand {
     SetRole {
         #[arg(long)]
         email: String,
-        /// caseworker, marac_coordinator, agency_rep, manager or admin.
+        /// caseworker, marac_coordinator, agency_rep, manager, admin or data_protection.
         #[arg(long)]
         role: String,
     },
@@ -935,7 +935,7 @@ fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()
 fn parse_role(role: &str) -> anyhow::Result<Role> {
     Role::parse(role).ok_or_else(|| {
         UsageError(format!(
-            "--role: {role:?} is not one of caseworker, marac_coordinator, agency_rep, manager, admin"
+            "--role: {role:?} is not one of caseworker, marac_coordinator, agency_rep, manager, admin, data_protection"
         ))
         .into()
     })

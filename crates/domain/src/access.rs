@@ -70,7 +70,8 @@ pub fn view_ground(actor: &Actor, case: &CaseAccessFacts) -> Option<ViewGround> 
         // Agency reps will see cases only through a Marac agenda, which is not modelled yet.
         // Admins run accounts and never read case content, so a compromised admin account
         // does not expose victims.
-        Role::AgencyRep | Role::Admin => false,
+        // Data protection officers see who opened a case, never what it holds.
+        Role::AgencyRep | Role::Admin | Role::DataProtection => false,
     };
     if staff_of_owning_agency {
         Some(ViewGround::OwningAgency)
@@ -100,14 +101,21 @@ pub fn can_coordinate(actor: &Actor, marac: &MaracFacts) -> bool {
 /// Whether `actor` may run this Marac's meetings: its coordinators and its chair.
 pub fn can_run_meeting(actor: &Actor, marac: &MaracFacts) -> bool {
     can_coordinate(actor, marac)
-        || (actor.role != Role::Admin
+        || (takes_part_in_marac(actor)
             && marac.chair_user_id.as_deref() == Some(actor.user_id.as_str()))
+}
+
+/// Whether `actor`'s role takes part in Maracs at all: every role but administrators (who
+/// run accounts) and data protection officers (who review access), neither of whom reads
+/// case content.
+pub fn takes_part_in_marac(actor: &Actor) -> bool {
+    !matches!(actor.role, Role::Admin | Role::DataProtection)
 }
 
 /// Whether `actor` works for one of this Marac's member agencies (administrators never
 /// count: they run accounts, not cases).
 pub fn is_member(actor: &Actor, marac: &MaracFacts) -> bool {
-    actor.role != Role::Admin && marac.member_agency_ids.contains(&actor.agency_id)
+    takes_part_in_marac(actor) && marac.member_agency_ids.contains(&actor.agency_id)
 }
 
 /// Whether `actor` may see this Marac's published agenda and research a case on it for
@@ -184,12 +192,29 @@ pub fn can_reveal_restricted(actor: &Actor, case: &CaseAccessFacts) -> bool {
 }
 
 /// Whether `actor` may see who has read or changed `case` (its access log): the case's
-/// own staff and managers, so that they can spot someone looking who should not be.
+/// own staff and managers, so that they can spot someone looking who should not be, and
+/// the holding agency's data protection officer, who reads the log without the case.
+/// Exclusions beat it, as every ground.
 pub fn can_see_access_log(actor: &Actor, case: &CaseAccessFacts) -> bool {
-    matches!(
+    let staff = matches!(
         actor.role,
         Role::Caseworker | Role::MaracCoordinator | Role::Manager
-    ) && holds(actor, case)
+    ) && holds(actor, case);
+    let dpo =
+        actor.role == Role::DataProtection && !case.excludes(actor) && same_agency(actor, case);
+    staff || dpo
+}
+
+/// Whether `actor` may use the data protection officer's tools: finding a case's access
+/// log by its reference and reviewing what their agency's staff have opened.
+pub fn can_review_access(actor: &Actor) -> bool {
+    actor.role == Role::DataProtection && !actor.agency_id.is_empty()
+}
+
+/// Whether `actor` may see everything a member of staff of `staff_agency_id` has opened,
+/// changed or been refused: their own agency's data protection officer only.
+pub fn can_review_staff(actor: &Actor, staff_agency_id: &str) -> bool {
+    can_review_access(actor) && actor.agency_id == staff_agency_id
 }
 
 /// Whether `actor` may add exclusions to `case`: case-holding staff and managers of the
@@ -511,6 +536,53 @@ mod tests {
             &actor(Role::Caseworker, "idva-service"),
             &excluded
         ));
+    }
+
+    #[test]
+    fn a_data_protection_officer_reads_access_logs_of_their_agency_never_case_content() {
+        let dpo = actor(Role::DataProtection, "idva-service");
+        let case = CaseAccessFacts::owned_by("idva-service");
+        assert!(can_see_access_log(&dpo, &case));
+        assert!(!can_view_case(&dpo, &case));
+        assert!(!can_reveal_restricted(&dpo, &case));
+        assert!(!can_work_case(&dpo, &case));
+        assert!(!can_manage_exclusions(&dpo, &case));
+        assert!(!can_break_glass(&dpo));
+        assert!(!can_create_referral(&dpo));
+        assert!(!can_triage(&dpo));
+        // Not another agency's cases, and never a case that excludes them.
+        assert!(!can_see_access_log(
+            &dpo,
+            &CaseAccessFacts::owned_by("police")
+        ));
+        let mut excluded = case.clone();
+        excluded.excluded_user_ids.push(dpo.user_id.clone());
+        assert!(!can_see_access_log(&dpo, &excluded));
+        let mut excluded_agency = case.clone();
+        excluded_agency
+            .excluded_agency_ids
+            .push("idva-service".into());
+        assert!(!can_see_access_log(&dpo, &excluded_agency));
+        // Their own agency's staff only; and the tools are theirs alone.
+        assert!(can_review_staff(&dpo, "idva-service"));
+        assert!(!can_review_staff(&dpo, "police"));
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::DataProtection) {
+            assert!(!can_review_access(&actor(role, "idva-service")), "{role:?}");
+            assert!(!can_review_staff(
+                &actor(role, "idva-service"),
+                "idva-service"
+            ));
+        }
+        assert!(!can_review_access(&actor(Role::DataProtection, "")));
+        // No part in Maracs, whatever the membership.
+        let m = MaracFacts {
+            coordinating_agency_id: Some("idva-service".into()),
+            chair_user_id: Some(dpo.user_id.clone()),
+            member_agency_ids: vec!["idva-service".into()],
+        };
+        assert!(!is_member(&dpo, &m));
+        assert!(!can_run_meeting(&dpo, &m));
+        assert!(!can_research(&dpo, &m, &case, true));
     }
 
     #[test]

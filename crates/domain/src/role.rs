@@ -18,16 +18,21 @@ pub enum Role {
     Manager,
     /// Manages accounts and configuration; deliberately has no access to case content.
     Admin,
+    /// The data protection officer: sees who has opened their agency's cases and what a
+    /// member of their agency's staff has opened, to answer a complaint or investigate a
+    /// suspected breach, without reading case content.
+    DataProtection,
 }
 
 impl Role {
     /// Every role, in the order forms should list them.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Caseworker,
         Role::MaracCoordinator,
         Role::AgencyRep,
         Role::Manager,
         Role::Admin,
+        Role::DataProtection,
     ];
 
     /// The stable machine spelling, as stored and as sent by forms.
@@ -38,6 +43,7 @@ impl Role {
             Role::AgencyRep => "agency_rep",
             Role::Manager => "manager",
             Role::Admin => "admin",
+            Role::DataProtection => "data_protection",
         }
     }
 
@@ -55,6 +61,7 @@ impl Role {
             Role::AgencyRep => "Agency representative",
             Role::Manager => "Manager",
             Role::Admin => "Administrator",
+            Role::DataProtection => "Data protection officer",
         }
     }
 }
@@ -82,7 +89,8 @@ mod tests {
                 "marac_coordinator",
                 "agency_rep",
                 "manager",
-                "admin"
+                "admin",
+                "data_protection"
             ]
         );
     }
@@ -97,7 +105,8 @@ mod tests {
                 "Marac coordinator",
                 "Agency representative",
                 "Manager",
-                "Administrator"
+                "Administrator",
+                "Data protection officer"
             ]
         );
     }

@@ -994,7 +994,7 @@ impl Tx {
         actor: &User,
         case_id: Uuid,
         request_id: Option<String>,
-    ) -> Result<Vec<crate::audit::AccessEntry>, CaseError> {
+    ) -> Result<(String, Vec<crate::audit::AccessEntry>), CaseError> {
         let c = self
             .case_for_action(
                 actor,
@@ -1004,7 +1004,8 @@ impl Tx {
                 request_id,
             )
             .await?;
-        Ok(self.access_log_rows(c.id, 500).await?)
+        let rows = self.access_log_rows(c.id, 500).await?;
+        Ok((c.reference, rows))
     }
 
     pub(crate) async fn live_grants(

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod cases;
 pub mod casework;
 pub mod crypto;
+pub mod data_protection;
 pub mod directory;
 mod entity;
 pub mod error;

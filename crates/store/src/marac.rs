@@ -2038,7 +2038,7 @@ impl Tx {
                     > 0;
                 let owner = a.agency_id == actor.agency_id
                     && access::can_see_agency_actions(&who, &f, cf)
-                    && actor.role != Role::Admin
+                    && access::takes_part_in_marac(&who)
                     && window_open(&m, open);
                 let runs = access::can_run_meeting(&who, &f) && !cf.excludes(&who);
                 if owner || runs {

@@ -24,6 +24,9 @@ pub enum Permission {
     AssessCase,
     /// A user who may manage this case's exclusions (its staff and managers).
     ManageCase,
+    /// A user who may see who has opened this case: its staff and managers, and the
+    /// holding agency's data protection officer (who sees the log, never the case).
+    SeeAccessLog,
     /// A user who may reveal this case's restricted fields (the staff who contact the
     /// victim); every reveal is audited.
     RevealRestricted,
@@ -44,6 +47,9 @@ pub enum Permission {
     MaracMember,
     /// The Marac coordinators: the referral screening queue of the Maracs they run.
     CoordinateMarac,
+    /// Data protection officers: finding a case's access log by reference and reviewing
+    /// what their agency's staff have opened.
+    ReviewAccess,
 }
 
 pub struct RouteSpec {
@@ -234,7 +240,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         r(
             Method::GET,
             "/cases/{case_id}/access-log",
-            ManageCase,
+            SeeAccessLog,
             get(pages::access_log::show),
         ),
         r(
@@ -257,6 +263,24 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(Method::GET, "/triage", Triage, get(pages::team::triage)),
         r(Method::GET, "/team", ManagerOnly, get(pages::team::team)),
+        r(
+            Method::GET,
+            "/data-protection",
+            ReviewAccess,
+            get(pages::data_protection::home),
+        ),
+        r(
+            Method::POST,
+            "/data-protection/access-log",
+            ReviewAccess,
+            post(pages::data_protection::find_case),
+        ),
+        r(
+            Method::GET,
+            "/data-protection/staff/{user_id}",
+            ReviewAccess,
+            get(pages::data_protection::staff_activity),
+        ),
         r(
             Method::GET,
             "/cases/{case_id}/contacts/new",

@@ -88,6 +88,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/whereabouts.html"),
     ),
     (
+        "data_protection.html",
+        include_str!("../templates/data_protection.html"),
+    ),
+    (
+        "data_protection_staff.html",
+        include_str!("../templates/data_protection_staff.html"),
+    ),
+    (
         "contact_new.html",
         include_str!("../templates/contact_new.html"),
     ),

@@ -70,6 +70,7 @@ impl TestApp {
         for (email, name, role) in [
             ("colleague@example.test", "Colleague", Role::Caseworker),
             ("manager@example.test", "Manager", Role::Manager),
+            ("dpo@example.test", "Data Officer", Role::DataProtection),
         ] {
             tx.create_user(email, name, service.id, role, PASSWORD)
                 .await
@@ -3343,5 +3344,175 @@ async fn the_case_page_shows_its_retention_review_date_when_the_service_sets_one
             .await
             .unwrap();
         assert!(!page.contains("id=\"retention\""), "{}", app.label);
+    }
+}
+
+async fn case_reference(app: &TestApp, who: &Signed, id: &str) -> String {
+    app.get(who, &format!("/api/v1/cases/{id}"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_data_protection_officer_sees_who_looked_and_what_staff_opened_never_the_case() {
+    for app in apps().await {
+        let idva = app.sign_in("idva@example.test").await;
+        let officer = app.sign_in("officer@example.test").await;
+        let dpo = app.sign_in("dpo@example.test").await;
+        let ours = app.create_case(&idva).await;
+        let theirs = app.create_case(&officer).await;
+        let hidden = app.create_case(&idva).await;
+        let (ours_ref, theirs_ref, hidden_ref) = (
+            case_reference(&app, &idva, &ours).await,
+            case_reference(&app, &officer, &theirs).await,
+            case_reference(&app, &idva, &hidden).await,
+        );
+        // The police officer tries our case (refused); the Idva excludes the data protection
+        // officer from `hidden`.
+        assert_eq!(
+            app.get(&officer, &format!("/cases/{ours}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        let home = app.get(&dpo, "/data-protection").await;
+        assert_eq!(home.status(), StatusCode::OK, "{}", app.label);
+        let home = home.text().await.unwrap();
+        let dpo_id = {
+            let end = home
+                .find("\">Review activity<span class=\"govuk-visually-hidden\"> of Data Officer")
+                .unwrap();
+            let start = home[..end].rfind("/data-protection/staff/").unwrap() + 23;
+            home[start..end].to_owned()
+        };
+        let res = app
+            .post_form(
+                &idva,
+                &format!("/cases/{hidden}/exclusions"),
+                &[
+                    ("csrf_token", idva.csrf.as_str()),
+                    ("kind", "user"),
+                    ("excluded_user_id", dpo_id.as_str()),
+                    ("reason", "Knows the family personally"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", app.label);
+
+        // Never the case itself.
+        assert_eq!(
+            app.get(&dpo, &format!("/cases/{ours}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        // The log of our case, found by reference: who looked, and the refusal.
+        let found = app
+            .post_form(
+                &dpo,
+                "/data-protection/access-log",
+                &[
+                    ("csrf_token", dpo.csrf.as_str()),
+                    ("reference", ours_ref.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(found.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        let log_path = format!("/cases/{ours}/access-log");
+        assert_eq!(found.headers()[LOCATION], log_path.as_str());
+        let log = app.get(&dpo, &log_path).await;
+        assert_eq!(log.status(), StatusCode::OK);
+        let log = log.text().await.unwrap();
+        assert!(
+            log.contains("Officer") && log.contains("Refused"),
+            "{}",
+            app.label
+        );
+        assert!(
+            !log.contains("Zelda") && !log.contains("Markerton"),
+            "no case content"
+        );
+        // Another agency's case, an excluded case and a made-up reference look the same.
+        let mut answers = Vec::new();
+        for r in [theirs_ref.as_str(), hidden_ref.as_str(), "WM-1999-99999"] {
+            let res = app
+                .post_form(
+                    &dpo,
+                    "/data-protection/access-log",
+                    &[("csrf_token", dpo.csrf.as_str()), ("reference", r)],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+            let body = res.text().await.unwrap();
+            assert!(body.contains("no case with that reference"));
+            answers.push(body.replace(r, ""));
+        }
+        assert_eq!(answers[0], answers[1]);
+        assert_eq!(answers[1], answers[2]);
+        assert_eq!(
+            app.get(&dpo, &format!("/cases/{hidden}/access-log"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+
+        // What the Idva has opened: our case by reference, the excluded one not at all.
+        let idva_id = {
+            let end = home
+                .find("\">Review activity<span class=\"govuk-visually-hidden\"> of Idva")
+                .unwrap();
+            let start = home[..end].rfind("/data-protection/staff/").unwrap() + 23;
+            home[start..end].to_owned()
+        };
+        let activity = app
+            .get(&dpo, &format!("/data-protection/staff/{idva_id}"))
+            .await;
+        assert_eq!(activity.status(), StatusCode::OK);
+        let activity = activity.text().await.unwrap();
+        assert!(activity.contains(&ours_ref), "{}", app.label);
+        assert!(
+            !activity.contains(&hidden_ref),
+            "an excluded case is left out"
+        );
+        assert!(!activity.contains(&hidden), "an excluded case is left out");
+        assert!(!activity.contains("Zelda"));
+        // Another agency's staff are not the officer's to review; other roles never are.
+        let officer_id = app
+            .get(&officer, "/api/v1/me")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            app.get(&dpo, &format!("/data-protection/staff/{officer_id}"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        let manager = app.sign_in("manager@example.test").await;
+        assert_eq!(
+            app.get(&manager, &format!("/data-protection/staff/{idva_id}"))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        // When the Idva is refused another agency's case, her review names that agency,
+        // never the case.
+        assert_eq!(
+            app.get(&idva, &format!("/cases/{theirs}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        let activity = app
+            .get(&dpo, &format!("/data-protection/staff/{idva_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(activity.contains("A case held by Police"), "{}", app.label);
+        assert!(!activity.contains(&theirs_ref));
     }
 }

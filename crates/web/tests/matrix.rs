@@ -43,6 +43,8 @@ enum Who {
     AgencyRep,
     Manager,
     Admin,
+    /// The holder agency's data protection officer.
+    DataProtection,
     /// A caseworker at the police, a second agency.
     PoliceCaseworker,
     /// Caseworker C of the holder agency, with a session that has passed the password but
@@ -53,12 +55,13 @@ enum Who {
 use Who::*;
 
 /// The columns of `NO_CASE`, in order.
-const WHO: [Who; 8] = [
+const WHO: [Who; 9] = [
     Caseworker,
     Coordinator,
     AgencyRep,
     Manager,
     Admin,
+    DataProtection,
     PoliceCaseworker,
     MfaPending,
     SignedOut,
@@ -233,6 +236,9 @@ enum R {
     Confirm,
     Triage,
     Team,
+    DataProtectionHome,
+    FindCaseLog,
+    StaffActivity,
     ContactForm,
     RecordContact,
     InterventionForm,
@@ -278,7 +284,7 @@ enum R {
 }
 
 impl R {
-    const ALL: [R; 87] = [
+    const ALL: [R; 90] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -324,6 +330,9 @@ impl R {
         R::Confirm,
         R::Triage,
         R::Team,
+        R::DataProtectionHome,
+        R::FindCaseLog,
+        R::StaffActivity,
         R::ContactForm,
         R::RecordContact,
         R::InterventionForm,
@@ -416,6 +425,9 @@ impl R {
             R::Confirm => (post, "/account/confirm"),
             R::Triage => (get, "/triage"),
             R::Team => (get, "/team"),
+            R::DataProtectionHome => (get, "/data-protection"),
+            R::FindCaseLog => (post, "/data-protection/access-log"),
+            R::StaffActivity => (get, "/data-protection/staff/{user_id}"),
             R::ContactForm => (get, "/cases/{case_id}/contacts/new"),
             R::RecordContact => (post, "/cases/{case_id}/contacts"),
             R::InterventionForm => (get, "/cases/{case_id}/interventions/new"),
@@ -502,56 +514,61 @@ impl R {
 
 /// Routes that name no case: one cell per actor, in the order of `WHO`.
 #[rustfmt::skip]
-const NO_CASE: &[(R, [Exp; 8])] = &[
-    //                      caseworker  coordinator agency_rep  manager     admin       police cw   mfa pending signed out
-    (R::Healthz,           [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
-    (R::Readyz,            [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
-    (R::Asset,             [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
-    (R::OpenApi,           [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
-    (R::Home,              [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_MFA,     SIGN_IN]),
-    (R::SignInPage,        [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_MFA,     OK]),
+const NO_CASE: &[(R, [Exp; 9])] = &[
+    //                      caseworker  coordinator agency_rep  manager     admin       dpo         police cw   mfa pending signed out
+    (R::Healthz,           [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::Readyz,            [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::Asset,             [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::OpenApi,           [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::Home,              [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_MFA,     SIGN_IN]),
+    (R::SignInPage,        [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_MFA,     OK]),
     // Valid credentials: each actor their own; the signed-out visitor signs in as caseworker A.
-    (R::SignIn,            [TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A]),
+    (R::SignIn,            [TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A,   TO_MFA_A]),
     // The public self-referral form: the same for everyone, signed in or not. The row of a
     // sent form has no actor (see `check_cell`).
-    (R::SelfReferralForm,  [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
-    (R::SelfReferral,      [SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A]),
-    (R::SelfReferralSent,  [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
-    (R::SignOut,           [BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      SIGN_IN]),
-    (R::PasswordPage,      [OK,         OK,         OK,         OK,         OK,         OK,         TO_MFA,     SIGN_IN]),
-    (R::ChangePassword,    [TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_MFA,     SIGN_IN]),
-    (R::MfaPage,           [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   OK,         SIGN_IN]),
+    (R::SelfReferralForm,  [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::SelfReferral,      [SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A,     SENT_A]),
+    (R::SelfReferralSent,  [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK]),
+    (R::SignOut,           [BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      BYE_A,      SIGN_IN]),
+    (R::PasswordPage,      [OK,         OK,         OK,         OK,         OK,         OK,         OK,         TO_MFA,     SIGN_IN]),
+    (R::ChangePassword,    [TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_CASES_A, TO_MFA,     SIGN_IN]),
+    (R::MfaPage,           [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   OK,         SIGN_IN]),
     // A valid (recovery) code; a session that has given it already is sent on.
-    (R::MfaVerify,         [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES_A, SIGN_IN]),
-    (R::MfaSetupPage,      [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_MFA,     SIGN_IN]),
+    (R::MfaVerify,         [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES_A, SIGN_IN]),
+    (R::MfaSetupPage,      [TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_CASES,   TO_MFA,     SIGN_IN]),
     // Everyone here is enrolled already: setting up a second authenticator is refused.
-    (R::MfaSetup,          [TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_MFA,     SIGN_IN]),
-    (R::CaseList,          [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       TO_MFA,     SIGN_IN]),
-    (R::CaseSearch,        [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       TO_MFA,     SIGN_IN]),
-    (R::ReferralForm,      [OK,         OK,         DENY,       DENY,       DENY,       OK,         TO_MFA,     SIGN_IN]),
-    (R::CreateReferral,    [SAVED_A,    SAVED_A,    DENY,       DENY,       DENY,       SAVED_A,    TO_MFA,     SIGN_IN]),
-    (R::MeApi,             [OK,         OK,         OK,         OK,         OK,         OK,         MFA_API,    NO_AUTH]),
-    (R::CaseListApi,       [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       MFA_API,    NO_AUTH]),
-    (R::CreateReferralApi, [NEW_A,      NEW_A,      DENY,       DENY,       DENY,       NEW_A,      MFA_API,    NO_AUTH]),
-    (R::ScoreApi,          [OK,         OK,         OK,         OK,         OK,         OK,         MFA_API,    NO_AUTH]),
+    (R::MfaSetup,          [TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_CASES_D, TO_MFA,     SIGN_IN]),
+    (R::CaseList,          [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       TO_MFA,     SIGN_IN]),
+    (R::CaseSearch,        [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       TO_MFA,     SIGN_IN]),
+    (R::ReferralForm,      [OK,         OK,         DENY,       DENY,       DENY,       DENY,       OK,         TO_MFA,     SIGN_IN]),
+    (R::CreateReferral,    [SAVED_A,    SAVED_A,    DENY,       DENY,       DENY,       DENY,       SAVED_A,    TO_MFA,     SIGN_IN]),
+    (R::MeApi,             [OK,         OK,         OK,         OK,         OK,         OK,         OK,         MFA_API,    NO_AUTH]),
+    (R::CaseListApi,       [OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       OK_A,       MFA_API,    NO_AUTH]),
+    (R::CreateReferralApi, [NEW_A,      NEW_A,      DENY,       DENY,       DENY,       DENY,       NEW_A,      MFA_API,    NO_AUTH]),
+    (R::ScoreApi,          [OK,         OK,         OK,         OK,         OK,         OK,         OK,         MFA_API,    NO_AUTH]),
     // Emergency access: asked for a reference that does not exist, so no grant changes
     // the other cells; the answer is the one an excluded case would give too.
-    (R::EmergencyForm,     [OK,         OK,         DENY,       OK,         DENY,       OK,         TO_MFA,     SIGN_IN]),
-    (R::EmergencyAccess,   [NF,         NF,         DENY,       NF,         DENY,       NF,         TO_MFA,     SIGN_IN]),
-    (R::Alerts,            [DENY,       DENY,       DENY,       OK,         DENY,       DENY,       TO_MFA,     SIGN_IN]),
+    (R::EmergencyForm,     [OK,         OK,         DENY,       OK,         DENY,       DENY,       OK,         TO_MFA,     SIGN_IN]),
+    (R::EmergencyAccess,   [NF,         NF,         DENY,       NF,         DENY,       DENY,       NF,         TO_MFA,     SIGN_IN]),
+    (R::Alerts,            [DENY,       DENY,       DENY,       OK,         DENY,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
     // Step-up: confirming with a wrong password is refused and recorded, for everyone.
-    (R::ConfirmPage,       [OK,         OK,         OK,         OK,         OK,         OK,         TO_MFA,     SIGN_IN]),
-    (R::Confirm,           [BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      TO_MFA,     SIGN_IN]),
+    (R::ConfirmPage,       [OK,         OK,         OK,         OK,         OK,         OK,         OK,         TO_MFA,     SIGN_IN]),
+    (R::Confirm,           [BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      BAD_D,      TO_MFA,     SIGN_IN]),
     // The triage queue: the roles that hold cases, for their own agency only.
-    (R::Triage,            [OK_A,       OK_A,       DENY,       OK_A,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
-    (R::Team,              [DENY,       DENY,       DENY,       OK_A,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
+    (R::Triage,            [OK_A,       OK_A,       DENY,       OK_A,       DENY,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
+    (R::Team,              [DENY,       DENY,       DENY,       OK_A,       DENY,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
     // The Marac: everyone who takes part (every role but administrator). Which Maracs,
     // meetings and actions each sees is decided in the store; the overview writes no row.
-    (R::MaracHome,         [OK_A,       OK_A,       OK_A,       OK_A,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
+    (R::MaracHome,         [OK_A,       OK_A,       OK_A,       OK_A,       DENY,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
     // The screening queue: Marac coordinators only (its row names no object).
-    (R::ScreeningQueue,    [DENY,       OK_A,       DENY,       DENY,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
+    (R::ScreeningQueue,    [DENY,       OK_A,       DENY,       DENY,       DENY,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
     // The agency's action plan: the row's object is the actor's own agency.
-    (R::AgencyActions,     [OK_A,       OK_A,       OK_A,       OK_A,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
+    (R::AgencyActions,     [OK_A,       OK_A,       OK_A,       OK_A,       DENY,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
+    // The data protection officer's pages: theirs alone. Finding a case's access log is
+    // asked for the `Same` case's reference; the staff review for caseworker A.
+    (R::DataProtectionHome, [DENY,       DENY,       DENY,       DENY,       DENY,       OK_A,       DENY,       TO_MFA,     SIGN_IN]),
+    (R::FindCaseLog,        [DENY,       DENY,       DENY,       DENY,       DENY,       SAVED_A,    DENY,       TO_MFA,     SIGN_IN]),
+    (R::StaffActivity,      [DENY,       DENY,       DENY,       DENY,       DENY,       OK_A,       DENY,       TO_MFA,     SIGN_IN]),
 ];
 
 /// Routes that name a case: one row per actor, one cell per situation.
@@ -564,6 +581,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::CasePage,            AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::CasePage,            Manager,          [NA,      OK_A,     NF,       NF,       NF]),
     (R::CasePage,            Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::CasePage,            DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::CasePage,            PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::CasePage,            MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::CasePage,            SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -573,6 +591,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::DashForm,            AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::DashForm,            Manager,          [NA,      NF,       NF,       NF,       NF]),
     (R::DashForm,            Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::DashForm,            DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::DashForm,            PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::DashForm,            MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::DashForm,            SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -582,6 +601,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RecordDash,          AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::RecordDash,          Manager,          [NA,      NF,       NF,       NF,       NF]),
     (R::RecordDash,          Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordDash,          DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::RecordDash,          PoliceCaseworker, [SAVED_A, NA,       NF,       NF,       NF]),
     (R::RecordDash,          MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::RecordDash,          SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -591,6 +611,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::DashDecision,        AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::DashDecision,        Manager,          [NA,      OK_A,     NF,       NF,       NF]),
     (R::DashDecision,        Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::DashDecision,        DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::DashDecision,        PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::DashDecision,        MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::DashDecision,        SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -600,6 +621,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::ExclusionForm,       AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::ExclusionForm,       Manager,          [NA,      OK_A,     NF,       NF,       NF]),
     (R::ExclusionForm,       Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::ExclusionForm,       DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::ExclusionForm,       PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::ExclusionForm,       MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::ExclusionForm,       SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -609,6 +631,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::AddExclusion,        AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::AddExclusion,        Manager,          [NA,      SAVED_A,  NF,       NF,       NF]),
     (R::AddExclusion,        Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::AddExclusion,        DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::AddExclusion,        PoliceCaseworker, [SAVED_A, NA,       NF,       NF,       NF]),
     (R::AddExclusion,        MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AddExclusion,        SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -618,6 +641,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::CaseApi,             AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::CaseApi,             Manager,          [NA,      OK_A,     NF,       NF,       NF]),
     (R::CaseApi,             Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::CaseApi,             DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::CaseApi,             PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::CaseApi,             MfaPending,       [NA,      MFA_API,  MFA_API,  MFA_API,  MFA_API]),
     (R::CaseApi,             SignedOut,        [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
@@ -627,6 +651,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RecordAssessmentApi, AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::RecordAssessmentApi, Manager,          [NA,      NF,       NF,       NF,       NF]),
     (R::RecordAssessmentApi, Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::RecordAssessmentApi, DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::RecordAssessmentApi, PoliceCaseworker, [NEW_A,   NA,       NF,       NF,       NF]),
     (R::RecordAssessmentApi, MfaPending,       [NA,      MFA_API,  MFA_API,  MFA_API,  MFA_API]),
     (R::RecordAssessmentApi, SignedOut,        [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
@@ -638,6 +663,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RevealSafeContact,   AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::RevealSafeContact,   Manager,          [NA,      NF,       NF,       NF,       NF]),
     (R::RevealSafeContact,   Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContact,   DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::RevealSafeContact,   PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::RevealSafeContact,   MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::RevealSafeContact,   SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -647,6 +673,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RevealSafeContactApi, AgencyRep,       [NA,      NF,       NF,       NF,       NF]),
     (R::RevealSafeContactApi, Manager,         [NA,      NF,       NF,       NF,       NF]),
     (R::RevealSafeContactApi, Admin,           [NA,      NF,       NF,       NF,       NF]),
+    (R::RevealSafeContactApi, DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::RevealSafeContactApi, PoliceCaseworker,[OK_A,    NA,       NF,       NF,       NF]),
     (R::RevealSafeContactApi, MfaPending,      [NA,      MFA_API,  MFA_API,  MFA_API,  MFA_API]),
     (R::RevealSafeContactApi, SignedOut,       [NA,      NO_AUTH,  NO_AUTH,  NO_AUTH,  NO_AUTH]),
@@ -658,6 +685,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::WhereaboutsForm,     AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::WhereaboutsForm,     Manager,          [NA,      NF,       NF,       NF,       NF]),
     (R::WhereaboutsForm,     Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::WhereaboutsForm,     DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::WhereaboutsForm,     PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::WhereaboutsForm,     MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::WhereaboutsForm,     SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -667,6 +695,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::SaveWhereabouts,     AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::SaveWhereabouts,     Manager,          [NA,      NF,       NF,       NF,       NF]),
     (R::SaveWhereabouts,     Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::SaveWhereabouts,     DataProtection,   [NA,      NF,       NF,       NF,       NF]),
     (R::SaveWhereabouts,     PoliceCaseworker, [SAVED_A, NA,       NF,       NF,       NF]),
     (R::SaveWhereabouts,     MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::SaveWhereabouts,     SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -677,6 +706,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::AccessLog,           AgencyRep,        [NA,      NF,       NF,       NF,       NF]),
     (R::AccessLog,           Manager,          [NA,      OK_A,     NF,       NF,       NF]),
     (R::AccessLog,           Admin,            [NA,      NF,       NF,       NF,       NF]),
+    (R::AccessLog,           DataProtection,   [NA,      OK_A,     NF,       NF,       NF]),
     (R::AccessLog,           PoliceCaseworker, [OK_A,    NA,       NF,       NF,       NF]),
     (R::AccessLog,           MfaPending,       [NA,      TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AccessLog,           SignedOut,        [NA,      SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -687,6 +717,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::ContactForm,         AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::ContactForm,         Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::ContactForm,         Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::ContactForm,         DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::ContactForm,         PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::ContactForm,         MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::ContactForm,         SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -696,6 +727,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RecordContact,       AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::RecordContact,       Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::RecordContact,       Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordContact,       DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::RecordContact,       PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
     (R::RecordContact,       MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::RecordContact,       SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -705,6 +737,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::InterventionForm,    AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::InterventionForm,    Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::InterventionForm,    Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::InterventionForm,    DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::InterventionForm,    PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::InterventionForm,    MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::InterventionForm,    SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -714,6 +747,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::AddIntervention,     AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::AddIntervention,     Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::AddIntervention,     Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::AddIntervention,     DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::AddIntervention,     PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
     (R::AddIntervention,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AddIntervention,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -723,6 +757,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::UpdateIntervention,  AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::UpdateIntervention,  Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::UpdateIntervention,  Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::UpdateIntervention,  DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::UpdateIntervention,  PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
     (R::UpdateIntervention,  MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::UpdateIntervention,  SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -732,6 +767,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::AllocationPage,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::AllocationPage,      Manager,          [NA,       OK_A,     NF,       NF,       NF]),
     (R::AllocationPage,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::AllocationPage,      DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::AllocationPage,      PoliceCaseworker, [NF,       NA,       NF,       NF,       NF]),
     (R::AllocationPage,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AllocationPage,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -741,6 +777,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::Allocate,            AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::Allocate,            Manager,          [NA,       SAVED_A,  NF,       NF,       NF]),
     (R::Allocate,            Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::Allocate,            DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::Allocate,            PoliceCaseworker, [NF,       NA,       NF,       NF,       NF]),
     (R::Allocate,            MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::Allocate,            SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -752,6 +789,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::CloseForm,           AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::CloseForm,           Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::CloseForm,           Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseForm,           DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::CloseForm,           PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::CloseForm,           MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::CloseForm,           SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -761,6 +799,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::CloseCase,           AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::CloseCase,           Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::CloseCase,           Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::CloseCase,           DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::CloseCase,           PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF]),
     (R::CloseCase,           MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::CloseCase,           SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -770,6 +809,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RepeatForm,          AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::RepeatForm,          Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::RepeatForm,          Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::RepeatForm,          DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::RepeatForm,          PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::RepeatForm,          MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::RepeatForm,          SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -779,6 +819,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::OpenRepeat,          AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::OpenRepeat,          Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::OpenRepeat,          Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::OpenRepeat,          DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::OpenRepeat,          PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF]),
     (R::OpenRepeat,          MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::OpenRepeat,          SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -788,6 +829,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::MeasuresForm,        AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::MeasuresForm,        Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::MeasuresForm,        Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::MeasuresForm,        DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::MeasuresForm,        PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::MeasuresForm,        MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::MeasuresForm,        SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -797,6 +839,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::RecordMeasures,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::RecordMeasures,      Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::RecordMeasures,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::RecordMeasures,      DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::RecordMeasures,      PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF]),
     (R::RecordMeasures,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::RecordMeasures,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -807,6 +850,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::SafetyPlanPage,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::SafetyPlanPage,      Manager,          [NA,       OK_A,     NF,       NF,       NF]),
     (R::SafetyPlanPage,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::SafetyPlanPage,      DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::SafetyPlanPage,      PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::SafetyPlanPage,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::SafetyPlanPage,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -816,6 +860,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::SafetyPlanForm,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::SafetyPlanForm,      Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::SafetyPlanForm,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::SafetyPlanForm,      DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::SafetyPlanForm,      PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::SafetyPlanForm,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::SafetyPlanForm,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -825,6 +870,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::SaveSafetyPlan,      AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::SaveSafetyPlan,      Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::SaveSafetyPlan,      Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::SaveSafetyPlan,      DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::SaveSafetyPlan,      PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
     (R::SaveSafetyPlan,      MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::SaveSafetyPlan,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -834,6 +880,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::PrintSafetyPlan,     AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::PrintSafetyPlan,     Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::PrintSafetyPlan,     Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::PrintSafetyPlan,     DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::PrintSafetyPlan,     PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::PrintSafetyPlan,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::PrintSafetyPlan,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -844,6 +891,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::LinkedPersonForm,    AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::LinkedPersonForm,    Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::LinkedPersonForm,    Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::LinkedPersonForm,    DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::LinkedPersonForm,    PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::LinkedPersonForm,    MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::LinkedPersonForm,    SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -853,6 +901,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::AddLinkedPerson,     AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::AddLinkedPerson,     Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::AddLinkedPerson,     Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::AddLinkedPerson,     DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::AddLinkedPerson,     PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
     (R::AddLinkedPerson,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AddLinkedPerson,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -867,6 +916,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::ReferToMaracForm,    AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::ReferToMaracForm,    Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::ReferToMaracForm,    Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMaracForm,    DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::ReferToMaracForm,    PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF]),
     (R::ReferToMaracForm,    MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::ReferToMaracForm,    SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -876,6 +926,7 @@ const CASES: &[(R, Who, [Exp; 5])] = &[
     (R::ReferToMarac,        AgencyRep,        [NA,       NF,       NF,       NF,       NF]),
     (R::ReferToMarac,        Manager,          [NA,       NF,       NF,       NF,       NF]),
     (R::ReferToMarac,        Admin,            [NA,       NF,       NF,       NF,       NF]),
+    (R::ReferToMarac,        DataProtection,   [NA,       NF,       NF,       NF,       NF]),
     (R::ReferToMarac,        PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF]),
     (R::ReferToMarac,        MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::ReferToMarac,        SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
@@ -895,6 +946,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::ScreeningPage,         AgencyRep,        [NF,           NF,           NF]),
     (R::ScreeningPage,         Manager,          [NF,           NF,           NF]),
     (R::ScreeningPage,         Admin,            [NF,           NF,           NF]),
+    (R::ScreeningPage,         DataProtection,   [NF,           NF,           NF]),
     (R::ScreeningPage,         PoliceCaseworker, [NF,           NF,           NF]),
     (R::ScreeningPage,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::ScreeningPage,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -904,6 +956,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::Screen,                AgencyRep,        [NF,           NF,           NF]),
     (R::Screen,                Manager,          [NF,           NF,           NF]),
     (R::Screen,                Admin,            [NF,           NF,           NF]),
+    (R::Screen,                DataProtection,   [NF,           NF,           NF]),
     (R::Screen,                PoliceCaseworker, [NF,           NF,           NF]),
     (R::Screen,                MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::Screen,                SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -916,6 +969,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::MeetingPage,           AgencyRep,        [OK_A,         NF,           NF]),
     (R::MeetingPage,           Manager,          [NF,           NF,           NF]),
     (R::MeetingPage,           Admin,            [NF,           NF,           NF]),
+    (R::MeetingPage,           DataProtection,   [NF,           NF,           NF]),
     (R::MeetingPage,           PoliceCaseworker, [NF,           NF,           NF]),
     (R::MeetingPage,           MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::MeetingPage,           SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -925,6 +979,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::AcceptConfidentiality, AgencyRep,        [TO_MEETING_A, NF,           NF]),
     (R::AcceptConfidentiality, Manager,          [NF,           NF,           NF]),
     (R::AcceptConfidentiality, Admin,            [NF,           NF,           NF]),
+    (R::AcceptConfidentiality, DataProtection,   [NF,           NF,           NF]),
     (R::AcceptConfidentiality, PoliceCaseworker, [NF,           NF,           NF]),
     (R::AcceptConfidentiality, MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::AcceptConfidentiality, SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -935,6 +990,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::PublishAgenda,         AgencyRep,        [NF,           NF,           NF]),
     (R::PublishAgenda,         Manager,          [NF,           NF,           NF]),
     (R::PublishAgenda,         Admin,            [NF,           NF,           NF]),
+    (R::PublishAgenda,         DataProtection,   [NF,           NF,           NF]),
     (R::PublishAgenda,         PoliceCaseworker, [NF,           NF,           NF]),
     (R::PublishAgenda,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::PublishAgenda,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -944,6 +1000,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::RecordAttendance,      AgencyRep,        [NF,           NF,           NF]),
     (R::RecordAttendance,      Manager,          [NF,           NF,           NF]),
     (R::RecordAttendance,      Admin,            [NF,           NF,           NF]),
+    (R::RecordAttendance,      DataProtection,   [NF,           NF,           NF]),
     (R::RecordAttendance,      PoliceCaseworker, [NF,           NF,           NF]),
     (R::RecordAttendance,      MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::RecordAttendance,      SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -956,6 +1013,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::CloseMeeting,          AgencyRep,        [NF,           NF,           NF]),
     (R::CloseMeeting,          Manager,          [NF,           NF,           NF]),
     (R::CloseMeeting,          Admin,            [NF,           NF,           NF]),
+    (R::CloseMeeting,          DataProtection,   [NF,           NF,           NF]),
     (R::CloseMeeting,          PoliceCaseworker, [NF,           NF,           NF]),
     (R::CloseMeeting,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::CloseMeeting,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -968,6 +1026,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::MeetingMinutes,        AgencyRep,        [OK_A,         NF,           NF]),
     (R::MeetingMinutes,        Manager,          [NF,           NF,           NF]),
     (R::MeetingMinutes,        Admin,            [NF,           NF,           NF]),
+    (R::MeetingMinutes,        DataProtection,   [NF,           NF,           NF]),
     (R::MeetingMinutes,        PoliceCaseworker, [NF,           NF,           NF]),
     (R::MeetingMinutes,        MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::MeetingMinutes,        SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -980,6 +1039,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::HearingPage,           AgencyRep,        [OK_A,         NF,           NF]),
     (R::HearingPage,           Manager,          [NF,           NF,           NF]),
     (R::HearingPage,           Admin,            [NF,           NF,           NF]),
+    (R::HearingPage,           DataProtection,   [NF,           NF,           NF]),
     (R::HearingPage,           PoliceCaseworker, [NF,           NF,           NF]),
     (R::HearingPage,           MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::HearingPage,           SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -989,6 +1049,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::SaveResearch,          AgencyRep,        [TO_HEARING_A, NF,           NF]),
     (R::SaveResearch,          Manager,          [NF,           NF,           NF]),
     (R::SaveResearch,          Admin,            [NF,           NF,           NF]),
+    (R::SaveResearch,          DataProtection,   [NF,           NF,           NF]),
     (R::SaveResearch,          PoliceCaseworker, [NF,           NF,           NF]),
     (R::SaveResearch,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::SaveResearch,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1000,6 +1061,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::RecordMinutes,         AgencyRep,        [NF,           NF,           NF]),
     (R::RecordMinutes,         Manager,          [NF,           NF,           NF]),
     (R::RecordMinutes,         Admin,            [NF,           NF,           NF]),
+    (R::RecordMinutes,         DataProtection,   [NF,           NF,           NF]),
     (R::RecordMinutes,         PoliceCaseworker, [NF,           NF,           NF]),
     (R::RecordMinutes,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::RecordMinutes,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1009,6 +1071,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::AddAction,             AgencyRep,        [NF,           NF,           NF]),
     (R::AddAction,             Manager,          [NF,           NF,           NF]),
     (R::AddAction,             Admin,            [NF,           NF,           NF]),
+    (R::AddAction,             DataProtection,   [NF,           NF,           NF]),
     (R::AddAction,             PoliceCaseworker, [NF,           NF,           NF]),
     (R::AddAction,             MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::AddAction,             SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1021,6 +1084,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::TransferCase,          AgencyRep,        [NF,           NF,           NF]),
     (R::TransferCase,          Manager,          [NF,           NF,           NF]),
     (R::TransferCase,          Admin,            [NF,           NF,           NF]),
+    (R::TransferCase,          DataProtection,   [NF,           NF,           NF]),
     (R::TransferCase,          PoliceCaseworker, [NF,           NF,           NF]),
     (R::TransferCase,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::TransferCase,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1032,6 +1096,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::UpdateAction,          AgencyRep,        [TO_ACTIONS_A, NF,           NF]),
     (R::UpdateAction,          Manager,          [TO_ACTIONS_A, NF,           NF]),
     (R::UpdateAction,          Admin,            [NF,           NF,           NF]),
+    (R::UpdateAction,          DataProtection,   [NF,           NF,           NF]),
     (R::UpdateAction,          PoliceCaseworker, [NF,           NF,           NF]),
     (R::UpdateAction,          MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::UpdateAction,          SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1043,6 +1108,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::DataReturn,            AgencyRep,        [NF,           NF,           NF]),
     (R::DataReturn,            Manager,          [OK_A,         NF,           NF]),
     (R::DataReturn,            Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturn,            DataProtection,   [DENY,         DENY,         DENY]),
     (R::DataReturn,            PoliceCaseworker, [NF,           NF,           NF]),
     (R::DataReturn,            MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::DataReturn,            SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1052,6 +1118,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::DataReturnCsv,         AgencyRep,        [NF,           NF,           NF]),
     (R::DataReturnCsv,         Manager,          [OK_A,         NF,           NF]),
     (R::DataReturnCsv,         Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturnCsv,         DataProtection,   [DENY,         DENY,         DENY]),
     (R::DataReturnCsv,         PoliceCaseworker, [NF,           NF,           NF]),
     (R::DataReturnCsv,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::DataReturnCsv,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1061,6 +1128,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::DataReturnXlsx,        AgencyRep,        [NF,           NF,           NF]),
     (R::DataReturnXlsx,        Manager,          [OK_A,         NF,           NF]),
     (R::DataReturnXlsx,        Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturnXlsx,        DataProtection,   [DENY,         DENY,         DENY]),
     (R::DataReturnXlsx,        PoliceCaseworker, [NF,           NF,           NF]),
     (R::DataReturnXlsx,        MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::DataReturnXlsx,        SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1072,6 +1140,7 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::DataReturnTrend,       AgencyRep,        [NF,           NF,           NF]),
     (R::DataReturnTrend,       Manager,          [OK_A,         NF,           NF]),
     (R::DataReturnTrend,       Admin,            [DENY,         DENY,         DENY]),
+    (R::DataReturnTrend,       DataProtection,   [DENY,         DENY,         DENY]),
     (R::DataReturnTrend,       PoliceCaseworker, [NF,           NF,           NF]),
     (R::DataReturnTrend,       MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::DataReturnTrend,       SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
@@ -1135,7 +1204,7 @@ fn visible(who: Who) -> BTreeSet<Case> {
         Caseworker | Coordinator | Manager => [Case::OwnCw, Case::OwnMc, Case::Same].into(),
         PoliceCaseworker => [Case::Police].into(),
         // Until the second factor is given, nothing.
-        AgencyRep | Admin | MfaPending | SignedOut => BTreeSet::new(),
+        AgencyRep | Admin | DataProtection | MfaPending | SignedOut => BTreeSet::new(),
     }
 }
 
@@ -1161,7 +1230,7 @@ fn marac_sight(who: Who) -> BTreeSet<Case> {
         Caseworker | Manager => [Case::Same].into(),
         // The action the coordinator's row of `POST …/actions` gives the police.
         PoliceCaseworker => [Case::Police].into(),
-        Admin | MfaPending | SignedOut => BTreeSet::new(),
+        Admin | DataProtection | MfaPending | SignedOut => BTreeSet::new(),
     }
 }
 
@@ -1672,6 +1741,12 @@ impl World {
             ("manager@example.test", "Manager", holder.id, Role::Manager),
             ("admin@example.test", "Admin", holder.id, Role::Admin),
             (
+                "dpo@example.test",
+                "Data Protection",
+                holder.id,
+                Role::DataProtection,
+            ),
+            (
                 "c@example.test",
                 "Caseworker C",
                 holder.id,
@@ -1723,6 +1798,7 @@ impl World {
             AgencyRep => "rep@example.test",
             Manager => "manager@example.test",
             Admin => "admin@example.test",
+            DataProtection => "dpo@example.test",
             PoliceCaseworker => "officer@example.test",
             MfaPending => "c@example.test",
             SignedOut => "",
@@ -2297,7 +2373,8 @@ impl World {
             .replace("{assessment_id}", &assessment_id.to_string())
             .replace("{intervention_id}", &intervention_id.to_string())
             .replace("{stage}", "intake")
-            .replace("{name}", "waymark.css");
+            .replace("{name}", "waymark.css")
+            .replace("{user_id}", &self.a.id.to_string());
         let [referral_id, meeting_id, hearing_id, action_id, marac_id] = self.marac_objects(ms);
         let path = path
             .replace("{referral_id}", &referral_id.to_string())
@@ -2476,6 +2553,16 @@ impl World {
                 .app
                 .request(me, method, &path)
                 .form(&[("csrf_token", me.csrf.as_str())])
+                .send()
+                .await
+                .unwrap(),
+            R::FindCaseLog => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("reference", self.cases[&Case::Same].reference.as_str()),
+                ])
                 .send()
                 .await
                 .unwrap(),
@@ -2858,6 +2945,14 @@ impl World {
                         // A self-referral's new case; the survivor is nobody's account.
                         (R::SelfReferral, Audit::Allowed) => r.object_id.clone(),
                         // The agency's action plan names the agency.
+                        // The officer's review: the agency, the case found, the member of staff.
+                        (R::DataProtectionHome, Audit::Allowed) => {
+                            Some(self.holder_agency_id.to_string())
+                        }
+                        (R::FindCaseLog, Audit::Allowed) => {
+                            Some(self.cases[&Case::Same].id.to_string())
+                        }
+                        (R::StaffActivity, Audit::Allowed) => Some(self.a.id.to_string()),
                         (R::AgencyActions | R::MaracHome, Audit::Allowed) => {
                             Some(self.agency_of(who).to_string())
                         }

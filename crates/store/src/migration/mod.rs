@@ -16,6 +16,7 @@ mod m0012_linked_people;
 mod m0013_marac;
 mod m0014_marac_transfers;
 mod m0015_whereabouts;
+mod m0016_audit_by_actor;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_marac::Migration),
             Box::new(m0014_marac_transfers::Migration),
             Box::new(m0015_whereabouts::Migration),
+            Box::new(m0016_audit_by_actor::Migration),
         ]
     }
 }

@@ -88,7 +88,7 @@ pub fn spec() -> Value {
                 "fields": { "type": "array", "items": { "type": "object", "required": ["field", "message"], "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } } } } } },
             "Me": { "type": "object", "required": ["id", "email", "display_name", "role", "agency_id", "csrf_token"], "properties": {
                 "id": { "type": "string" }, "email": { "type": "string" }, "display_name": { "type": "string" },
-                "role": { "type": "string", "enum": ["caseworker", "marac_coordinator", "agency_rep", "manager", "admin"] },
+                "role": { "type": "string", "enum": ["caseworker", "marac_coordinator", "agency_rep", "manager", "admin", "data_protection"] },
                 "agency_id": { "type": "string" }, "csrf_token": { "type": "string" } } },
             "CaseSummary": { "type": "object", "required": ["id", "reference", "victim_name", "status"], "properties": {
                 "id": { "type": "string", "format": "uuid" }, "reference": { "type": "string" }, "victim_name": { "type": "string" },

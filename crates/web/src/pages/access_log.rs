@@ -8,11 +8,11 @@ use crate::SharedState;
 use crate::auth::Session;
 use crate::error::AppError;
 use crate::middleware::RequestId;
-use crate::pages::case::{case_ctx, parse_id};
+use crate::pages::case::parse_id;
 use crate::pages::render;
 
 /// The audit action in words a caseworker reads.
-fn describe(action: &str) -> &'static str {
+pub fn describe(action: &str) -> &'static str {
     match action {
         "referral.create" => "Opened the case from a referral",
         "referral.self" => "Opened from the public self-referral form (nobody signed in)",
@@ -20,7 +20,11 @@ fn describe(action: &str) -> &'static str {
         "dash.open" => "Opened the Dash form",
         "dash.record" => "Recorded a Dash",
         "exclusion.add" => "Added an exclusion",
-        "restricted.reveal" => "Revealed the restricted details (safe contact, schools)",
+        "restricted.reveal" => {
+            "Revealed the restricted details (safe contact, where the victim lives, schools)"
+        }
+        "restricted.update" => "Changed where the victim lives (address, refuge, GP)",
+        "data_protection.find_case" => "Looked up this case's access log (data protection)",
         "case.access_log" => "Read this access log",
         "case.work.view" => "Opened a casework form",
         "case.measures.record" => "Recorded outcome measures",
@@ -48,17 +52,18 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let case_id = parse_id(&case_id)?;
     let tx = state.store.begin().await?;
-    let result = async {
-        let log = tx
-            .case_access_log(&session.0.user, case_id, Some(request_id.0.clone()))
-            .await?;
-        let detail = tx
-            .case_detail(&session.0.user, case_id, Some(request_id.0.clone()))
-            .await?;
-        Ok((log, detail))
-    }
-    .await;
-    let (log, detail) = tx.settle(result).await?;
+    // The log names the case only by its reference: a data protection officer reads it
+    // without the case.
+    let found = tx
+        .case_access_log(&session.0.user, case_id, Some(request_id.0.clone()))
+        .await;
+    let (reference, log) = tx.settle(found).await?;
+    let actor = session.0.user.actor();
+    let back = if actor.role == waymark_domain::role::Role::DataProtection {
+        ("/data-protection", "Back to data protection")
+    } else {
+        ("", "")
+    };
     let rows: Vec<_> = log
         .iter()
         .map(|e| {
@@ -76,6 +81,12 @@ pub async fn show(
         &state,
         Some(&session),
         "access_log.html",
-        context! { title => "Who has seen this case", case => case_ctx(&detail, &state.registry), rows => rows },
+        context! {
+            title => "Who has seen this case",
+            case => context! { id => case_id.to_string(), reference => reference },
+            rows => rows,
+            back_href => back.0,
+            back_label => back.1,
+        },
     )
 }

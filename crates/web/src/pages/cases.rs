@@ -117,8 +117,9 @@ async fn list_page(
         context! {
             title => "Cases",
             role_note => match session.0.user.role {
-                waymark_domain::role::Role::AgencyRep => Some("As an agency representative you will see cases when they are on the agenda of a Marac your agency attends. Marac agendas are not in Waymark yet."),
+                waymark_domain::role::Role::AgencyRep => Some("As an agency representative you see cases only while they are on the agenda of a Marac your agency attends: find them under Marac in the menu."),
                 waymark_domain::role::Role::Admin => Some("Administrators manage accounts and settings and do not see case content."),
+                waymark_domain::role::Role::DataProtection => Some("As data protection officer you see who has opened your agency's cases, not what they hold: use Data protection in the menu."),
                 _ => None,
             },
             cases => rows,

@@ -88,7 +88,7 @@ async fn members_only(
     action: &'static str,
     request_id: &RequestId,
 ) -> Result<(), AppError> {
-    if session.0.user.role == Role::Admin {
+    if !waymark_domain::access::takes_part_in_marac(&session.0.user.actor()) {
         return Err(refuse(state, session, action, request_id).await);
     }
     Ok(())

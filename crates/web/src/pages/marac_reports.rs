@@ -14,7 +14,6 @@ use time::{Date, Duration};
 use waymark_domain::marac::NotDoneReason;
 use waymark_domain::marac_return::{self, DataReturn, RECOMMENDED_PER_10K, Share};
 use waymark_domain::referral::FieldError;
-use waymark_domain::role::Role;
 use waymark_store::cases::CaseError;
 use waymark_store::marac::{HearingAccess, HearingView, MaracConfig, MeetingView};
 
@@ -180,7 +179,7 @@ async fn members_only(
     session: &Session,
     request_id: &RequestId,
 ) -> Result<(), AppError> {
-    if session.0.user.role == Role::Admin {
+    if !waymark_domain::access::takes_part_in_marac(&session.0.user.actor()) {
         return Err(refuse(state, session, "marac.return", request_id).await);
     }
     Ok(())

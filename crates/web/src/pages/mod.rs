@@ -6,6 +6,7 @@ pub mod cases;
 pub mod casework;
 pub mod confirm;
 pub mod dash;
+pub mod data_protection;
 pub mod emergency;
 pub mod exclusions;
 pub mod health;
@@ -51,7 +52,8 @@ pub fn render(
             can_break_glass => waymark_domain::access::can_break_glass(&s.0.user.actor()),
             is_manager => s.0.user.role == waymark_domain::role::Role::Manager,
             can_triage => waymark_domain::access::can_triage(&s.0.user.actor()),
-            marac => s.0.user.role != waymark_domain::role::Role::Admin,
+            marac => waymark_domain::access::takes_part_in_marac(&s.0.user.actor()),
+            reviews_access => waymark_domain::access::can_review_access(&s.0.user.actor()),
         }
     });
     let common = context! {
