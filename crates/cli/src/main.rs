@@ -109,6 +109,10 @@ enum Command {
         /// on each case as its review date. The same setting as `waymark retention`.
         #[arg(long, env = "WAYMARK_RETENTION_CASE_MONTHS")]
         retention_case_months: Option<u32>,
+        /// Serve Prometheus metrics at /metrics to scrapers that send
+        /// `Authorization: Bearer TOKEN` (at least 32 characters). Without it /metrics is off.
+        #[arg(long, env = "WAYMARK_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -511,7 +515,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             local_interventions,
             trusted_proxies,
             retention_case_months,
+            metrics_token,
         } => {
+            if metrics_token
+                .as_deref()
+                .is_some_and(|t| t.trim().chars().count() < 32)
+            {
+                return Err(
+                    UsageError("--metrics-token must be at least 32 characters".into()).into(),
+                );
+            }
             if retention_case_months == Some(0) {
                 return Err(UsageError("--retention-case-months must be 1 or more".into()).into());
             }
@@ -548,6 +561,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 hsts: behind_tls,
                 trusted_proxies,
                 retention_case_months,
+                metrics_token: metrics_token.map(|t| t.trim().to_owned()),
                 casework: waymark_domain::casework::CaseworkRules {
                     first_contact_working_days_high: first_contact_days_high,
                     first_contact_working_days: first_contact_days,

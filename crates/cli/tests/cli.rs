@@ -738,3 +738,26 @@ fn a_marac_is_configured_by_command_and_bad_settings_exit_2() {
     let out = waymark(&["marac", "show", "--marac", "Nowhere"], "", dir.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_short_metrics_token_is_refused_before_the_server_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = waymark(
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--metrics-token",
+            "too-short",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--metrics-token must be at least 32 characters"),
+        "{err}"
+    );
+    assert!(!err.contains("too-short"), "the token is never echoed");
+}

@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod error;
 pub mod exports;
+mod metrics;
 mod middleware;
 mod pages;
 pub mod routes;
@@ -59,6 +60,9 @@ pub struct WebConfig {
     /// The service's retention schedule in months from a case's last activity, shown on
     /// each case as its review date. `None`: no schedule set (retention is not run).
     pub retention_case_months: Option<u32>,
+    /// The bearer token a Prometheus scraper must send for `GET /metrics`. `None`: the
+    /// endpoint is off and answers 404.
+    pub metrics_token: Option<String>,
 }
 
 /// The service that receives self-referrals, and the Marac its cases belong to.
@@ -84,6 +88,7 @@ impl Default for WebConfig {
             self_referral_limit: Default::default(),
             trusted_proxies: Vec::new(),
             retention_case_months: None,
+            metrics_token: None,
         }
     }
 }
@@ -129,6 +134,7 @@ pub struct AppState {
     pub store: Store,
     pub registry: InstrumentRegistry,
     pub config: WebConfig,
+    pub metrics: metrics::Metrics,
     templates: templates::Templates,
 }
 
@@ -144,6 +150,7 @@ impl AppState {
             store,
             registry,
             config,
+            metrics: metrics::Metrics::default(),
             templates: templates::Templates::load()?,
         }))
     }

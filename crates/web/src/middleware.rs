@@ -35,7 +35,20 @@ pub async fn around(State(state): State<SharedState>, mut req: Request, next: Ne
     req.extensions_mut().insert(request_id.clone());
     let is_api = req.uri().path().starts_with("/api/");
     let is_asset = req.uri().path().starts_with("/assets/");
+    // The route template, never the path: no id or search term reaches a metric.
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = std::time::Instant::now();
     let mut res = next.run(req).await;
+    state.metrics.record(
+        &method,
+        route.as_deref(),
+        res.status().as_u16(),
+        started.elapsed(),
+    );
     if let Some(err) = res.extensions_mut().remove::<RenderError>() {
         res = render_error(&state, &err, is_api, &request_id);
     }

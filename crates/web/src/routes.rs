@@ -47,6 +47,8 @@ pub enum Permission {
     MaracMember,
     /// The Marac coordinators: the referral screening queue of the Maracs they run.
     CoordinateMarac,
+    /// Scrapers that present the configured metrics token; off (404) without one.
+    MetricsToken,
     /// Data protection officers: finding a case's access log by reference and reviewing
     /// what their agency's staff have opened.
     ReviewAccess,
@@ -263,6 +265,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(Method::GET, "/triage", Triage, get(pages::team::triage)),
         r(Method::GET, "/team", ManagerOnly, get(pages::team::team)),
+        r(
+            Method::GET,
+            "/metrics",
+            MetricsToken,
+            get(crate::metrics::metrics),
+        ),
         r(
             Method::GET,
             "/data-protection",

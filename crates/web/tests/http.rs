@@ -442,7 +442,12 @@ async fn signed_out_requests_are_refused_on_every_protected_route() {
     let id = Uuid::now_v7();
     let mut checked = 0;
     for spec in specs() {
-        if spec.permission == Permission::Public {
+        // Public routes need nothing; /metrics needs its bearer token, not a session
+        // (`metrics_need_their_token_and_hold_no_personal_data`).
+        if matches!(
+            spec.permission,
+            Permission::Public | Permission::MetricsToken
+        ) {
             continue;
         }
         let path = spec
@@ -3514,5 +3519,96 @@ async fn a_data_protection_officer_sees_who_looked_and_what_staff_opened_never_t
             .unwrap();
         assert!(activity.contains("A case held by Police"), "{}", app.label);
         assert!(!activity.contains(&theirs_ref));
+    }
+}
+
+#[tokio::test]
+async fn metrics_need_their_token_and_hold_no_personal_data() {
+    const TOKEN: &str = "a-metrics-token-of-at-least-32-characters";
+    // Off by default: the same 404 as any unknown page.
+    let off = TestApp::spawn(waymark_store::testing::sqlite().await.unwrap()).await;
+    let res = off
+        .client
+        .get(off.url("/metrics"))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    for t in all_backends().await.unwrap() {
+        let app = TestApp::spawn_with(
+            t,
+            waymark_web::WebConfig {
+                metrics_token: Some(TOKEN.into()),
+                ..waymark_web::WebConfig::default()
+            },
+        )
+        .await;
+        let idva = app.sign_in("idva@example.test").await;
+        let id = app.create_case(&idva).await;
+        assert_eq!(
+            app.get(&idva, &format!("/cases/{id}")).await.status(),
+            StatusCode::OK
+        );
+        let search = app
+            .post_form(
+                &idva,
+                "/cases",
+                &[("csrf_token", idva.csrf.as_str()), ("search", "Markerton")],
+            )
+            .await;
+        assert_eq!(search.status(), StatusCode::OK);
+        for auth in [
+            None,
+            Some("Bearer wrong-token".to_owned()),
+            Some(TOKEN.to_owned()),
+        ] {
+            let mut req = app.client.get(app.url("/metrics"));
+            if let Some(a) = auth.as_deref() {
+                req = req.header("authorization", a);
+            }
+            assert_eq!(
+                req.send().await.unwrap().status(),
+                StatusCode::NOT_FOUND,
+                "{auth:?}"
+            );
+        }
+        let res = app
+            .client
+            .get(app.url("/metrics"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{}", app.label);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4")
+        );
+        let text = res.text().await.unwrap();
+        assert!(text.contains("waymark_up 1"));
+        assert!(text.contains(
+            "waymark_http_requests_total{method=\"GET\",route=\"/cases/{case_id}\",status=\"200\"} 1"
+        ), "{text}");
+        assert!(text.contains(
+            "waymark_http_requests_total{method=\"POST\",route=\"/api/v1/referrals\",status=\"201\"} 1"
+        ));
+        // Templates, never paths: no case id, no name, no search term.
+        for secret in [
+            id.as_str(),
+            "Zelda",
+            "Markerton",
+            "Perry",
+            "idva@example.test",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{}: metrics contain {secret}",
+                app.label
+            );
+        }
     }
 }

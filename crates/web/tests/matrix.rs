@@ -172,6 +172,8 @@ const SIGN_IN: Exp = exp(303, Some("/sign-in"), Audit::None);
 const NO_AUTH: Exp = exp(401, None, Audit::None);
 /// The role may never do this (no object named): 403 and a `denied` row.
 const DENY: Exp = exp(403, None, Audit::Denied);
+/// Off: 404 and no audit row (`/metrics` without a configured token).
+const OFF: Exp = exp(404, None, Audit::None);
 /// Not visible, not permitted or not there: 404 and a `denied` row naming the id.
 const NF: Exp = exp(404, None, Audit::Denied);
 /// Refused input (a wrong password): 422 and a `denied` row.
@@ -236,6 +238,7 @@ enum R {
     Confirm,
     Triage,
     Team,
+    Metrics,
     DataProtectionHome,
     FindCaseLog,
     StaffActivity,
@@ -284,7 +287,7 @@ enum R {
 }
 
 impl R {
-    const ALL: [R; 90] = [
+    const ALL: [R; 91] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -330,6 +333,7 @@ impl R {
         R::Confirm,
         R::Triage,
         R::Team,
+        R::Metrics,
         R::DataProtectionHome,
         R::FindCaseLog,
         R::StaffActivity,
@@ -425,6 +429,7 @@ impl R {
             R::Confirm => (post, "/account/confirm"),
             R::Triage => (get, "/triage"),
             R::Team => (get, "/team"),
+            R::Metrics => (get, "/metrics"),
             R::DataProtectionHome => (get, "/data-protection"),
             R::FindCaseLog => (post, "/data-protection/access-log"),
             R::StaffActivity => (get, "/data-protection/staff/{user_id}"),
@@ -564,6 +569,9 @@ const NO_CASE: &[(R, [Exp; 9])] = &[
     (R::ScreeningQueue,    [DENY,       OK_A,       DENY,       DENY,       DENY,       DENY,       DENY,       TO_MFA,     SIGN_IN]),
     // The agency's action plan: the row's object is the actor's own agency.
     (R::AgencyActions,     [OK_A,       OK_A,       OK_A,       OK_A,       DENY,       DENY,       OK_A,       TO_MFA,     SIGN_IN]),
+    // Metrics are off unless a scrape token is configured (the matrix configures none);
+    // a session is no substitute for it (http.rs tests the token).
+    (R::Metrics,            [OFF,       OFF,        OFF,        OFF,        OFF,        OFF,        OFF,        OFF,        OFF]),
     // The data protection officer's pages: theirs alone. Finding a case's access log is
     // asked for the `Same` case's reference; the staff review for caseworker A.
     (R::DataProtectionHome, [DENY,       DENY,       DENY,       DENY,       DENY,       OK_A,       DENY,       TO_MFA,     SIGN_IN]),
