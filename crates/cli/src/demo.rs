@@ -314,6 +314,29 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
         let case_id = tx
             .create_referral_to(owner, marac.id, &referral, intake, None)
             .await?;
+        // Where some of the Idva service's clients live, a few of them in refuge (chosen by
+        // the case number, so the rest of the demo area stays as it is).
+        if idva_case && n % 3 == 0 {
+            const UNIT: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
+            let letter = |i: usize| char::from(UNIT.get(i % UNIT.len()).copied().unwrap_or(b'A'));
+            let in_refuge = n % 6 == 0;
+            let whereabouts = waymark_domain::whereabouts::WhereaboutsInput {
+                address: if in_refuge {
+                    String::new()
+                } else {
+                    format!("{} Moorside Road (demo)\nNorthmoor", 1 + n % 90)
+                },
+                postcode: format!("NM{} {}{}{}", 1 + n % 9, n % 10, letter(n), letter(n / 3)),
+                refuge: if in_refuge {
+                    "Northmoor Women's Refuge (demo); the refuge holds the address".to_owned()
+                } else {
+                    String::new()
+                },
+                gp_practice: "Moor Lane Surgery (demo), Northmoor".to_owned(),
+            };
+            tx.update_whereabouts(owner, case_id, &whereabouts, None)
+                .await?;
+        }
         if intake == Intake::AllocateToReferrer
             && let Some(closed_on) =
                 work_case(&tx, owner, case_id, referred_on, today, &mut rng).await?
