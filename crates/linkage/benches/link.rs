@@ -102,6 +102,16 @@ fn main() {
             s.score_time.as_secs_f64(),
             s.cluster_time.as_secs_f64()
         );
+        for phase in &s.phases {
+            if phase.threads > 1 {
+                println!(
+                    "  phase {:<48} {:>6.2} s summed over {} threads",
+                    phase.phase, phase.seconds, phase.threads
+                );
+            } else {
+                println!("  phase {:<48} {:>6.2} s", phase.phase, phase.seconds);
+            }
+        }
         if let Some(cpu) = link_cpu {
             println!(
                 "link CPU time: {cpu:.2} s over all threads (wall time is longer when other work shares the cores)"

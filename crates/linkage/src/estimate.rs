@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::compare::{self, ComparisonVector, FIELD_COUNT, Field};
 use crate::dob::PartialDate;
 use crate::index::Index;
+use crate::link::{PhaseTime, Stopwatch};
 use crate::model::{Model, ModelParameters, SharedValueFrequencies, log2_odds};
 use crate::rng::Rng;
 
@@ -60,7 +61,12 @@ const M_PSEUDO: f64 = 10.0;
 /// The least m or u any level keeps.
 const FLOOR: f64 = 1e-6;
 
-pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, TrainingReport) {
+pub(crate) fn train(
+    index: &Index,
+    options: &TrainingOptions,
+    phases: &mut Vec<PhaseTime>,
+) -> (Model, TrainingReport) {
+    let mut clock = Stopwatch::new(phases);
     let records: Vec<(u32, &crate::record::Prepared)> = index.all_prepared().collect();
     let names = index.view();
     let n = records.len();
@@ -117,6 +123,7 @@ pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, Trainin
                 .max(FLOOR);
         }
     }
+    clock.lap("train: u from random pairs");
     // Exact agreement by chance is known precisely from how often each value occurs.
     let exact_u = [
         (
@@ -154,6 +161,7 @@ pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, Trainin
         }
     }
 
+    clock.lap("train: exact-agreement u from value frequencies");
     // m by EM over candidate pairs of records spread evenly over the index.
     let stride = (n / options.em_records.max(1)).max(1);
     let mut vectors: HashMap<u32, (ComparisonVector, f64)> = HashMap::new();
@@ -173,6 +181,7 @@ pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, Trainin
     let mut vectors: Vec<(u32, (ComparisonVector, f64))> = vectors.into_iter().collect();
     vectors.sort_unstable_by_key(|(pattern, _)| *pattern);
     report.distinct_vectors = vectors.len();
+    clock.lap("train: EM sample pairs");
     if report.em_pairs < 100 {
         return (index.model().clone(), report);
     }
@@ -270,6 +279,7 @@ pub(crate) fn train(index: &Index, options: &TrainingOptions) -> (Model, Trainin
     }
     params.duplicates_per_record = duplicates;
     report.duplicates_per_record = duplicates;
+    clock.lap("train: EM iterations and prior");
     (Model::from(params), report)
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::blocking::{self, Blocks};
 use crate::compare::{self, ComparisonVector, FirstNameLevel, SurnameLevel};
 use crate::estimate::{self, TrainingOptions, TrainingReport};
+use crate::link::{PhaseTime, Stopwatch};
 use crate::model::{Evaluation, Explanation, Model, SharedValueFrequencies, TermCounts};
 use crate::names::{Interner, NONE, Names, View};
 use crate::record::{PersonRecord, Prepared};
@@ -144,10 +145,16 @@ impl Index {
     /// Add a batch of records to an empty index at once, computing blocking keys on `threads`
     /// threads and filing them into the packed base. `false` (and nothing added) when the index
     /// is not empty or the batch is too large.
-    pub(crate) fn bulk_load(&mut self, records: &[PersonRecord], threads: usize) -> bool {
+    pub(crate) fn bulk_load(
+        &mut self,
+        records: &[PersonRecord],
+        threads: usize,
+        phases: &mut Vec<PhaseTime>,
+    ) -> bool {
         if !self.records.is_empty() || records.len() >= u32::MAX as usize {
             return false;
         }
+        let mut clock = Stopwatch::new(phases);
         let mut interner = Interner {
             base: None,
             own: &mut self.names,
@@ -156,6 +163,7 @@ impl Index {
             .iter()
             .map(|r| Prepared::new(&mut interner, r))
             .collect();
+        clock.lap("index: normalise and intern names");
         let view = View::new(&self.names);
         let chunk = prepared.len().div_ceil(threads.max(1)).max(1);
         let parts: Vec<(Vec<u64>, Vec<u32>)> = std::thread::scope(|scope| {
@@ -169,6 +177,7 @@ impl Index {
                 .map(|(part, h)| h.join().unwrap_or_else(|_| keys_of(&view, part)))
                 .collect()
         });
+        clock.lap("index: blocking keys");
         let total: usize = parts.iter().map(|(k, _)| k.len()).sum();
         if u32::try_from(total).is_err() {
             return false;
@@ -188,11 +197,13 @@ impl Index {
             return false;
         }
         drop(keys);
+        clock.lap("index: file into blocks");
         for p in &prepared {
             self.count(p, true);
         }
         self.live = prepared.len();
         self.records = prepared.into_iter().map(Some).collect();
+        clock.lap("index: name frequencies");
         true
     }
 
@@ -296,6 +307,28 @@ impl Index {
         out.sort_unstable();
         out.dedup();
         skipped
+    }
+
+    /// Read a little of each record in `ids` (and of its first-name and surname forms) before
+    /// they are compared. The reads do not depend on one another, so the processor fetches
+    /// the records from memory together instead of one after another as each comparison
+    /// reaches it; the comparisons then find them in cache.
+    pub(crate) fn warm(&self, names: &View<'_>, ids: &[u32]) {
+        let mut forms = 0u32;
+        for &id in ids {
+            if let Some(q) = self.prepared(id) {
+                forms ^= q.first_form ^ q.surname_form.rotate_left(16);
+            }
+        }
+        std::hint::black_box(forms);
+        let mut touched = 0u32;
+        for &id in ids {
+            if let Some(q) = self.prepared(id) {
+                touched ^= names.first(q.first_form).map_or(0, |f| f.first);
+                touched ^= names.surname(q.surname_form).map_or(0, |s| s.compact);
+            }
+        }
+        std::hint::black_box(touched);
     }
 
     /// Compare and score two prepared records with this index's term frequencies.
@@ -405,7 +438,16 @@ impl Index {
     /// Re-estimate the model from the records held: u from random pairs, m by EM over candidate
     /// pairs. Scoring uses the new model from then on.
     pub fn train(&mut self, options: &TrainingOptions) -> TrainingReport {
-        let (model, report) = estimate::train(self, options);
+        self.train_timed(options, &mut Vec::new())
+    }
+
+    /// [`Index::train`], recording the time of each phase.
+    pub(crate) fn train_timed(
+        &mut self,
+        options: &TrainingOptions,
+        phases: &mut Vec<PhaseTime>,
+    ) -> TrainingReport {
+        let (model, report) = estimate::train(self, options, phases);
         self.model = model;
         report
     }

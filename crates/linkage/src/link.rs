@@ -55,6 +55,64 @@ pub struct LinkStats {
     pub train_time: Duration,
     pub score_time: Duration,
     pub cluster_time: Duration,
+    /// Finer timings inside the four stages, in order. Phases run on several threads report
+    /// the time summed over the threads (`threads` > 1), so they can exceed the wall time.
+    pub phases: Vec<PhaseTime>,
+}
+
+/// How long one phase of a run took.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PhaseTime {
+    pub phase: &'static str,
+    pub seconds: f64,
+    /// How many threads shared the phase (the seconds are summed over them).
+    pub threads: usize,
+}
+
+impl PhaseTime {
+    pub(crate) fn new(phase: &'static str, time: Duration) -> Self {
+        Self {
+            phase,
+            seconds: time.as_secs_f64(),
+            threads: 1,
+        }
+    }
+
+    pub(crate) fn summed(phase: &'static str, time: Duration, threads: usize) -> Self {
+        Self {
+            phase,
+            seconds: time.as_secs_f64(),
+            threads,
+        }
+    }
+}
+
+/// Times consecutive phases.
+pub(crate) struct Stopwatch<'a> {
+    phases: &'a mut Vec<PhaseTime>,
+    at: Instant,
+}
+
+impl<'a> Stopwatch<'a> {
+    pub fn new(phases: &'a mut Vec<PhaseTime>) -> Self {
+        Self {
+            phases,
+            at: Instant::now(),
+        }
+    }
+
+    /// Record the time since the last lap (or the start) as `phase`.
+    pub fn lap(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.phases.push(PhaseTime::new(phase, now - self.at));
+        self.at = now;
+    }
+
+    /// Record a phase timed elsewhere, and start the next lap now.
+    pub fn push(&mut self, phase: PhaseTime) {
+        self.phases.push(phase);
+        self.at = Instant::now();
+    }
 }
 
 /// The outcome of a run.
@@ -101,7 +159,7 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 
     let started = Instant::now();
     let mut index = Index::new(options.model.clone()).with_max_block(options.max_block);
-    if !index.bulk_load(records, threads) {
+    if !index.bulk_load(records, threads, &mut stats.phases) {
         // More records than an index can number: file as many as fit, one at a time.
         for r in records {
             if index.insert(r).is_err() {
@@ -114,13 +172,13 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 
     let started = Instant::now();
     if let Some(training) = &options.training {
-        stats.training = Some(index.train(training));
+        stats.training = Some(index.train_timed(training, &mut stats.phases));
     }
     stats.train_time = started.elapsed();
 
     let started = Instant::now();
     let threshold = options.cluster.threshold;
-    let (links, pairs_scored, oversized) = score_all(&index, threshold, threads);
+    let (links, pairs_scored, oversized) = score_all(&index, threshold, threads, &mut stats.phases);
     stats.pairs_scored = pairs_scored;
     stats.oversized_blocks_skipped = oversized;
     stats.links = links.len();
@@ -153,6 +211,9 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
         .max()
         .map_or(0, |m| m as usize + 1);
     stats.cluster_time = started.elapsed();
+    stats
+        .phases
+        .push(PhaseTime::new("cluster", stats.cluster_time));
 
     let mut best_probability: Vec<Option<f64>> = vec![None; records.len()];
     for l in &links {
@@ -173,11 +234,18 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 }
 
 /// Score every candidate pair once (each record against the records before it), in parallel.
-fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize, usize) {
+fn score_all(
+    index: &Index,
+    threshold: f64,
+    threads: usize,
+    phases: &mut Vec<PhaseTime>,
+) -> (Vec<Link>, usize, usize) {
     const CHUNK: usize = 512;
+    let mut clock = Stopwatch::new(phases);
     let n = index.len();
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(Vec<Link>, usize, usize)>> = Mutex::new(Vec::new());
+    type Part = (Vec<Link>, usize, usize, Duration, Duration);
+    let results: Mutex<Vec<Part>> = Mutex::new(Vec::new());
     let prior = index.prior();
     let names = index.view();
     // Records are taken in name order, so that consecutive records share blocks and the
@@ -189,13 +257,16 @@ fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize
             .map_or((u32::MAX, u32::MAX, i), |p| (p.surname, p.first, i))
     });
     let order = &order;
+    clock.lap("score: order records");
+    let threads = threads.max(1);
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
+        for _ in 0..threads {
             scope.spawn(|| {
                 let mut links = Vec::new();
                 let mut pairs = 0usize;
                 let mut oversized = 0usize;
                 let mut ids = Vec::new();
+                let (mut finding, mut scoring) = (Duration::ZERO, Duration::ZERO);
                 loop {
                     let start = next.fetch_add(CHUNK, Ordering::Relaxed);
                     if start >= n {
@@ -203,7 +274,11 @@ fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize
                     }
                     for &i in order.get(start..(start + CHUNK).min(n)).unwrap_or(&[]) {
                         let Some(p) = index.prepared(i) else { continue };
+                        let t0 = Instant::now();
                         oversized += index.candidates(&names, p, Some(i), Some(i), &mut ids);
+                        index.warm(&names, &ids);
+                        let t1 = Instant::now();
+                        finding += t1 - t0;
                         for &j in &ids {
                             let Some(q) = index.prepared(j) else { continue };
                             let (_, e) = index.score(&names, p, q, prior);
@@ -217,23 +292,39 @@ fn score_all(index: &Index, threshold: f64, threads: usize) -> (Vec<Link>, usize
                                 });
                             }
                         }
+                        scoring += t1.elapsed();
                     }
                 }
                 results
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push((links, pairs, oversized));
+                    .push((links, pairs, oversized, finding, scoring));
             });
         }
     });
+    clock.lap("score: candidates and scoring (wall)");
     let mut links = Vec::new();
     let mut pairs = 0;
     let mut oversized = 0;
-    for (l, p, o) in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
+    let (mut finding, mut scoring) = (Duration::ZERO, Duration::ZERO);
+    for (l, p, o, f, s) in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
         links.extend(l);
         pairs += p;
         oversized += o;
+        finding += f;
+        scoring += s;
     }
+    clock.push(PhaseTime::summed(
+        "score: finding candidates",
+        finding,
+        threads,
+    ));
+    clock.push(PhaseTime::summed(
+        "score: comparing and scoring pairs",
+        scoring,
+        threads,
+    ));
     links.sort_by_key(|l| (l.a, l.b));
+    clock.lap("score: gather and sort links");
     (links, pairs, oversized)
 }
