@@ -297,11 +297,8 @@ struct Head {
 pub(crate) struct Blocks {
     /// Block number of each key.
     slots: HashMap<u64, u32, BuildHasherDefault<KeyIsHash>>,
-    /// For each base block, where its members start in `base_members` (one more entry than
-    /// there are base blocks).
-    base_start: Vec<u32>,
-    /// Live base members of each base block.
-    base_live: Vec<u32>,
+    /// For each base block, its run of `base_members` and how many of them are live.
+    base: Vec<BaseBlock>,
     base_members: Vec<u32>,
     /// Records filed in the base (ids below this) that are still filed there.
     base_records: u32,
@@ -315,61 +312,87 @@ pub(crate) struct Blocks {
     entries: Vec<Entry>,
 }
 
+/// A block of the packed base: its members are `base_members[start..end]`, of which `live`
+/// are still filed there. Kept together so that reading a block touches one place.
+#[derive(Clone, Copy, Debug)]
+struct BaseBlock {
+    start: u32,
+    end: u32,
+    live: u32,
+}
+
 /// Why a bulk load was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TooMany;
 
 impl Blocks {
-    /// File records `0..n` at once into an empty store: record `i` under
-    /// `keys[key_start[i]..key_start[i + 1]]`.
-    pub fn bulk(&mut self, n: usize, keys: &[u64], key_start: &[usize]) -> Result<(), TooMany> {
+    /// File records `0..n` at once into an empty store: record `i` under the keys
+    /// `key_start[i]..key_start[i + 1]` of `keys`, read as one sequence (the batch's keys
+    /// arrive in a few consecutive parts, each freed once it has been read). Returns the block
+    /// number of every key, in order.
+    pub fn bulk(
+        &mut self,
+        n: usize,
+        keys: Vec<Vec<u64>>,
+        key_start: &[usize],
+    ) -> Result<Vec<u32>, TooMany> {
         if !self.slots.is_empty() || !self.entries.is_empty() || key_start.len() != n + 1 {
             return Err(TooMany);
         }
         let n32 = u32::try_from(n).map_err(|_| TooMany)?;
-        u32::try_from(keys.len()).map_err(|_| TooMany)?;
-        self.slots.reserve(keys.len() / 4);
-        let mut slot_of: Vec<u32> = Vec::with_capacity(keys.len());
-        let mut counts: Vec<u32> = Vec::new();
-        for &k in keys {
-            let next = counts.len() as u32;
-            let slot = *self.slots.entry(k).or_insert(next);
-            if slot == next {
-                counts.push(0);
-            }
-            if let Some(c) = counts.get_mut(slot as usize) {
-                *c += 1;
-            }
-            slot_of.push(slot);
+        let total: usize = keys.iter().map(Vec::len).sum();
+        u32::try_from(total).map_err(|_| TooMany)?;
+        if key_start.last() != Some(&total) {
+            return Err(TooMany);
         }
-        let mut start = Vec::with_capacity(counts.len() + 1);
+        // Most keys are shared by a few records; this is enough never to grow the table.
+        self.slots.reserve(total / 3);
+        let mut slot_of: Vec<u32> = Vec::with_capacity(total);
+        // Each block's size is counted in `live` first, then its run is laid out.
+        let mut base: Vec<BaseBlock> = Vec::new();
+        for part in keys {
+            for k in part {
+                let next = base.len() as u32;
+                let slot = *self.slots.entry(k).or_insert(next);
+                if slot == next {
+                    base.push(BaseBlock {
+                        start: 0,
+                        end: 0,
+                        live: 0,
+                    });
+                }
+                if let Some(b) = base.get_mut(slot as usize) {
+                    b.live += 1;
+                }
+                slot_of.push(slot);
+            }
+        }
+        // `end` is where the next member goes until every member is placed.
         let mut at = 0u32;
-        for &c in &counts {
-            start.push(at);
-            at += c;
+        for b in &mut base {
+            b.start = at;
+            b.end = at;
+            at += b.live;
         }
-        start.push(at);
-        let mut fill: Vec<u32> = start.clone();
-        let mut members = vec![0u32; keys.len()];
+        let mut members = vec![0u32; total];
         for (record, w) in key_start.windows(2).enumerate() {
             let (Some(&lo), Some(&hi)) = (w.first(), w.get(1)) else {
                 continue;
             };
             for &slot in slot_of.get(lo..hi).unwrap_or(&[]) {
-                if let Some(f) = fill.get_mut(slot as usize) {
-                    if let Some(m) = members.get_mut(*f as usize) {
+                if let Some(b) = base.get_mut(slot as usize) {
+                    if let Some(m) = members.get_mut(b.end as usize) {
                         *m = record as u32;
                     }
-                    *f += 1;
+                    b.end += 1;
                 }
             }
         }
-        self.base_live = counts;
-        self.base_start = start;
+        self.base = base;
         self.base_members = members;
         self.base_records = n32;
         self.stale = vec![false; n];
-        Ok(())
+        Ok(slot_of)
     }
 
     /// The block number of a key, if any record was ever filed under it.
@@ -399,7 +422,15 @@ impl Blocks {
         }
     }
 
-    fn in_base(&self, record: u32) -> bool {
+    /// True when a key no record of the bulk load was filed under has been used since (its
+    /// block number is not known to anything computed at the load).
+    pub fn has_keys_since_bulk(&self) -> bool {
+        self.slots.len() > self.base.len()
+    }
+
+    /// True while a record filed in the base still has its base keys (it was not changed or
+    /// removed since).
+    pub fn in_base(&self, record: u32) -> bool {
         record < self.base_records && !self.stale.get(record as usize).copied().unwrap_or(true)
     }
 
@@ -408,9 +439,9 @@ impl Blocks {
         if self.in_base(record) {
             for key in keys {
                 if let Some(slot) = self.slot(*key)
-                    && let Some(live) = self.base_live.get_mut(slot as usize)
+                    && let Some(b) = self.base.get_mut(slot as usize)
                 {
-                    *live = live.saturating_sub(1);
+                    b.live = b.live.saturating_sub(1);
                 }
             }
             if let Some(s) = self.stale.get_mut(record as usize) {
@@ -456,7 +487,7 @@ impl Blocks {
 
     /// How many records are filed in a block.
     pub fn slot_len(&self, slot: u32) -> usize {
-        let base = self.base_live.get(slot as usize).copied().unwrap_or(0);
+        let base = self.base.get(slot as usize).map_or(0, |b| b.live);
         let delta = self.heads.get(slot as usize).map_or(0, |h| h.len);
         (base + delta) as usize
     }
@@ -469,13 +500,12 @@ impl Blocks {
 
     /// The base members of a block, in id order, stale ones included.
     pub fn base_members(&self, slot: u32) -> &[u32] {
-        let s = slot as usize;
-        match (self.base_start.get(s), self.base_start.get(s + 1)) {
-            (Some(&lo), Some(&hi)) => self
+        match self.base.get(slot as usize) {
+            Some(b) => self
                 .base_members
-                .get(lo as usize..hi as usize)
+                .get(b.start as usize..b.end as usize)
                 .unwrap_or(&[]),
-            _ => &[],
+            None => &[],
         }
     }
 
@@ -532,12 +562,12 @@ impl Blocks {
 
     /// How many distinct keys are in use.
     pub fn key_count(&self) -> usize {
-        let base_used = self.base_live.iter().filter(|c| **c > 0).count();
+        let base_used = self.base.iter().filter(|b| b.live > 0).count();
         let delta_only = self
             .heads
             .iter()
             .enumerate()
-            .filter(|(s, h)| h.len > 0 && self.base_live.get(*s).is_none_or(|c| *c == 0))
+            .filter(|(s, h)| h.len > 0 && self.base.get(*s).is_none_or(|b| b.live == 0))
             .count();
         base_used + delta_only
     }
@@ -611,8 +641,9 @@ mod tests {
     fn a_bulk_load_then_changes_keep_exact_blocks() {
         let mut blocks = Blocks::default();
         // Records 0, 1, 2 with keys {7, 9}, {7}, {7, 9}.
-        let keys = [7, 9, 7, 7, 9];
-        blocks.bulk(3, &keys, &[0, 2, 3, 5]).unwrap();
+        let keys = vec![vec![7, 9, 7], vec![7, 9]];
+        let slots = blocks.bulk(3, keys, &[0, 2, 3, 5]).unwrap();
+        assert_eq!(slots, vec![0, 1, 0, 0, 1]);
         assert_eq!(blocks.members(7).collect::<Vec<_>>(), vec![0, 1, 2]);
         assert_eq!(blocks.len(9), 2);
         blocks.remove_record(&[7, 9], 0);
@@ -630,7 +661,7 @@ mod tests {
         blocks.collect_members(blocks.slot(7).unwrap(), Some(2), &mut out);
         assert_eq!(out, vec![1]);
         assert!(
-            blocks.bulk(1, &[1], &[0, 1]).is_err(),
+            blocks.bulk(1, vec![vec![1]], &[0, 1]).is_err(),
             "only into an empty store"
         );
     }

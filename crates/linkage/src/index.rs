@@ -63,6 +63,23 @@ pub struct Index {
     first_names: TermCounts,
     live: usize,
     max_block: usize,
+    looks: StoredLooks,
+}
+
+/// The blocks each record of a bulk load looks in, as block numbers, in a few parts of
+/// consecutive records. Valid for a record while it keeps its base keys and no block has been
+/// added since the load.
+#[derive(Default)]
+struct StoredLooks {
+    parts: Vec<LookPart>,
+}
+
+/// The looks of records `first..first + start.len() - 1`: record `first + i`'s are
+/// `slots[start[i]..start[i + 1]]`.
+struct LookPart {
+    first: u32,
+    slots: Vec<u32>,
+    start: Vec<u32>,
 }
 
 impl Default for Index {
@@ -83,6 +100,7 @@ impl Index {
             first_names: TermCounts::default(),
             live: 0,
             max_block: DEFAULT_MAX_BLOCK,
+            looks: StoredLooks::default(),
         }
     }
 
@@ -166,7 +184,7 @@ impl Index {
         clock.lap("index: normalise and intern names");
         let view = View::new(&self.names);
         let chunk = prepared.len().div_ceil(threads.max(1)).max(1);
-        let parts: Vec<(Vec<u64>, Vec<u32>)> = std::thread::scope(|scope| {
+        let parts: Vec<BatchKeys> = std::thread::scope(|scope| {
             let handles: Vec<_> = prepared
                 .chunks(chunk)
                 .map(|part| (part, scope.spawn(move || keys_of(&view, part))))
@@ -178,26 +196,55 @@ impl Index {
                 .collect()
         });
         clock.lap("index: blocking keys");
-        let total: usize = parts.iter().map(|(k, _)| k.len()).sum();
-        if u32::try_from(total).is_err() {
-            return false;
-        }
-        let mut keys: Vec<u64> = Vec::with_capacity(total);
-        let mut start: Vec<u32> = Vec::with_capacity(prepared.len() + 1);
-        start.push(0);
-        for (k, counts) in parts {
-            keys.extend_from_slice(&k);
-            for c in counts {
-                let last = start.last().copied().unwrap_or(0);
-                start.push(last + c);
+        let mut key_start: Vec<usize> = Vec::with_capacity(prepared.len() + 1);
+        key_start.push(0);
+        for part in &parts {
+            for &c in &part.file_counts {
+                let last = key_start.last().copied().unwrap_or(0);
+                key_start.push(last + c as usize);
             }
         }
-        let key_start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
-        if self.blocks.bulk(prepared.len(), &keys, &key_start).is_err() {
+        // Every look fits the stored form; checked before anything is filed, so that a refused
+        // load leaves the index empty.
+        let looks_total: usize = parts.iter().map(|p| p.looks.looks.len()).sum();
+        if u32::try_from(looks_total).is_err()
+            || parts
+                .iter()
+                .any(|p| p.looks.look_keys.len() >= LOOK_ELSEWHERE as usize)
+        {
             return false;
         }
-        drop(keys);
+        let mut file_keys: Vec<Vec<u64>> = Vec::with_capacity(parts.len());
+        let mut looks: Vec<BatchLooks> = Vec::with_capacity(parts.len());
+        for part in parts {
+            file_keys.push(part.file);
+            looks.push(part.looks);
+        }
+        let Ok(slot_of) = self.blocks.bulk(prepared.len(), file_keys, &key_start) else {
+            return false;
+        };
         clock.lap("index: file into blocks");
+        // Each record's look keys as block numbers, so that a batch run finds its candidates
+        // without computing keys or searching the key table again.
+        let blocks = &self.blocks;
+        let (slot_of, key_start) = (&slot_of, &key_start);
+        let mut first = 0usize;
+        let stored: Option<Vec<LookPart>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = looks
+                .into_iter()
+                .map(|part| {
+                    let at = first;
+                    first += part.counts.len();
+                    scope.spawn(move || resolve_looks(blocks, slot_of, key_start, at, part))
+                })
+                .collect();
+            // A failed worker's part is lost; the records' keys are then computed when needed.
+            handles.into_iter().map(|h| h.join().ok()).collect()
+        });
+        self.looks = StoredLooks {
+            parts: stored.unwrap_or_default(),
+        };
+        clock.lap("index: look keys as block numbers");
         for p in &prepared {
             self.count(p, true);
         }
@@ -225,6 +272,11 @@ impl Index {
     fn file(&mut self, id: u32, p: &Prepared) {
         for key in blocking::keys(&self.view(), p) {
             self.blocks.insert(key, id);
+        }
+        if self.blocks.has_keys_since_bulk() {
+            // A bulk-loaded record may now look in a block that did not exist at the load,
+            // so its stored block numbers are no longer complete; its keys are computed again.
+            self.looks = StoredLooks::default();
         }
         self.count(p, true);
     }
@@ -280,7 +332,8 @@ impl Index {
     }
 
     /// The ids of records sharing a blocking key with `p`, sorted, without `exclude`, and (when
-    /// `below` is given) only those with smaller ids. Returns how many oversized blocks it skipped.
+    /// `below` is given) only those with smaller ids. `exclude`, when given, is `p`'s own id
+    /// in this index. Returns how many oversized blocks it skipped.
     pub(crate) fn candidates(
         &self,
         names: &View<'_>,
@@ -291,15 +344,20 @@ impl Index {
     ) -> usize {
         out.clear();
         let mut skipped = 0;
-        for key in blocking::look_keys(names, p) {
-            let Some(slot) = self.blocks.slot(key) else {
-                continue;
-            };
+        let mut gather = |slot: u32| {
             if self.blocks.slot_len(slot) > self.max_block {
                 skipped += 1;
-                continue;
+            } else {
+                self.blocks.collect_members(slot, below, out);
             }
-            self.blocks.collect_members(slot, below, out);
+        };
+        match exclude.and_then(|id| self.stored_looks(id)) {
+            // A record of the bulk load that still has its keys: its blocks are known.
+            Some(slots) => slots.iter().copied().for_each(&mut gather),
+            None => blocking::look_keys(names, p)
+                .into_iter()
+                .filter_map(|key| self.blocks.slot(key))
+                .for_each(&mut gather),
         }
         if let Some(x) = exclude {
             out.retain(|id| *id != x);
@@ -307,6 +365,19 @@ impl Index {
         out.sort_unstable();
         out.dedup();
         skipped
+    }
+
+    /// The block numbers a record of the bulk load looks in, while it still has its base keys
+    /// and no block has been added since the load.
+    fn stored_looks(&self, id: u32) -> Option<&[u32]> {
+        if !self.blocks.in_base(id) || self.blocks.has_keys_since_bulk() {
+            return None;
+        }
+        let parts = &self.looks.parts;
+        let part = parts.get(parts.partition_point(|p| p.first <= id).checked_sub(1)?)?;
+        let i = (id - part.first) as usize;
+        let (lo, hi) = (*part.start.get(i)?, *part.start.get(i + 1)?);
+        part.slots.get(lo as usize..hi as usize)
     }
 
     /// Read a little of each record in `ids` (and of its first-name and surname forms) before
@@ -461,17 +532,109 @@ impl Index {
     }
 }
 
-/// The blocking keys of consecutive records, flattened, with each record's key count.
-fn keys_of(names: &View<'_>, records: &[Prepared]) -> (Vec<u64>, Vec<u32>) {
-    let mut keys = Vec::with_capacity(records.len() * 24);
-    let mut counts = Vec::with_capacity(records.len());
+/// The blocking keys of consecutive records: the keys each is filed under (flattened, with
+/// each record's count), and the keys each looks in.
+struct BatchKeys {
+    file: Vec<u64>,
+    file_counts: Vec<u32>,
+    looks: BatchLooks,
+}
+
+/// The keys each of consecutive records looks in, with each record's count. A look key that
+/// is also one of the record's own file keys (most are) is given as its position among them;
+/// any other is [`LOOK_ELSEWHERE`] plus its position in `look_keys`.
+struct BatchLooks {
+    looks: Vec<u32>,
+    look_keys: Vec<u64>,
+    counts: Vec<u32>,
+}
+
+/// Marks a look key that is not among the record's own file keys.
+const LOOK_ELSEWHERE: u32 = 1 << 31;
+
+fn keys_of(names: &View<'_>, records: &[Prepared]) -> BatchKeys {
+    let mut out = BatchKeys {
+        file: Vec::with_capacity(records.len() * 16),
+        file_counts: Vec::with_capacity(records.len()),
+        looks: BatchLooks {
+            looks: Vec::with_capacity(records.len() * 16),
+            look_keys: Vec::new(),
+            counts: Vec::with_capacity(records.len()),
+        },
+    };
+    let looks = &mut out.looks;
     let (mut file, mut look) = (Vec::with_capacity(48), Vec::with_capacity(48));
     for p in records {
         blocking::keys_into(names, p, &mut file, &mut look);
-        keys.extend_from_slice(&file);
-        counts.push(file.len() as u32);
+        for key in &look {
+            // Both lists are sorted and short.
+            match file.binary_search(key) {
+                Ok(at) => looks.looks.push(at as u32),
+                Err(_) => {
+                    // Kept below LOOK_ELSEWHERE: a load with more such keys is refused.
+                    let at = looks.look_keys.len() as u32 & !LOOK_ELSEWHERE;
+                    looks.looks.push(LOOK_ELSEWHERE | at);
+                    looks.look_keys.push(*key);
+                }
+            }
+        }
+        out.file.extend_from_slice(&file);
+        out.file_counts.push(file.len() as u32);
+        looks.counts.push(look.len() as u32);
     }
-    (keys, counts)
+    out
+}
+
+/// The block numbers of the look keys of records `first..` (one part of [`keys_of`]'s output),
+/// leaving out keys no record is filed under. `slot_of` is the block number of every file key
+/// of the load, record `r`'s starting at `key_start[r]`. The block numbers are written over the
+/// looks they come from, so the part needs no second copy.
+fn resolve_looks(
+    blocks: &Blocks,
+    slot_of: &[u32],
+    key_start: &[usize],
+    first: usize,
+    part: BatchLooks,
+) -> LookPart {
+    let BatchLooks {
+        mut looks,
+        look_keys,
+        counts,
+    } = part;
+    let mut start = Vec::with_capacity(counts.len() + 1);
+    start.push(0u32);
+    let (mut read, mut write) = (0usize, 0usize);
+    for (r, &count) in counts.iter().enumerate() {
+        let file_at = key_start.get(first + r).copied().unwrap_or(0);
+        for _ in 0..count {
+            let Some(look) = looks.get(read).copied() else {
+                break;
+            };
+            read += 1;
+            let slot = if look & LOOK_ELSEWHERE == 0 {
+                slot_of.get(file_at + look as usize).copied()
+            } else {
+                look_keys
+                    .get((look & !LOOK_ELSEWHERE) as usize)
+                    .and_then(|k| blocks.slot(*k))
+            };
+            // Never ahead of `read`, so nothing unread is overwritten.
+            if let Some(slot) = slot
+                && let Some(w) = looks.get_mut(write)
+            {
+                *w = slot;
+                write += 1;
+            }
+        }
+        start.push(write as u32);
+    }
+    looks.truncate(write);
+    looks.shrink_to_fit();
+    LookPart {
+        first: first as u32,
+        slots: looks,
+        start,
+    }
 }
 
 #[cfg(test)]
@@ -538,6 +701,58 @@ mod tests {
         let x = index.explain(kate, child).unwrap();
         assert_eq!(x.rule, Some(Rule::Household));
         assert!(x.probability < 1e-5);
+    }
+
+    /// Every record's candidates, as a set, for the ids `0..n`.
+    fn all_candidates(index: &Index, n: u32) -> Vec<Vec<RecordId>> {
+        (0..n)
+            .map(|i| {
+                let mut c = index.candidates_of(RecordId(i)).unwrap_or_default();
+                c.sort_unstable();
+                c
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_bulk_load_finds_the_same_candidates_as_one_at_a_time_before_and_after_changes() {
+        let generated = crate::generate::people(&crate::generate::GenOptions {
+            records: 1_500,
+            seed: 7,
+        });
+        let records = generated.parsed();
+        let (first, later) = records.split_at(1_000);
+        let mut bulk = Index::default();
+        assert!(bulk.bulk_load(first, 2, &mut Vec::new()));
+        let mut single = Index::default();
+        for r in first {
+            single.insert(r).unwrap();
+        }
+        assert_eq!(all_candidates(&bulk, 1_000), all_candidates(&single, 1_000));
+        // Records filed one at a time after the load, some without a date of birth (they
+        // look in, and are filed under, blocks the load may not have had), and changes to
+        // loaded records.
+        for (i, r) in later.iter().enumerate() {
+            let mut r = r.clone();
+            if i % 3 == 0 {
+                r.dob = None;
+            }
+            assert_eq!(bulk.insert(&r).unwrap(), single.insert(&r).unwrap());
+        }
+        for i in (0..1_000u32).step_by(7) {
+            let r = later[i as usize % later.len()].clone();
+            bulk.update(RecordId(i), &r).unwrap();
+            single.update(RecordId(i), &r).unwrap();
+        }
+        for i in (3..1_000u32).step_by(11) {
+            bulk.remove(RecordId(i)).unwrap();
+            single.remove(RecordId(i)).unwrap();
+        }
+        let n = records.len() as u32;
+        let (b, s) = (all_candidates(&bulk, n), all_candidates(&single, n));
+        for (i, (b, s)) in b.iter().zip(&s).enumerate() {
+            assert_eq!(b, s, "record {i}");
+        }
     }
 
     #[test]
