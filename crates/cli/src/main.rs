@@ -9,6 +9,7 @@ mod link;
 mod marac_cli;
 mod report;
 mod self_referral;
+mod team_cli;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -126,6 +127,11 @@ enum Command {
         #[command(subcommand)]
         command: AgencyCommand,
     },
+    /// An agency's teams, and whether its caseworkers see only their own team's cases.
+    Team {
+        #[command(subcommand)]
+        command: team_cli::TeamCommand,
+    },
     /// Manage Maracs.
     Marac {
         #[command(subcommand)]
@@ -229,6 +235,17 @@ enum UserCommand {
         /// For example 1, 0.8 or 0.6.
         #[arg(long)]
         fte: String,
+    },
+    /// Put a user in one of their agency's teams (see `waymark team`), or in none.
+    SetTeam {
+        #[arg(long)]
+        email: String,
+        /// The team's name or id.
+        #[arg(long, required_unless_present = "no_team", conflicts_with = "no_team")]
+        team: Option<String>,
+        /// Take the user out of their team.
+        #[arg(long)]
+        no_team: bool,
     },
 }
 
@@ -722,6 +739,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Report { command } => report::run(&store, command).await,
+        Command::Team { command } => team_cli::run(&store, command).await,
+        Command::User {
+            command: UserCommand::SetTeam { email, team, .. },
+        } => team_cli::set_team(&store, &email, team.as_deref()).await,
         Command::Marac {
             command: MaracCommand::Configure(c),
         } => marac_cli::configure(&store, c).await,
@@ -972,7 +993,7 @@ pub(crate) fn admin_event_on(
     }
 }
 
-fn admin_event(
+pub(crate) fn admin_event(
     action: &'static str,
     user_id: waymark_store::Uuid,
 ) -> waymark_store::audit::AuditEvent {

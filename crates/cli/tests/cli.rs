@@ -761,3 +761,103 @@ fn a_short_metrics_token_is_refused_before_the_server_starts() {
     );
     assert!(!err.contains("too-short"), "the token is never echoed");
 }
+
+#[test]
+fn teams_are_added_listed_and_joined_by_command_and_bad_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| waymark(args, "", dir.path());
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let refused = |args: &[&str], names: &str| {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(names), "{args:?}: {err}");
+    };
+    ok(&["agency", "add", "--name", "Svc", "--kind", "idva_service"]);
+    ok(&["agency", "add", "--name", "Other", "--kind", "police"]);
+    ok(&[
+        "user",
+        "add",
+        "--email",
+        "w@example.test",
+        "--agency",
+        "Svc",
+        "--role",
+        "caseworker",
+    ]);
+    ok(&["team", "add", "--agency", "Other", "--name", "Response"]);
+    refused(
+        &["team", "add", "--agency", "Nowhere", "--name", "North"],
+        "--agency",
+    );
+    refused(
+        &["team", "add", "--agency", "Svc", "--name", "   "],
+        "--name",
+    );
+    refused(
+        &["team", "add", "--agency", "Svc", "--name", &"x".repeat(81)],
+        "--name",
+    );
+    assert!(ok(&["team", "list", "--agency", "Svc"]).contains("no teams yet"));
+    assert!(ok(&["team", "add", "--agency", "Svc", "--name", "North"]).contains("North"));
+    refused(
+        &["team", "add", "--agency", "Svc", "--name", "north"],
+        "already",
+    );
+    // Another agency's team, an unknown team or user: refused, naming the option.
+    refused(
+        &[
+            "user",
+            "set-team",
+            "--email",
+            "w@example.test",
+            "--team",
+            "Response",
+        ],
+        "--team",
+    );
+    refused(
+        &[
+            "user",
+            "set-team",
+            "--email",
+            "nobody@example.test",
+            "--team",
+            "North",
+        ],
+        "--email",
+    );
+    let list = ok(&["team", "list", "--agency", "Svc"]);
+    assert!(list.contains("North: (no one)"), "{list}");
+    assert!(list.contains("in no team: w@example.test"), "{list}");
+    assert!(list.contains("team restriction off"), "{list}");
+    ok(&[
+        "user",
+        "set-team",
+        "--email",
+        "w@example.test",
+        "--team",
+        "NORTH",
+    ]);
+    ok(&["team", "restrict", "--agency", "Svc", "--to-teams", "on"]);
+    let list = ok(&["team", "list", "--agency", "Svc"]);
+    assert!(list.contains("North: w@example.test"), "{list}");
+    assert!(list.contains("team restriction on"), "{list}");
+    refused(
+        &["team", "restrict", "--agency", "Svc", "--to-teams", "maybe"],
+        "--to-teams",
+    );
+    ok(&["user", "set-team", "--email", "w@example.test", "--no-team"]);
+    assert!(ok(&["team", "list", "--agency", "Svc"]).contains("in no team: w@example.test"));
+    // Every change is in the audit trail, which still verifies.
+    let verified = ok(&["audit", "verify"]);
+    assert!(!verified.to_lowercase().contains("broken"), "{verified}");
+}

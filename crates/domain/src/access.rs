@@ -10,6 +10,24 @@ pub struct Actor {
     pub user_id: String,
     pub agency_id: String,
     pub role: Role,
+    /// The actor's team within their agency, if they belong to one.
+    pub team_id: Option<String>,
+    /// Whether the actor's agency limits its caseworkers to their own team's cases
+    /// (configured per agency; see [`team_allows`]).
+    pub restricted_to_team: bool,
+}
+
+impl Actor {
+    /// An actor in no team, of an agency without team restriction.
+    pub fn new(user_id: impl Into<String>, agency_id: impl Into<String>, role: Role) -> Actor {
+        Actor {
+            user_id: user_id.into(),
+            agency_id: agency_id.into(),
+            role,
+            team_id: None,
+            restricted_to_team: false,
+        }
+    }
 }
 
 /// What policy needs to know about a case. More facts (Marac agenda membership, named sharing,
@@ -25,6 +43,10 @@ pub struct CaseAccessFacts {
     pub excluded_agency_ids: Vec<String>,
     /// Users holding live emergency ("break-glass") access to this case.
     pub break_glass_user_ids: Vec<String>,
+    /// The team of the holding agency that works the case, if any.
+    pub team_id: Option<String>,
+    /// The caseworker the case is allocated to, if any.
+    pub caseworker_id: Option<String>,
 }
 
 impl CaseAccessFacts {
@@ -35,6 +57,8 @@ impl CaseAccessFacts {
             excluded_user_ids: Vec::new(),
             excluded_agency_ids: Vec::new(),
             break_glass_user_ids: Vec::new(),
+            team_id: None,
+            caseworker_id: None,
         }
     }
 
@@ -66,7 +90,8 @@ pub fn view_ground(actor: &Actor, case: &CaseAccessFacts) -> Option<ViewGround> 
         return None;
     }
     let staff_of_owning_agency = match actor.role {
-        Role::Caseworker | Role::MaracCoordinator | Role::Manager => same_agency(actor, case),
+        Role::Caseworker => same_agency(actor, case) && team_allows(actor, case),
+        Role::MaracCoordinator | Role::Manager => same_agency(actor, case),
         // Agency reps will see cases only through a Marac agenda, which is not modelled yet.
         // Admins run accounts and never read case content, so a compromised admin account
         // does not expose victims.
@@ -80,6 +105,27 @@ pub fn view_ground(actor: &Actor, case: &CaseAccessFacts) -> Option<ViewGround> 
     } else {
         None
     }
+}
+
+/// Whether the holding agency's team restriction lets `actor` see `case`.
+///
+/// An agency may limit its caseworkers to the cases of their own team (a hospital team
+/// need not read the community team's clients). A restricted caseworker sees a case of
+/// their agency when it belongs to their team or is allocated to them; a case in no team
+/// yet (a self-referral waiting in triage) waits for a manager or coordinator, who see
+/// every case of the agency whatever its team. Without the restriction, or for any other
+/// role, the team does not matter.
+pub fn team_allows(actor: &Actor, case: &CaseAccessFacts) -> bool {
+    if !actor.restricted_to_team || actor.role != Role::Caseworker {
+        return true;
+    }
+    let allocated_to_them =
+        !actor.user_id.is_empty() && case.caseworker_id.as_deref() == Some(actor.user_id.as_str());
+    let same_team = match (&actor.team_id, &case.team_id) {
+        (Some(mine), Some(theirs)) => !mine.is_empty() && mine == theirs,
+        _ => false,
+    };
+    allocated_to_them || same_team
 }
 
 /// What policy needs to know about a Marac: who coordinates it, who chairs it, and which
@@ -147,9 +193,13 @@ pub fn can_read_minutes(
         && (can_run_meeting(actor, marac) || can_research(actor, marac, case, window_open))
 }
 
-/// Whether `actor` may see and update their own agency's actions from this Marac.
+/// Whether `actor` may see and update their own agency's actions from this Marac. A
+/// caseworker whose agency holds the case and restricts them to their team sees the
+/// actions on their team's cases only.
 pub fn can_see_agency_actions(actor: &Actor, marac: &MaracFacts, case: &CaseAccessFacts) -> bool {
-    !case.excludes(actor) && is_member(actor, marac)
+    !case.excludes(actor)
+        && is_member(actor, marac)
+        && (!same_agency(actor, case) || team_allows(actor, case))
 }
 
 /// Whether `actor` may ask for emergency access to a case their agency does not hold.
@@ -274,11 +324,7 @@ mod tests {
         use super::super::*;
 
         fn actor(role: Role, agency: &str, user: &str) -> Actor {
-            Actor {
-                user_id: user.into(),
-                agency_id: agency.into(),
-                role,
-            }
+            Actor::new(user, agency, role)
         }
 
         fn marac() -> MaracFacts {
@@ -345,11 +391,130 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, agency: &str) -> Actor {
+        Actor::new(format!("user-{}", role.as_str()), agency, role)
+    }
+
+    /// A member of `team` at the Idva service, which restricts caseworkers to their team.
+    fn in_team(role: Role, user: &str, team: Option<&str>) -> Actor {
         Actor {
-            user_id: format!("user-{}", role.as_str()),
-            agency_id: agency.to_string(),
-            role,
+            team_id: team.map(str::to_owned),
+            restricted_to_team: true,
+            ..Actor::new(user, "idva-service", role)
         }
+    }
+
+    fn team_case(team: Option<&str>, caseworker: Option<&str>) -> CaseAccessFacts {
+        CaseAccessFacts {
+            team_id: team.map(str::to_owned),
+            caseworker_id: caseworker.map(str::to_owned),
+            ..CaseAccessFacts::owned_by("idva-service")
+        }
+    }
+
+    #[test]
+    fn a_team_restricted_caseworker_sees_their_teams_cases_and_their_own_only() {
+        let me = in_team(Role::Caseworker, "me", Some("north"));
+        assert!(can_view_case(
+            &me,
+            &team_case(Some("north"), Some("colleague"))
+        ));
+        assert!(
+            can_view_case(&me, &team_case(Some("south"), Some("me"))),
+            "allocated to me"
+        );
+        assert!(can_view_case(&me, &team_case(None, Some("me"))));
+        assert!(!can_view_case(
+            &me,
+            &team_case(Some("south"), Some("colleague"))
+        ));
+        assert!(!can_view_case(&me, &team_case(Some("south"), None)));
+        assert!(
+            !can_view_case(&me, &team_case(None, None)),
+            "no team yet: triage"
+        );
+        // Every ground beyond viewing follows.
+        let other = team_case(Some("south"), None);
+        assert!(!can_work_case(&me, &other));
+        assert!(!can_reveal_restricted(&me, &other));
+        assert!(!can_see_access_log(&me, &other));
+        assert!(!can_manage_exclusions(&me, &other));
+        // Emergency access still opens it, read-only, as for another agency's case.
+        let mut granted = other.clone();
+        granted.break_glass_user_ids.push("me".into());
+        assert_eq!(view_ground(&me, &granted), Some(ViewGround::BreakGlass));
+        assert!(!can_work_case(&me, &granted));
+    }
+
+    #[test]
+    fn a_caseworker_in_no_team_sees_only_their_own_cases_when_restricted() {
+        let me = in_team(Role::Caseworker, "me", None);
+        assert!(can_view_case(&me, &team_case(None, Some("me"))));
+        assert!(!can_view_case(&me, &team_case(None, Some("colleague"))));
+        assert!(!can_view_case(&me, &team_case(None, None)));
+        let marac = MaracFacts {
+            member_agency_ids: vec!["idva-service".into(), "police".into()],
+            ..MaracFacts::default()
+        };
+        assert!(!can_see_agency_actions(
+            &me,
+            &marac,
+            &team_case(Some("south"), None)
+        ));
+        assert!(can_see_agency_actions(
+            &me,
+            &marac,
+            &team_case(None, Some("me"))
+        ));
+        // Another agency's team restriction says nothing about the Idva service's cases.
+        let police_officer = Actor {
+            agency_id: "police".into(),
+            ..in_team(Role::Caseworker, "pc", Some("response"))
+        };
+        assert!(can_see_agency_actions(
+            &police_officer,
+            &marac,
+            &team_case(Some("south"), None)
+        ));
+        let blank = Actor {
+            user_id: String::new(),
+            ..in_team(Role::Caseworker, "", Some(""))
+        };
+        assert!(
+            !can_view_case(&blank, &team_case(Some(""), Some(""))),
+            "blank ids never match"
+        );
+    }
+
+    #[test]
+    fn team_restriction_binds_caseworkers_only_and_only_when_configured() {
+        let other_team = team_case(Some("south"), Some("colleague"));
+        for role in [Role::MaracCoordinator, Role::Manager] {
+            assert!(
+                can_view_case(&in_team(role, "x", Some("north")), &other_team),
+                "{role:?}"
+            );
+        }
+        let unrestricted = Actor {
+            team_id: Some("north".into()),
+            ..actor(Role::Caseworker, "idva-service")
+        };
+        assert!(can_view_case(&unrestricted, &other_team));
+        // A team never opens another agency's case.
+        let police = CaseAccessFacts {
+            team_id: Some("north".into()),
+            ..CaseAccessFacts::owned_by("police")
+        };
+        assert!(!can_view_case(
+            &in_team(Role::Caseworker, "me", Some("north")),
+            &police
+        ));
+        // Exclusions beat the team.
+        let mut excluded = team_case(Some("north"), Some("me"));
+        excluded.excluded_user_ids.push("me".into());
+        assert!(!can_view_case(
+            &in_team(Role::Caseworker, "me", Some("north")),
+            &excluded
+        ));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::entity::{
     case_intervention, case_measure, case_person, case_reference_counter, dash_assessment, marac,
     marac_action, marac_attendance, marac_confidentiality, marac_hearing, marac_meeting,
     marac_member, marac_referral, marac_research, person, recovery_code, referral, safety_plan,
-    user,
+    team, user,
 };
 use crate::{Store, StoreError};
 
@@ -23,6 +23,8 @@ const MAGIC: &str = "waymark-backup-1";
 struct Tables {
     agencies: Vec<agency::Model>,
     maracs: Vec<marac::Model>,
+    #[serde(default)]
+    teams: Vec<team::Model>,
     users: Vec<user::Model>,
     recovery_codes: Vec<recovery_code::Model>,
     people: Vec<person::Model>,
@@ -86,6 +88,7 @@ fn summary(t: &Tables) -> BackupSummary {
         rows: vec![
             ("agencies", t.agencies.len()),
             ("maracs", t.maracs.len()),
+            ("teams", t.teams.len()),
             ("users", t.users.len()),
             ("recovery_codes", t.recovery_codes.len()),
             ("people", t.people.len()),
@@ -122,6 +125,7 @@ impl Store {
         let tables = Tables {
             agencies: agency::Entity::find().all(c).await?,
             maracs: marac::Entity::find().all(c).await?,
+            teams: team::Entity::find().all(c).await?,
             users: user::Entity::find().all(c).await?,
             recovery_codes: recovery_code::Entity::find().all(c).await?,
             people: person::Entity::find().all(c).await?,
@@ -208,6 +212,7 @@ impl Store {
         }
         insert_all!(t.agencies, agency);
         insert_all!(t.maracs, marac);
+        insert_all!(t.teams, team);
         insert_all!(t.users, user);
         insert_all!(t.recovery_codes, recovery_code);
         insert_all!(t.people, person);

@@ -183,6 +183,9 @@ pub struct CaseDetail {
     pub owning_agency: String,
     pub marac: Marac,
     pub caseworker_name: Option<String>,
+    pub caseworker_id: Option<Uuid>,
+    /// The holding agency's team that works the case: its id and name.
+    pub team: Option<(Uuid, String)>,
     pub people: Vec<CasePerson>,
     pub referral: Option<ReferralRecord>,
     /// Oldest first.
@@ -245,6 +248,8 @@ impl CaseDetail {
     /// What the access policy needs to know about this case.
     pub fn access_facts(&self) -> CaseAccessFacts {
         let mut f = CaseAccessFacts::owned_by(self.owning_agency_id.to_string());
+        f.team_id = self.team.as_ref().map(|(t, _)| t.to_string());
+        f.caseworker_id = self.caseworker_id.map(|u| u.to_string());
         f.break_glass_user_ids = self
             .break_glass
             .iter()
@@ -271,6 +276,8 @@ pub(crate) fn facts(
     grants: &[break_glass_grant::Model],
 ) -> CaseAccessFacts {
     let mut f = CaseAccessFacts::owned_by(c.owning_agency_id.to_string());
+    f.team_id = c.team_id.map(|t| t.to_string());
+    f.caseworker_id = c.caseworker_id.map(|u| u.to_string());
     f.break_glass_user_ids = grants
         .iter()
         .filter(|g| g.case_id == c.id)
@@ -499,6 +506,8 @@ impl Tx {
                 Intake::AllocateToReferrer => Some(actor.id),
                 Intake::Triage => None,
             }),
+            // The case belongs to the referrer's team, if they are in one.
+            team_id: Set(actor.team_id),
             status: Set(match intake {
                 Intake::AllocateToReferrer => CaseStatus::Open,
                 Intake::Triage => CaseStatus::AwaitingAllocation,
@@ -925,6 +934,10 @@ impl Tx {
             None => None,
         };
         let whereabouts_recorded = WhereaboutsRecorded::of(&c);
+        let team = match c.team_id {
+            Some(id) => self.team(id).await?.map(|t| (t.id, t.name)),
+            None => None,
+        };
         Ok(CaseDetail {
             id: c.id,
             reference: c.reference,
@@ -937,6 +950,8 @@ impl Tx {
                 .unwrap_or_default(),
             marac,
             caseworker_name,
+            caseworker_id: c.caseworker_id,
+            team,
             people: case_people,
             referral,
             assessments,

@@ -783,7 +783,8 @@ impl Tx {
     }
 
     /// The caseworkers a case may be allocated to: active caseworkers and coordinators of
-    /// the holding agency who are not excluded from it.
+    /// the holding agency who are not excluded from it. Any team's: allocation moves the
+    /// case into the worker's team, so the team restriction does not narrow the choice.
     async fn allocatable(&self, c: &case::Model) -> Result<Vec<User>, StoreError> {
         let exclusions = self.exclusion_rows(&[c.id]).await?;
         let f = facts(c, &exclusions, &[]);
@@ -792,9 +793,11 @@ impl Tx {
             .await?
             .into_iter()
             .filter(|u| {
+                let mut as_allocated = u.actor();
+                as_allocated.restricted_to_team = false;
                 u.active
                     && matches!(u.role, Role::Caseworker | Role::MaracCoordinator)
-                    && access::can_work_case(&u.actor(), &f)
+                    && access::can_work_case(&as_allocated, &f)
             })
             .collect())
     }
@@ -856,6 +859,10 @@ impl Tx {
         let allocated_at = c.allocated_at;
         let mut m: case::ActiveModel = c.into();
         m.caseworker_id = Set(Some(worker.id));
+        // The case moves to the worker's team (a worker in no team leaves it where it is).
+        if let Some(team) = worker.team_id {
+            m.team_id = Set(Some(team));
+        }
         m.status = Set(CaseStatus::Open.as_str().to_owned());
         // Support began at the first allocation; a reallocation does not restart the clock
         // of the four-month review (reallocations are in the audit trail).
@@ -1035,6 +1042,8 @@ impl Tx {
             owning_agency_id: Set(earlier.owning_agency_id),
             marac_id: Set(earlier.marac_id),
             caseworker_id: Set(None),
+            // A returning client goes back to the team that knew her.
+            team_id: Set(earlier.team_id),
             status: Set(CaseStatus::AwaitingAllocation.as_str().to_owned()),
             latest_risk_level: Set(None),
             latest_yes_count: Set(None),

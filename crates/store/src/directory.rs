@@ -51,6 +51,7 @@ impl Tx {
             id: Set(Uuid::now_v7()),
             name: Set(name.to_owned()),
             kind: Set(kind.to_owned()),
+            restrict_to_teams: Set(false),
             created_at: Set(crate::now()),
         }
         .insert(self.conn())

@@ -25,6 +25,7 @@ pub mod sealing;
 pub mod self_referral;
 pub mod sessions;
 pub mod subject_access;
+pub mod teams;
 pub mod testing;
 pub mod throttle;
 pub mod users;

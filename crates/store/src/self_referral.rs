@@ -43,6 +43,7 @@ impl Tx {
             owning_agency_id: Set(agency_id),
             marac_id: Set(marac_id),
             caseworker_id: Set(None),
+            team_id: Set(None),
             status: Set(CaseStatus::AwaitingAllocation.as_str().to_owned()),
             latest_risk_level: Set(None),
             latest_yes_count: Set(None),

@@ -7,7 +7,7 @@ use waymark_domain::access::Actor;
 use waymark_domain::casework::Fte;
 use waymark_domain::role::Role;
 
-use crate::entity::{recovery_code, user};
+use crate::entity::{agency, recovery_code, user};
 use crate::{StoreError, Tx, passwords};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +26,11 @@ pub struct User {
     pub mfa_exempt_demo: bool,
     /// Working time, for caseload projections.
     pub fte: Fte,
+    /// The user's team within their agency, if any.
+    pub team_id: Option<Uuid>,
+    /// Whether the user's agency limits its caseworkers to their own team's cases (read
+    /// with the user on every request, so a change applies at once).
+    pub restricted_to_team: bool,
 }
 
 impl User {
@@ -44,11 +49,13 @@ impl User {
             user_id: self.id.to_string(),
             agency_id: self.agency_id.to_string(),
             role: self.role,
+            team_id: self.team_id.map(|t| t.to_string()),
+            restricted_to_team: self.restricted_to_team,
         }
     }
 }
 
-fn user_from(m: user::Model) -> Result<User, StoreError> {
+fn user_from(m: user::Model, restricted_to_team: bool) -> Result<User, StoreError> {
     let role = Role::parse(&m.role).ok_or_else(|| StoreError::Corrupt("unknown role".into()))?;
     Ok(User {
         id: m.id,
@@ -64,6 +71,8 @@ fn user_from(m: user::Model) -> Result<User, StoreError> {
             .ok()
             .and_then(Fte::from_hundredths)
             .unwrap_or(Fte::FULL_TIME),
+        team_id: m.team_id,
+        restricted_to_team,
     })
 }
 
@@ -128,11 +137,38 @@ impl Tx {
             mfa_enrolled_at: Set(None),
             mfa_exempt_demo: Set(false),
             fte_hundredths: Set(100),
+            team_id: Set(None),
             created_at: Set(crate::now()),
         }
         .insert(self.conn())
         .await?;
-        user_from(m)
+        self.with_agency_rules(m).await
+    }
+
+    /// A user row as a [`User`], with their agency's team restriction.
+    async fn with_agency_rules(&self, m: user::Model) -> Result<User, StoreError> {
+        let restricted = agency::Entity::find_by_id(m.agency_id)
+            .one(self.conn())
+            .await?
+            .is_some_and(|a| a.restrict_to_teams);
+        user_from(m, restricted)
+    }
+
+    /// User rows as [`User`]s, reading the agencies' team restriction once.
+    async fn all_with_agency_rules(&self, rows: Vec<user::Model>) -> Result<Vec<User>, StoreError> {
+        let restricting: std::collections::HashSet<Uuid> = agency::Entity::find()
+            .filter(agency::Column::RestrictToTeams.eq(true))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        rows.into_iter()
+            .map(|m| {
+                let restricted = restricting.contains(&m.agency_id);
+                user_from(m, restricted)
+            })
+            .collect()
     }
 
     /// Checks an email and password. Unknown accounts, disabled accounts and wrong
@@ -162,37 +198,32 @@ impl Tx {
             am.password_hash = Set(fresh);
             am.update(self.conn()).await?;
         }
-        user_from(m).map(Some)
+        self.with_agency_rules(m).await.map(Some)
     }
 
     pub async fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
-        user::Entity::find_by_id(id)
-            .one(self.conn())
-            .await?
-            .map(user_from)
-            .transpose()
+        match user::Entity::find_by_id(id).one(self.conn()).await? {
+            Some(m) => self.with_agency_rules(m).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        user::Entity::find()
+        let rows = user::Entity::find()
             .order_by_asc(user::Column::Email)
             .all(self.conn())
-            .await?
-            .into_iter()
-            .map(user_from)
-            .collect()
+            .await?;
+        self.all_with_agency_rules(rows).await
     }
 
     /// Users who hold a role in an agency (for allocation lists).
     pub async fn agency_users(&self, agency_id: Uuid) -> Result<Vec<User>, StoreError> {
-        user::Entity::find()
+        let rows = user::Entity::find()
             .filter(user::Column::AgencyId.eq(agency_id))
             .order_by_asc(user::Column::DisplayName)
             .all(self.conn())
-            .await?
-            .into_iter()
-            .map(user_from)
-            .collect()
+            .await?;
+        self.all_with_agency_rules(rows).await
     }
 
     pub async fn user_count(&self) -> Result<u64, StoreError> {
@@ -393,12 +424,14 @@ impl Tx {
 impl Tx {
     /// Finds a user by email address (for administration commands).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        user::Entity::find()
+        match user::Entity::find()
             .filter(user::Column::Email.eq(normalise_email(email)))
             .one(self.conn())
             .await?
-            .map(user_from)
-            .transpose()
+        {
+            Some(m) => self.with_agency_rules(m).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Disables an account and ends all its sessions at once.

@@ -1858,3 +1858,134 @@ async fn whereabouts_are_restricted_replaced_whole_and_refused_input_saves_nothi
         assert!(rows.iter().any(|r| r.action == "restricted.update"));
     }
 }
+
+#[tokio::test]
+async fn a_team_restricted_caseworker_sees_only_their_teams_cases_from_the_next_request() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let l = t.label;
+        let tx = t.store.begin().await.unwrap();
+        let colleague = tx
+            .create_user(
+                "south@example.test",
+                "Idva Two",
+                a.idva.agency_id,
+                Role::Caseworker,
+                "long enough password",
+            )
+            .await
+            .unwrap();
+        let north = tx.add_team(a.idva.agency_id, "North").await.unwrap();
+        let south = tx.add_team(a.idva.agency_id, "South").await.unwrap();
+        // A team of another agency cannot take this agency's staff.
+        let elsewhere = tx.add_team(a.police.agency_id, "North").await.unwrap();
+        assert!(
+            tx.set_user_team(a.idva.id, Some(elsewhere.id))
+                .await
+                .is_err(),
+            "{l}"
+        );
+        assert!(
+            tx.add_team(a.idva.agency_id, " north ").await.is_err(),
+            "{l}"
+        );
+        tx.set_user_team(a.idva.id, Some(north.id)).await.unwrap();
+        tx.set_user_team(colleague.id, Some(south.id))
+            .await
+            .unwrap();
+        tx.set_team_restriction(a.idva.agency_id, true)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        // The colleague's referral belongs to their team.
+        let tx = t.store.begin().await.unwrap();
+        let colleague = tx.user(colleague.id).await.unwrap().unwrap();
+        let id = tx
+            .create_referral(&colleague, a.marac, &referral(&a, "Southcase"), None)
+            .await
+            .unwrap();
+        let detail = tx.case_detail(&colleague, id, None).await.unwrap();
+        assert_eq!(detail.team, Some((south.id, "South".to_owned())), "{l}");
+        tx.commit().await.unwrap();
+
+        let idva_sees = |t: &TestStore| {
+            let store = t.store.clone();
+            let idva = a.idva.id;
+            async move {
+                let tx = store.begin().await.unwrap();
+                // Read afresh, as every request reads its user.
+                let me = tx.user(idva).await.unwrap().unwrap();
+                let read = tx.case_detail(&me, id, None).await;
+                let reveal = tx.reveal_restricted(&me, id, None).await;
+                let listed = tx
+                    .list_cases(&me, &CaseFilter::default(), None)
+                    .await
+                    .unwrap()
+                    .len();
+                let found = tx
+                    .list_cases(
+                        &me,
+                        &CaseFilter {
+                            search: Some("Southcase".into()),
+                            ..CaseFilter::default()
+                        },
+                        None,
+                    )
+                    .await
+                    .unwrap()
+                    .len();
+                tx.commit().await.unwrap();
+                match (read, reveal) {
+                    (Ok(_), Ok(_)) => Some((listed, found)),
+                    (Err(CaseError::NotFound), Err(CaseError::NotFound)) => {
+                        assert_eq!((listed, found), (0, 0), "hidden, and not counted");
+                        None
+                    }
+                    (r, v) => panic!("read and reveal disagree: {r:?} / {v:?}"),
+                }
+            }
+        };
+        assert_eq!(idva_sees(&t).await, None, "{l}: another team's case");
+
+        // Lifting the restriction applies on the next read, without signing in again.
+        let tx = t.store.begin().await.unwrap();
+        tx.set_team_restriction(a.idva.agency_id, false)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(idva_sees(&t).await, Some((1, 1)), "{l}: restriction off");
+
+        // Restricted again, then moved into the case's team.
+        let tx = t.store.begin().await.unwrap();
+        tx.set_team_restriction(a.idva.agency_id, true)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(idva_sees(&t).await, None, "{l}: restriction back on");
+        let tx = t.store.begin().await.unwrap();
+        tx.set_user_team(a.idva.id, Some(south.id)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(idva_sees(&t).await, Some((1, 1)), "{l}: now in South");
+
+        // The teams, the restriction and the memberships survive a backup.
+        let (bytes, _) = t.store.backup().await.unwrap();
+        for target in all_backends().await.unwrap() {
+            target.store.restore(&bytes).await.unwrap();
+            let tx = target.store.begin().await.unwrap();
+            let names: Vec<String> = tx
+                .teams(a.idva.agency_id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.name)
+                .collect();
+            assert_eq!(names, ["North", "South"], "{l} -> {}", target.label);
+            assert!(tx.restricts_to_teams(a.idva.agency_id).await.unwrap());
+            let me = tx.user(a.idva.id).await.unwrap().unwrap();
+            assert_eq!(me.team_id, Some(south.id));
+            assert!(me.restricted_to_team);
+            tx.commit().await.unwrap();
+        }
+    }
+}

@@ -8,6 +8,9 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub kind: String,
+    /// Whether the agency limits its caseworkers to their own team's cases.
+    #[serde(default)]
+    pub restrict_to_teams: bool,
     pub created_at: TimeDateTimeWithTimeZone,
 }
 

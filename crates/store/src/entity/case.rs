@@ -10,6 +10,8 @@ pub struct Model {
     pub owning_agency_id: Uuid,
     pub marac_id: Uuid,
     pub caseworker_id: Option<Uuid>,
+    /// The team of the holding agency that works the case.
+    pub team_id: Option<Uuid>,
     pub status: String,
     pub latest_risk_level: Option<String>,
     pub latest_yes_count: Option<i32>,

@@ -26,4 +26,5 @@ pub mod referral;
 pub mod safety_plan;
 pub mod session;
 pub mod sign_in_failure;
+pub mod team;
 pub mod user;

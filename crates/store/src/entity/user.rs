@@ -20,6 +20,8 @@ pub struct Model {
     pub mfa_exempt_demo: bool,
     /// Working time as hundredths of full time (1.0 FTE = 100).
     pub fte_hundredths: i32,
+    /// The user's team within their agency, if any.
+    pub team_id: Option<Uuid>,
     pub created_at: TimeDateTimeWithTimeZone,
 }
 

@@ -17,6 +17,7 @@ mod m0013_marac;
 mod m0014_marac_transfers;
 mod m0015_whereabouts;
 mod m0016_audit_by_actor;
+mod m0017_teams;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_marac_transfers::Migration),
             Box::new(m0015_whereabouts::Migration),
             Box::new(m0016_audit_by_actor::Migration),
+            Box::new(m0017_teams::Migration),
         ]
     }
 }

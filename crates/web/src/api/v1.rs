@@ -174,6 +174,7 @@ fn case_json(c: &CaseDetail) -> serde_json::Value {
         "owning_agency": c.owning_agency,
         "marac": c.marac.name,
         "caseworker_name": c.caseworker_name,
+        "team": c.team.as_ref().map(|(_, name)| name.clone()),
         "opened_on": c.opened_on.to_string(),
         "people": people,
         "referral": c.referral.as_ref().map(|r| serde_json::json!({

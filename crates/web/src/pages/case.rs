@@ -110,6 +110,7 @@ pub fn case_ctx(c: &CaseDetail, registry: &InstrumentRegistry) -> Value {
         owning_agency => c.owning_agency,
         marac => c.marac.name,
         caseworker_name => c.caseworker_name,
+        team => c.team.as_ref().map(|(_, name)| name.clone()),
         opened_on => c.opened_on.to_string(),
         victim => c.victim().map(person),
         perpetrators => with_role("perpetrator"),
