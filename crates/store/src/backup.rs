@@ -10,8 +10,8 @@ use crate::entity::{
     agency, audit_event, audit_head, break_glass_grant, case, case_contact, case_exclusion,
     case_intervention, case_measure, case_person, case_reference_counter, dash_assessment, marac,
     marac_action, marac_attendance, marac_confidentiality, marac_hearing, marac_meeting,
-    marac_member, marac_referral, marac_research, person, recovery_code, referral, safety_plan,
-    team, user,
+    marac_member, marac_referral, marac_research, person, person_match, recovery_code, referral,
+    safety_plan, team, user,
 };
 use crate::{Store, StoreError};
 
@@ -28,6 +28,8 @@ struct Tables {
     users: Vec<user::Model>,
     recovery_codes: Vec<recovery_code::Model>,
     people: Vec<person::Model>,
+    #[serde(default)]
+    person_matches: Vec<person_match::Model>,
     cases: Vec<case::Model>,
     case_people: Vec<case_person::Model>,
     case_exclusions: Vec<case_exclusion::Model>,
@@ -92,6 +94,7 @@ fn summary(t: &Tables) -> BackupSummary {
             ("users", t.users.len()),
             ("recovery_codes", t.recovery_codes.len()),
             ("people", t.people.len()),
+            ("person_matches", t.person_matches.len()),
             ("cases", t.cases.len()),
             ("case_people", t.case_people.len()),
             ("case_exclusions", t.case_exclusions.len()),
@@ -128,6 +131,7 @@ impl Store {
             teams: team::Entity::find().all(c).await?,
             users: user::Entity::find().all(c).await?,
             recovery_codes: recovery_code::Entity::find().all(c).await?,
+            person_matches: person_match::Entity::find().all(c).await?,
             people: person::Entity::find().all(c).await?,
             cases: case::Entity::find().all(c).await?,
             case_people: case_person::Entity::find().all(c).await?,
@@ -216,6 +220,7 @@ impl Store {
         insert_all!(t.users, user);
         insert_all!(t.recovery_codes, recovery_code);
         insert_all!(t.people, person);
+        insert_all!(t.person_matches, person_match);
         insert_all!(t.cases, case);
         insert_all!(t.case_people, case_person);
         insert_all!(t.case_exclusions, case_exclusion);

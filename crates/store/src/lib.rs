@@ -17,6 +17,7 @@ mod entity;
 pub mod error;
 pub mod linked_people;
 pub mod marac;
+pub mod matching;
 pub mod mfa;
 mod migration;
 pub mod passwords;
@@ -56,6 +57,7 @@ pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
     keys: std::sync::Arc<crypto::Keyring>,
+    matcher: std::sync::Arc<matching::Matcher>,
 }
 
 /// SQLite's durability and integrity settings, in one place. A test asserts them.
@@ -110,6 +112,7 @@ impl Store {
             db,
             backend,
             keys: std::sync::Arc::new(keys),
+            matcher: std::sync::Arc::default(),
         })
     }
 
@@ -157,6 +160,7 @@ impl Store {
         Ok(Tx {
             txn,
             keys: self.keys.clone(),
+            matcher: self.matcher.clone(),
         })
     }
 
@@ -172,6 +176,7 @@ impl Store {
 pub struct Tx {
     txn: DatabaseTransaction,
     keys: std::sync::Arc<crypto::Keyring>,
+    matcher: std::sync::Arc<matching::Matcher>,
 }
 
 impl Tx {

@@ -35,6 +35,7 @@ use crate::entity::{
     agency, case, case_person, marac, marac_action, marac_attendance, marac_confidentiality,
     marac_hearing, marac_meeting, marac_member, marac_referral, marac_research, person,
 };
+use crate::matching::SERIAL_FROM;
 use crate::users::User;
 use crate::{StoreError, Tx};
 
@@ -2476,6 +2477,15 @@ impl Tx {
 /// a coordinator two people are one.
 type Identity = (String, String, String);
 
+/// A perpetrator on a referred case: the case, the person, his identity, and the case's
+/// victim with hers.
+type NamedPerpetrator = (
+    Uuid,
+    Uuid,
+    Option<Identity>,
+    Option<(Uuid, Option<Identity>)>,
+);
+
 impl Tx {
     /// The people on a case with the role each has there, as identities.
     async fn case_identities(
@@ -2509,8 +2519,10 @@ impl Tx {
     }
 
     /// For each case referred to this Marac, the references of the other referred cases
-    /// that name the same perpetrator (same name and date of birth) with a different
-    /// victim. Cases that exclude `who` are neither linked nor named.
+    /// whose perpetrator is the same man, with a different victim: the serial-perpetrator
+    /// alert. The same man means a confirmed match, or the same name and date of birth, or
+    /// a match the engine rates at least [`SERIAL_FROM`], unless someone decided they are
+    /// two people. Cases that exclude `who` are neither linked nor named.
     async fn perpetrator_links(
         &self,
         marac_id: Uuid,
@@ -2532,22 +2544,42 @@ impl Tx {
             .into_iter()
             .filter(|c| facts.get(c).is_some_and(|f| !f.excludes(who)))
             .collect();
-        let mut by_perpetrator: HashMap<Identity, Vec<(Uuid, Option<Identity>)>> = HashMap::new();
+        if visible.len() < 2 {
+            return Ok(HashMap::new());
+        }
+        self.sync_matcher().await?;
+        let mut perpetrators: Vec<NamedPerpetrator> = Vec::new();
         for case_id in &visible {
-            let people = self.case_identities(*case_id).await?;
+            let people = self.case_person_identities(*case_id).await?;
             let victim = people
                 .iter()
-                .find(|(role, ..)| role == "victim")
-                .map(|(_, id, _)| id.clone());
-            for (role, id, _) in people {
+                .find(|(_, role, _)| role == "victim")
+                .map(|(p, _, id)| (*p, id.clone()));
+            for (person, role, id) in people {
                 if role == "perpetrator" {
-                    by_perpetrator
-                        .entry(id)
-                        .or_default()
-                        .push((*case_id, victim.clone()));
+                    perpetrators.push((*case_id, person, id, victim.clone()));
                 }
             }
         }
+        let mut everyone: Vec<Uuid> = perpetrators.iter().map(|(_, p, ..)| *p).collect();
+        everyone.extend(
+            perpetrators
+                .iter()
+                .filter_map(|(.., v)| v.as_ref().map(|(p, _)| *p)),
+        );
+        let decided = self.decided_pairs(&everyone).await?;
+        let one_person = |a: Uuid, ia: &Option<Identity>, b: Uuid, ib: &Option<Identity>| {
+            if a == b {
+                return true;
+            }
+            match decided.get(&crate::matching::pair(a, b)) {
+                Some(same) => *same,
+                None => {
+                    (ia.is_some() && ia == ib)
+                        || self.pair_score(a, b).is_some_and(|p| p >= SERIAL_FROM)
+                }
+            }
+        };
         let mut references: HashMap<Uuid, String> = HashMap::new();
         for c in case::Entity::find()
             .filter(case::Column::Id.is_in(visible.iter().copied()))
@@ -2557,24 +2589,54 @@ impl Tx {
             references.insert(c.id, c.reference);
         }
         let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
-        for cases in by_perpetrator.values() {
-            for (case_id, victim) in cases {
-                for (other, other_victim) in cases {
-                    let same_victim = victim.is_some() && victim == other_victim;
-                    if other != case_id
-                        && !same_victim
-                        && let Some(reference) = references.get(other)
-                    {
-                        let list = out.entry(*case_id).or_default();
-                        if !list.contains(reference) {
-                            list.push(reference.clone());
-                        }
+        for (case_id, perpetrator, id, victim) in &perpetrators {
+            for (other, other_perpetrator, other_id, other_victim) in &perpetrators {
+                if other == case_id || !one_person(*perpetrator, id, *other_perpetrator, other_id) {
+                    continue;
+                }
+                let same_victim = match (victim, other_victim) {
+                    (Some((a, ia)), Some((b, ib))) => one_person(*a, ia, *b, ib),
+                    _ => false,
+                };
+                if !same_victim && let Some(reference) = references.get(other) {
+                    let list = out.entry(*case_id).or_default();
+                    if !list.contains(reference) {
+                        list.push(reference.clone());
                     }
                 }
             }
         }
         for list in out.values_mut() {
             list.sort();
+        }
+        Ok(out)
+    }
+
+    /// The victim and perpetrators on a case: person, role, and identity (when the date of
+    /// birth is known).
+    async fn case_person_identities(
+        &self,
+        case_id: Uuid,
+    ) -> Result<Vec<(Uuid, String, Option<Identity>)>, StoreError> {
+        let mut out = Vec::new();
+        for link in case_person::Entity::find()
+            .filter(case_person::Column::CaseId.eq(case_id))
+            .filter(case_person::Column::Role.is_in(["victim", "perpetrator"]))
+            .all(self.conn())
+            .await?
+        {
+            let Some(p) = person::Entity::find_by_id(link.person_id)
+                .one(self.conn())
+                .await?
+            else {
+                continue;
+            };
+            let given = self.open("people.given_name", p.id, &p.given_name)?;
+            let family = self.open("people.family_name", p.id, &p.family_name)?;
+            let dob = self.open_opt("people.date_of_birth", p.id, p.date_of_birth.as_deref())?;
+            let norm = |s: &str| s.trim().to_lowercase();
+            let id = dob.map(|d| (norm(&given), norm(&family), d));
+            out.push((p.id, link.role, id));
         }
         Ok(out)
     }

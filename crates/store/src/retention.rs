@@ -11,7 +11,7 @@ use crate::audit::{AuditEvent, Outcome};
 use crate::entity::{
     break_glass_grant, case, case_contact, case_exclusion, case_intervention, case_measure,
     case_person, dash_assessment, marac_action, marac_hearing, marac_referral, marac_research,
-    person, referral, safety_plan,
+    person, person_match, referral, safety_plan,
 };
 use crate::{StoreError, Tx};
 
@@ -187,6 +187,13 @@ impl Tx {
             .filter(|p| !still_named.contains(p))
             .collect();
         if !people.is_empty() {
+            // Decisions about a deleted person's possible matches go with them.
+            for col in [person_match::Column::PersonA, person_match::Column::PersonB] {
+                person_match::Entity::delete_many()
+                    .filter(col.is_in(people.iter().copied()))
+                    .exec(self.conn())
+                    .await?;
+            }
             person::Entity::delete_many()
                 .filter(person::Column::Id.is_in(people))
                 .exec(self.conn())

@@ -152,13 +152,28 @@ async fn open_case(
     yes: usize,
     on: Date,
 ) -> Uuid {
+    let perpetrator = person("Perp", date!(1985 - 05 - 05));
+    open_case_naming(tx, w, by, victim, perpetrator, children, yes, on).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn open_case_naming(
+    tx: &Tx,
+    w: &World,
+    by: &User,
+    victim: PersonDetails,
+    perpetrator: PersonDetails,
+    children: usize,
+    yes: usize,
+    on: Date,
+) -> Uuid {
     let child = |i| Child {
         person: person(&format!("Kid{i}"), date!(2018 - 03 - 04)),
         lives_with: None,
     };
     let new = NewReferral {
         victim,
-        perpetrator: person("Perp", date!(1985 - 05 - 05)),
+        perpetrator,
         relationship: Relationship::ExPartner,
         children: (0..children).map(child).collect(),
         referring_agency_id: by.agency_id.to_string(),
@@ -1126,5 +1141,122 @@ async fn the_coordinator_is_told_of_flagged_people_linked_perpetrators_and_trans
             !sealed[0].contains("Otherby with the children"),
             "the transfer reason is sealed"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_serial_perpetrator_is_found_under_another_spelling_until_someone_says_otherwise() {
+    for t in stores().await {
+        let w = world(&t.store, 16).await;
+        let l = t.label;
+        let today = waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc());
+        let on = today - time::Duration::days(10);
+        let named = |given: &str, family: &str, born: Date| PersonDetails {
+            given_name: given.into(),
+            family_name: family.into(),
+            date_of_birth: Some(born),
+            gender: None,
+        };
+        let tx = t.store.begin().await.unwrap();
+        // One man, named by two agencies for two different women: "William" and "Bill",
+        // with the same date of birth.
+        let cleo = open_case_naming(
+            &tx,
+            &w,
+            &w.police_worker,
+            named("Cleo", "Abernethy", date!(1990 - 04 - 12)),
+            named("William", "Ravenscroft", date!(1983 - 09 - 27)),
+            0,
+            15,
+            on,
+        )
+        .await;
+        let dina = open_case_naming(
+            &tx,
+            &w,
+            &w.police_worker,
+            named("Dina", "Okonkwo-Hale", date!(1995 - 12 - 01)),
+            named("Bill", "Ravenscroft", date!(1983 - 09 - 27)),
+            0,
+            15,
+            on,
+        )
+        .await;
+        // His brother: same surname, another first name and date of birth. Not him.
+        let esme = open_case_naming(
+            &tx,
+            &w,
+            &w.police_worker,
+            named("Esme", "Pilkington", date!(1992 - 06 - 18)),
+            named("Graham", "Ravenscroft", date!(1979 - 02 - 03)),
+            0,
+            15,
+            on,
+        )
+        .await;
+        let (_, meets_on) = refer_and_accept(&tx, &w, &w.police_worker, cleo, on).await;
+        refer_and_accept(&tx, &w, &w.police_worker, dina, on).await;
+        refer_and_accept(&tx, &w, &w.police_worker, esme, on).await;
+        let meeting = meeting_on(&tx, &w, meets_on).await;
+        let view = agenda(&tx, &w.coord, meeting).await;
+        let reference = |c: Uuid| {
+            view.iter()
+                .find(|a| a.case_id == c)
+                .map(|a| a.case_reference.clone())
+        };
+        let linked = |v: &[AgendaCase], c: Uuid| {
+            v.iter()
+                .find(|a| a.case_id == c)
+                .map(|a| a.linked_cases.clone())
+        };
+        assert_eq!(
+            linked(&view, cleo),
+            Some(vec![reference(dina).unwrap()]),
+            "{l}"
+        );
+        assert_eq!(
+            linked(&view, dina),
+            Some(vec![reference(cleo).unwrap()]),
+            "{l}"
+        );
+        assert_eq!(
+            linked(&view, esme),
+            Some(vec![]),
+            "{l}: the brother is not linked"
+        );
+
+        // The police caseworker, who holds both cases, is offered the match on Cleo's case,
+        // with why; they know Bill is William's cousin, and say so. The alert stops.
+        let offered = tx
+            .possible_matches(&w.police_worker, cleo, None)
+            .await
+            .unwrap();
+        let bill = offered
+            .iter()
+            .find(|m| m.other_case_id == dina && m.person_role == "perpetrator")
+            .cloned()
+            .unwrap_or_else(|| panic!("{l}: {offered:?}"));
+        assert_eq!(bill.other_name, "Bill Ravenscroft", "{l}");
+        assert!(
+            bill.probability >= waymark_store::matching::SERIAL_FROM,
+            "{l}"
+        );
+        assert!(
+            bill.evidence.iter().any(|e| e.contains("nickname")),
+            "{l}: {:?}",
+            bill.evidence
+        );
+        ok!(tx.decide_match(
+            &w.police_worker,
+            cleo,
+            &bill.person_id.to_string(),
+            &bill.other_person_id.to_string(),
+            "different",
+            None
+        ));
+        let view = agenda(&tx, &w.coord, meeting).await;
+        assert_eq!(linked(&view, cleo), Some(vec![]), "{l}");
+        assert_eq!(linked(&view, dina), Some(vec![]), "{l}");
+        ok!(tx.commit());
     }
 }

@@ -1989,3 +1989,171 @@ async fn a_team_restricted_caseworker_sees_only_their_teams_cases_from_the_next_
         }
     }
 }
+
+#[tokio::test]
+async fn possible_matches_are_explained_decided_once_and_never_show_a_case_out_of_sight() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let l = t.label;
+        let named = |given: &str, family: &str| {
+            let mut r = referral(&a, given);
+            r.victim.family_name = family.into();
+            r.victim.date_of_birth = Some(date!(1988 - 07 - 21));
+            r.perpetrator.given_name = "Anthony".into();
+            r.perpetrator.family_name = "Brindlecombe".into();
+            r.perpetrator.date_of_birth = Some(date!(1984 - 02 - 11));
+            r
+        };
+        let tx = t.store.begin().await.unwrap();
+        let first = tx
+            .create_referral(&a.idva, a.marac, &named("Katherine", "Ollerenshaw"), None)
+            .await
+            .unwrap();
+        let mut again = named("Kate", "Ollerenshaw");
+        again.perpetrator.given_name = "Tony".into();
+        let second = tx
+            .create_referral(&a.idva, a.marac, &again, None)
+            .await
+            .unwrap();
+        // The police hold a third record of her, which the Idva may not see.
+        let police = tx
+            .create_referral(&a.police, a.marac, &named("Katie", "Ollerenshaw"), None)
+            .await
+            .unwrap();
+        // Someone else entirely.
+        let mut other = named("Priya", "Nandakumar");
+        other.victim.date_of_birth = Some(date!(1979 - 11 - 30));
+        other.perpetrator.given_name = "Gareth".into();
+        other.perpetrator.family_name = "Whitcombe".into();
+        other.perpetrator.date_of_birth = Some(date!(1975 - 05 - 05));
+        tx.create_referral(&a.idva, a.marac, &other, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let tx = t.store.begin().await.unwrap();
+        let found = tx.possible_matches(&a.idva, second, None).await.unwrap();
+        tx.commit().await.unwrap();
+        // Kate and Katherine; Tony and Anthony: both on the first case, nothing else.
+        let pairs: Vec<(&str, &str, Uuid)> = found
+            .iter()
+            .map(|m| {
+                (
+                    m.person_name.as_str(),
+                    m.other_name.as_str(),
+                    m.other_case_id,
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs.len(),
+            2,
+            "{l}: {pairs:?} ({:?})",
+            found.iter().map(|m| m.probability).collect::<Vec<_>>()
+        );
+        assert!(pairs.iter().all(|(.., c)| *c == first), "{l}: {pairs:?}");
+        assert!(
+            pairs.contains(&("Kate Ollerenshaw", "Katherine Ollerenshaw", first)),
+            "{l}: {pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("Tony Brindlecombe", "Anthony Brindlecombe", first)),
+            "{l}: {pairs:?}"
+        );
+        let kate = found
+            .iter()
+            .find(|m| m.person_role == "victim")
+            .unwrap()
+            .clone();
+        assert!(kate.probability >= waymark_store::matching::SUGGEST_FROM);
+        assert!(
+            kate.evidence.iter().any(|e| e.starts_with("First name:")),
+            "{l}: the explanation names the fields: {:?}",
+            kate.evidence
+        );
+        assert!(
+            kate.evidence
+                .iter()
+                .any(|e| e.starts_with("Date of birth:"))
+        );
+
+        // The police caseworker is never told about the Idva's cases.
+        let tx = t.store.begin().await.unwrap();
+        assert!(
+            tx.possible_matches(&a.police, police, None)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{l}"
+        );
+        // Nor may they ask about a case they cannot see: as missing as a missing one.
+        assert!(matches!(
+            tx.possible_matches(&a.police, second, None).await,
+            Err(CaseError::NotFound)
+        ));
+        tx.commit().await.unwrap();
+
+        // A decision needs a decision, and a pair that is suggested; refused ones save nothing.
+        let pid = kate.person_id.to_string();
+        let oid = kate.other_person_id.to_string();
+        let tx = t.store.begin().await.unwrap();
+        assert!(matches!(
+            tx.decide_match(&a.idva, second, &pid, &oid, "maybe", None)
+                .await,
+            Err(CaseError::Form(_))
+        ));
+        assert!(matches!(
+            tx.decide_match(
+                &a.idva,
+                second,
+                &pid,
+                &Uuid::now_v7().to_string(),
+                "same",
+                None
+            )
+            .await,
+            Err(CaseError::Form(_))
+        ));
+        assert!(matches!(
+            tx.decide_match(&a.police, second, &pid, &oid, "same", None)
+                .await,
+            Err(CaseError::NotFound)
+        ));
+        drop(tx);
+        assert_eq!(count(&t.store, "person_matches").await, 0, "{l}");
+
+        let tx = t.store.begin().await.unwrap();
+        tx.decide_match(&a.idva, second, &pid, &oid, "same", None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // Never asked again, from either case; a second decision on the pair is refused.
+        let tx = t.store.begin().await.unwrap();
+        let left = tx.possible_matches(&a.idva, second, None).await.unwrap();
+        assert_eq!(left.len(), 1, "{l}: only Tony and Anthony are left");
+        assert_eq!(left[0].person_role, "perpetrator");
+        let from_first = tx.possible_matches(&a.idva, first, None).await.unwrap();
+        assert!(
+            from_first.iter().all(|m| m.person_role == "perpetrator"),
+            "{l}: {from_first:?}"
+        );
+        assert!(matches!(
+            tx.decide_match(&a.idva, second, &pid, &oid, "different", None)
+                .await,
+            Err(CaseError::Form(_))
+        ));
+        tx.commit().await.unwrap();
+        assert_eq!(count(&t.store, "person_matches").await, 1, "{l}");
+        let audit = t.store.recent_audit(40).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|r| r.action == "person_match.confirm" && r.outcome == "allowed")
+        );
+        assert!(audit.iter().any(|r| r.action == "person_match.suggest"
+            && r.object_id.as_deref() == Some(first.to_string().as_str())));
+        assert!(audit.iter().any(|r| r.action == "person_match.view"
+            && r.outcome == "denied"
+            && r.actor_user_id == Some(a.police.id)));
+    }
+}

@@ -405,6 +405,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{case_id}/matches",
+            WorkCase,
+            get(pages::matches::show),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/matches",
+            WorkCase,
+            post(pages::matches::decide),
+        ),
+        r(
+            Method::GET,
             "/cases/{case_id}/marac-referral/new",
             WorkCase,
             get(pages::marac::referral_new),

@@ -143,6 +143,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "exclusion_new.html",
         include_str!("../templates/exclusion_new.html"),
     ),
+    ("matches.html", include_str!("../templates/matches.html")),
     (
         "emergency_access.html",
         include_str!("../templates/emergency_access.html"),

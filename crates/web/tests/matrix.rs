@@ -268,6 +268,8 @@ enum R {
     AddLinkedPerson,
     ReferToMaracForm,
     ReferToMarac,
+    MatchesPage,
+    DecideMatch,
     MaracHome,
     ScreeningQueue,
     ScreeningPage,
@@ -292,7 +294,7 @@ enum R {
 }
 
 impl R {
-    const ALL: [R; 91] = [
+    const ALL: [R; 93] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -363,6 +365,8 @@ impl R {
         R::AddLinkedPerson,
         R::ReferToMaracForm,
         R::ReferToMarac,
+        R::MatchesPage,
+        R::DecideMatch,
         R::MaracHome,
         R::ScreeningQueue,
         R::ScreeningPage,
@@ -459,6 +463,8 @@ impl R {
             R::AddLinkedPerson => (post, "/cases/{case_id}/people"),
             R::ReferToMaracForm => (get, "/cases/{case_id}/marac-referral/new"),
             R::ReferToMarac => (post, "/cases/{case_id}/marac-referral"),
+            R::MatchesPage => (get, "/cases/{case_id}/matches"),
+            R::DecideMatch => (post, "/cases/{case_id}/matches"),
             R::MaracHome => (get, "/marac"),
             R::ScreeningQueue => (get, "/marac/referrals"),
             R::ScreeningPage => (get, "/marac/referrals/{referral_id}"),
@@ -943,6 +949,29 @@ const CASES: &[(R, Who, [Exp; 6])] = &[
     (R::ReferToMarac,        PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF,       NF]),
     (R::ReferToMarac,        MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::ReferToMarac,        SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    // Possible matches with people on other cases: the case's own staff, never a manager.
+    // The matrix's decision names a pair that is not suggested, so it is refused as a form
+    // and nothing is saved (deciding is covered in store and web tests).
+    (R::MatchesPage,         Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF,       NF]),
+    (R::MatchesPage,         Coordinator,      [OK_A,     OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::MatchesPage,         AgencyRep,        [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::MatchesPage,         Manager,          [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::MatchesPage,         Admin,            [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::MatchesPage,         DataProtection,   [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::MatchesPage,         PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF,       NF]),
+    (R::MatchesPage,         MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::MatchesPage,         SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::DecideMatch,         Caseworker,       [BAD_A,    BAD_A,    NF,       NF,       NF,       NF]),
+    (R::DecideMatch,         Coordinator,      [BAD_A,    BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::DecideMatch,         AgencyRep,        [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::DecideMatch,         Manager,          [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::DecideMatch,         Admin,            [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::DecideMatch,         DataProtection,   [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::DecideMatch,         PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF,       NF]),
+    (R::DecideMatch,         MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::DecideMatch,         SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
 ];
 
 /// Routes that name a Marac object (referral, meeting, hearing, action, Marac): one row per
@@ -2697,6 +2726,18 @@ impl World {
                 .await
                 .unwrap(),
             // No exit measures and no reason why: refused, so the case stays open.
+            R::DecideMatch => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("person_id", Uuid::now_v7().to_string().as_str()),
+                    ("other_person_id", Uuid::now_v7().to_string().as_str()),
+                    ("decision", "same"),
+                ])
+                .send()
+                .await
+                .unwrap(),
             R::CloseCase => self
                 .app
                 .request(me, method, &path)

@@ -21,6 +21,7 @@ pub mod marac_member;
 pub mod marac_referral;
 pub mod marac_research;
 pub mod person;
+pub mod person_match;
 pub mod recovery_code;
 pub mod referral;
 pub mod safety_plan;

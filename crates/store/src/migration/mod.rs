@@ -18,6 +18,7 @@ mod m0014_marac_transfers;
 mod m0015_whereabouts;
 mod m0016_audit_by_actor;
 mod m0017_teams;
+mod m0018_person_matches;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_whereabouts::Migration),
             Box::new(m0016_audit_by_actor::Migration),
             Box::new(m0017_teams::Migration),
+            Box::new(m0018_person_matches::Migration),
         ]
     }
 }

@@ -213,6 +213,7 @@ fn case_page(
     work: &Casework,
     revealed: Option<&RestrictedDetails>,
     marac: Value,
+    pending_matches: usize,
 ) -> Result<Response, AppError> {
     let actor = session.0.user.actor();
     let facts = detail.access_facts();
@@ -263,6 +264,7 @@ fn case_page(
             ),
             can_read_notes => waymark_domain::access::can_read_casework_notes(&actor, &facts),
             can_work => waymark_domain::access::can_work_case(&actor, &facts),
+            pending_matches => pending_matches,
             can_allocate => waymark_domain::access::can_allocate(&actor, &facts),
             marac => marac,
             retention => retention_ctx(state, detail),
@@ -310,14 +312,17 @@ pub async fn show(
         .await;
     let today = crate::pages::uk_today(&state);
     let found = match found {
-        Ok((detail, work)) => marac_of(&tx, &detail, today)
-            .await
-            .map(|marac| (detail, work, marac))
-            .map_err(waymark_store::cases::CaseError::from),
+        Ok((detail, work)) => async {
+            let marac = marac_of(&tx, &detail, today).await?;
+            let pending = tx.pending_match_count(&session.0.user, &detail).await?;
+            Ok::<_, waymark_store::StoreError>((detail, work, marac, pending))
+        }
+        .await
+        .map_err(waymark_store::cases::CaseError::from),
         Err(e) => Err(e),
     };
-    let (detail, work, marac) = tx.settle(found).await?;
-    case_page(&state, &session, &detail, &work, None, marac)
+    let (detail, work, marac, pending) = tx.settle(found).await?;
+    case_page(&state, &session, &detail, &work, None, marac, pending)
 }
 
 /// Shows the restricted fields (safe contact details and children's schools), on
@@ -350,9 +355,18 @@ pub async fn reveal_safe_contact(
             .reveal_restricted(&session.0.user, case_id, Some(request_id.0.clone()))
             .await?;
         let marac = marac_of(&tx, &detail, crate::pages::uk_today(&state)).await?;
-        Ok((detail, work, revealed, marac))
+        let pending = tx.pending_match_count(&session.0.user, &detail).await?;
+        Ok((detail, work, revealed, marac, pending))
     }
     .await;
-    let (detail, work, revealed, marac) = tx.settle(result).await?;
-    case_page(&state, &session, &detail, &work, Some(&revealed), marac)
+    let (detail, work, revealed, marac, pending) = tx.settle(result).await?;
+    case_page(
+        &state,
+        &session,
+        &detail,
+        &work,
+        Some(&revealed),
+        marac,
+        pending,
+    )
 }

@@ -14,6 +14,7 @@ pub mod home;
 pub mod linked_people;
 pub mod marac;
 pub mod marac_reports;
+pub mod matches;
 pub mod measures;
 pub mod mfa;
 pub mod referral;
