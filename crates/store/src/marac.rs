@@ -35,7 +35,7 @@ use crate::entity::{
     agency, case, case_person, marac, marac_action, marac_attendance, marac_confidentiality,
     marac_hearing, marac_meeting, marac_member, marac_referral, marac_research, person,
 };
-use crate::matching::SERIAL_FROM;
+use crate::matching::{SERIAL_FROM, SUGGEST_FROM};
 use crate::users::User;
 use crate::{StoreError, Tx};
 
@@ -101,9 +101,13 @@ pub struct RepeatCandidate {
     pub id: Uuid,
     pub referred_on: Date,
     pub agency: String,
-    /// The same person record (certain); otherwise a possible match on name and date of
-    /// birth, for the coordinator to confirm.
+    /// The same person record (certain); otherwise a match for the coordinator to confirm.
     pub same_record: bool,
+    /// Why it may be the same victim, in words: the same person record, a match someone
+    /// confirmed, the same name and date of birth, or the engine's likelihood.
+    pub basis: String,
+    /// For a likely match, what agreed and what did not (see `matching::evidence`).
+    pub evidence: Vec<String>,
 }
 
 /// A referral waiting for the coordinator.
@@ -643,8 +647,10 @@ impl Tx {
         )))
     }
 
-    /// Earlier accepted referrals to the same Marac within the repeat window that are the
-    /// same person record, or match on name and date of birth (possible, to confirm).
+    /// Earlier accepted referrals to the same Marac within the repeat window whose victim
+    /// is the same person record, or possibly the same woman: a confirmed match, the same
+    /// name and date of birth, or a match the engine rates at least `SUGGEST_FROM`, unless
+    /// someone decided they are two people. The coordinator confirms.
     async fn repeat_candidates(
         &self,
         r: &marac_referral::Model,
@@ -657,27 +663,51 @@ impl Tx {
             .order_by_desc(marac_referral::Column::ReferredOn)
             .all(self.conn())
             .await?;
+        let earlier: Vec<marac_referral::Model> = earlier
+            .into_iter()
+            .filter(|e| is_repeat(e.referred_on, r.referred_on))
+            .collect();
+        if earlier.is_empty() {
+            return Ok(Vec::new());
+        }
         let me = self.person_identity(r.victim_person_id).await?;
         let mut out = Vec::new();
         let mut identities: HashMap<Uuid, Option<(String, String, Option<String>)>> =
             HashMap::new();
+        self.sync_matcher().await?;
+        let decided = self.decided_pairs(&[r.victim_person_id]).await?;
         for e in earlier {
-            if !is_repeat(e.referred_on, r.referred_on) {
-                continue;
-            }
             let same_record = e.victim_person_id == r.victim_person_id;
-            let matches = same_record || {
+            let (basis, evidence) = if same_record {
+                (Some("same person record".to_owned()), Vec::new())
+            } else {
                 if let Entry::Vacant(slot) = identities.entry(e.victim_person_id) {
                     slot.insert(self.person_identity(e.victim_person_id).await?);
                 }
-                match (&me, identities.get(&e.victim_person_id)) {
+                let exact = match (&me, identities.get(&e.victim_person_id)) {
                     (Some((g, f, Some(d))), Some(Some((g2, f2, Some(d2))))) => {
                         g == g2 && f == f2 && d == d2
                     }
                     _ => false,
+                };
+                let pair = crate::matching::pair(r.victim_person_id, e.victim_person_id);
+                match decided.get(&pair) {
+                    Some(false) => (None, Vec::new()),
+                    Some(true) => (Some("confirmed as the same person".to_owned()), Vec::new()),
+                    None if exact => (Some("same name and date of birth".to_owned()), Vec::new()),
+                    None => match self.pair_explanation(r.victim_person_id, e.victim_person_id) {
+                        Some(x) if x.probability >= SUGGEST_FROM => (
+                            Some(format!(
+                                "possible match, {:.0}% likely",
+                                (x.probability * 100.0).floor()
+                            )),
+                            crate::matching::evidence(&x),
+                        ),
+                        _ => (None, Vec::new()),
+                    },
                 }
             };
-            if matches {
+            if let Some(basis) = basis {
                 let agency = match e.referring_agency_id {
                     Some(a) => self.agency(a).await?.map(|a| a.name).unwrap_or_default(),
                     None => String::new(),
@@ -687,6 +717,8 @@ impl Tx {
                     referred_on: e.referred_on,
                     agency,
                     same_record,
+                    basis,
+                    evidence,
                 });
             }
         }

@@ -559,8 +559,13 @@ impl Tx {
     /// The engine's probability that two people are one; `None` when either is unknown to
     /// the index (call [`Tx::sync_matcher`] first).
     pub(crate) fn pair_score(&self, a: Uuid, b: Uuid) -> Option<f64> {
+        self.pair_explanation(a, b).map(|e| e.probability)
+    }
+
+    /// How the engine compares two people; `None` when either is unknown to the index.
+    pub(crate) fn pair_explanation(&self, a: Uuid, b: Uuid) -> Option<Explanation> {
         let s = self.matcher.lock();
         let (ra, rb) = (s.record_of.get(&a)?, s.record_of.get(&b)?);
-        s.index.explain(*ra, *rb).ok().map(|e| e.probability)
+        s.index.explain(*ra, *rb).ok()
     }
 }

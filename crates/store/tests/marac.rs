@@ -1260,3 +1260,42 @@ async fn a_serial_perpetrator_is_found_under_another_spelling_until_someone_says
         ok!(tx.commit());
     }
 }
+
+#[tokio::test]
+async fn screening_offers_a_likely_repeat_under_a_nickname_with_why_and_not_a_different_woman() {
+    for t in stores().await {
+        let w = world(&t.store, 16).await;
+        let l = t.label;
+        let tx = t.store.begin().await.unwrap();
+        let d = date!(2026 - 01 - 05);
+        let later = date!(2026 - 06 - 01);
+        // Police referred Katherine in January; in June the Idva refers "Kate", the same
+        // surname and date of birth, and Priya, who shares only the date of birth.
+        let first = case(&tx, &w, &w.police_worker, "Katherine", 15, d).await;
+        let (a, _) = refer(&tx, &w.police_worker, first, d).await;
+        assert!(screen(&tx, &w, a, ACCEPT, d).await.unwrap().is_some());
+        let kate = case(&tx, &w, &w.idva_worker, "Kate", 15, later).await;
+        let priya = case(&tx, &w, &w.idva_worker, "Priya", 15, later).await;
+        let (k, _) = refer(&tx, &w.idva_worker, kate, later).await;
+        let (p, _) = refer(&tx, &w.idva_worker, priya, later).await;
+        let qk = queued(&tx, &w, k).await.unwrap();
+        assert_eq!(candidates(&qk), [(a, false)], "{l}: Kate may be Katherine");
+        let offered = &qk.candidates[0];
+        assert!(
+            offered.basis.starts_with("possible match, "),
+            "{l}: {}",
+            offered.basis
+        );
+        assert!(
+            offered.evidence.iter().any(|e| e.contains("nickname")),
+            "{l}: {:?}",
+            offered.evidence
+        );
+        let qp = queued(&tx, &w, p).await.unwrap();
+        assert!(
+            qp.candidates.is_empty(),
+            "{l}: Priya is someone else: {qp:?}"
+        );
+        ok!(tx.commit());
+    }
+}

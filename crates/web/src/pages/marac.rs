@@ -372,11 +372,12 @@ async fn screening_page(
             repeat_options => q.candidates.iter().map(|c| context! {
                 value => c.id.to_string(),
                 label => format!(
-                    "Repeat of the referral on {} by {}{}",
+                    "Repeat of the referral on {} by {} ({})",
                     format!("{} {} {}", c.referred_on.day(), c.referred_on.month(), c.referred_on.year()),
                     c.agency,
-                    if c.same_record { " (same person record)" } else { " (same name and date of birth)" },
+                    c.basis,
                 ),
+                hint => (!c.evidence.is_empty()).then(|| c.evidence.join("; ")),
             }).chain(std::iter::once(context! {
                 value => "",
                 label => "Not a repeat: a different person",
