@@ -108,6 +108,11 @@ pub struct RepeatCandidate {
     pub basis: String,
     /// For a likely match, what agreed and what did not (see `matching::evidence`).
     pub evidence: Vec<String>,
+    /// The earlier referral's victim (a person record).
+    pub earlier_victim: Uuid,
+    /// Only the engine's suggestion, undecided: accepting the referral as a repeat of this
+    /// one records the two women as the same person.
+    pub suggested: bool,
 }
 
 /// A referral waiting for the coordinator.
@@ -316,6 +321,9 @@ pub struct Flag {
     pub referred_on: Date,
     pub agency: String,
     pub opened_on: Date,
+    /// Why the two records are taken as one person ("the same name and date of birth", "a
+    /// likely match, 93% likely", ...).
+    pub basis: String,
 }
 
 /// A hearing, or the confidentiality statement that must be accepted first.
@@ -678,8 +686,8 @@ impl Tx {
         let decided = self.decided_pairs(&[r.victim_person_id]).await?;
         for e in earlier {
             let same_record = e.victim_person_id == r.victim_person_id;
-            let (basis, evidence) = if same_record {
-                (Some("same person record".to_owned()), Vec::new())
+            let (basis, evidence, suggested) = if same_record {
+                (Some("same person record".to_owned()), Vec::new(), false)
             } else {
                 if let Entry::Vacant(slot) = identities.entry(e.victim_person_id) {
                     slot.insert(self.person_identity(e.victim_person_id).await?);
@@ -692,9 +700,17 @@ impl Tx {
                 };
                 let pair = crate::matching::pair(r.victim_person_id, e.victim_person_id);
                 match decided.get(&pair) {
-                    Some(false) => (None, Vec::new()),
-                    Some(true) => (Some("confirmed as the same person".to_owned()), Vec::new()),
-                    None if exact => (Some("same name and date of birth".to_owned()), Vec::new()),
+                    Some(false) => (None, Vec::new(), false),
+                    Some(true) => (
+                        Some("confirmed as the same person".to_owned()),
+                        Vec::new(),
+                        false,
+                    ),
+                    None if exact => (
+                        Some("same name and date of birth".to_owned()),
+                        Vec::new(),
+                        false,
+                    ),
                     None => match self.pair_explanation(r.victim_person_id, e.victim_person_id) {
                         Some(x) if x.probability >= SUGGEST_FROM => (
                             Some(format!(
@@ -702,8 +718,9 @@ impl Tx {
                                 (x.probability * 100.0).floor()
                             )),
                             crate::matching::evidence(&x),
+                            true,
                         ),
-                        _ => (None, Vec::new()),
+                        _ => (None, Vec::new(), false),
                     },
                 }
             };
@@ -717,8 +734,10 @@ impl Tx {
                     referred_on: e.referred_on,
                     agency,
                     same_record,
+                    suggested,
                     basis,
                     evidence,
+                    earlier_victim: e.victim_person_id,
                 });
             }
         }
@@ -913,7 +932,12 @@ impl Tx {
         request_id: Option<String>,
     ) -> Result<Option<Date>, CaseError> {
         let (r, config) = self
-            .referral_for_screening(actor, referral_id, "marac_referral.screen", request_id)
+            .referral_for_screening(
+                actor,
+                referral_id,
+                "marac_referral.screen",
+                request_id.clone(),
+            )
             .await?;
         if r.status != ReferralStatus::Received.as_str() {
             return Err(form_error(
@@ -1023,10 +1047,39 @@ impl Tx {
                 }
                 .insert(self.conn())
                 .await?;
+                let repeat_of = repeat_of.and_then(|s| Uuid::parse_str(&s).ok());
                 am.status = Set(ReferralStatus::Accepted.as_str().to_owned());
                 am.repeat = Set(repeat_of.is_some());
-                am.repeat_of = Set(repeat_of.and_then(|s| Uuid::parse_str(&s).ok()));
+                am.repeat_of = Set(repeat_of);
                 am.update(self.conn()).await?;
+                // A repeat of a referral whose victim the engine only suggested: the
+                // coordinator has said she is the same woman, so the pair is decided.
+                if let Some(chosen) = queued
+                    .candidates
+                    .iter()
+                    .find(|c| Some(c.id) == repeat_of && c.suggested)
+                {
+                    let probability = self
+                        .pair_score(r.victim_person_id, chosen.earlier_victim)
+                        .unwrap_or(SUGGEST_FROM);
+                    self.store_decision(
+                        actor,
+                        r.victim_person_id,
+                        chosen.earlier_victim,
+                        crate::matching::MatchDecision::SamePerson,
+                        probability,
+                    )
+                    .await?;
+                    self.audit(AuditEvent {
+                        actor: Some(actor.audit_actor()),
+                        action: "person_match.confirm",
+                        object_type: "case",
+                        object_id: Some(r.case_id.to_string()),
+                        outcome: Outcome::Allowed,
+                        request_id,
+                    })
+                    .await?;
+                }
                 Ok(Some(meets_on))
             }
         }
@@ -2505,51 +2558,47 @@ impl Tx {
 }
 
 /// A person as exact matching knows them: normalised given and family name and the date
-/// of birth. Records without a date of birth never match: a name alone is too weak to tell
-/// a coordinator two people are one.
+/// of birth. Records without a date of birth never match exactly: a name alone is too weak
+/// to tell a coordinator two people are one.
 type Identity = (String, String, String);
 
-/// A perpetrator on a referred case: the case, the person, his identity, and the case's
-/// victim with hers.
-type NamedPerpetrator = (
-    Uuid,
-    Uuid,
-    Option<Identity>,
-    Option<(Uuid, Option<Identity>)>,
-);
+/// A victim or perpetrator on a case, as the Marac's checks compare people.
+#[derive(Clone, Debug)]
+struct CasePerson {
+    person: Uuid,
+    /// `victim` or `perpetrator`.
+    role: String,
+    /// `None` without a date of birth.
+    identity: Option<Identity>,
+    name: String,
+}
+
+/// Whether two people on different cases are one person, and why: the same person record,
+/// a confirmed match, the same name and date of birth, or the engine rating them at least
+/// `likely_from`; never when someone decided they are two people.
+fn one_person_basis(
+    decided: &HashMap<(Uuid, Uuid), bool>,
+    a: &CasePerson,
+    b: &CasePerson,
+    engine: impl Fn(Uuid, Uuid) -> Option<f64>,
+    likely_from: f64,
+) -> Option<String> {
+    if a.person == b.person {
+        return Some("the same person record".to_owned());
+    }
+    match decided.get(&crate::matching::pair(a.person, b.person)) {
+        Some(true) => Some("confirmed as the same person".to_owned()),
+        Some(false) => None,
+        None if a.identity.is_some() && a.identity == b.identity => {
+            Some("the same name and date of birth".to_owned())
+        }
+        None => engine(a.person, b.person)
+            .filter(|p| *p >= likely_from)
+            .map(|p| format!("a likely match, {:.0}% likely", (p * 100.0).floor())),
+    }
+}
 
 impl Tx {
-    /// The people on a case with the role each has there, as identities.
-    async fn case_identities(
-        &self,
-        case_id: Uuid,
-    ) -> Result<Vec<(String, Identity, String)>, StoreError> {
-        let mut out = Vec::new();
-        for link in case_person::Entity::find()
-            .filter(case_person::Column::CaseId.eq(case_id))
-            .filter(case_person::Column::Role.is_in(["victim", "perpetrator"]))
-            .all(self.conn())
-            .await?
-        {
-            let Some(p) = person::Entity::find_by_id(link.person_id)
-                .one(self.conn())
-                .await?
-            else {
-                continue;
-            };
-            let given = self.open("people.given_name", p.id, &p.given_name)?;
-            let family = self.open("people.family_name", p.id, &p.family_name)?;
-            if let Some(dob) =
-                self.open_opt("people.date_of_birth", p.id, p.date_of_birth.as_deref())?
-            {
-                let name = format!("{} {}", given.trim(), family.trim());
-                let norm = |s: &str| s.trim().to_lowercase();
-                out.push((link.role, (norm(&given), norm(&family), dob), name));
-            }
-        }
-        Ok(out)
-    }
-
     /// For each case referred to this Marac, the references of the other referred cases
     /// whose perpetrator is the same man, with a different victim: the serial-perpetrator
     /// alert. The same man means a confirmed match, or the same name and date of birth, or
@@ -2580,37 +2629,26 @@ impl Tx {
             return Ok(HashMap::new());
         }
         self.sync_matcher().await?;
-        let mut perpetrators: Vec<NamedPerpetrator> = Vec::new();
+        // (case, perpetrator, the case's victim)
+        let mut perpetrators: Vec<(Uuid, CasePerson, Option<CasePerson>)> = Vec::new();
         for case_id in &visible {
-            let people = self.case_person_identities(*case_id).await?;
-            let victim = people
-                .iter()
-                .find(|(_, role, _)| role == "victim")
-                .map(|(p, _, id)| (*p, id.clone()));
-            for (person, role, id) in people {
-                if role == "perpetrator" {
-                    perpetrators.push((*case_id, person, id, victim.clone()));
+            let people = self.case_people(*case_id).await?;
+            let victim = people.iter().find(|p| p.role == "victim").cloned();
+            for p in people {
+                if p.role == "perpetrator" {
+                    perpetrators.push((*case_id, p, victim.clone()));
                 }
             }
         }
-        let mut everyone: Vec<Uuid> = perpetrators.iter().map(|(_, p, ..)| *p).collect();
+        let mut everyone: Vec<Uuid> = perpetrators.iter().map(|(_, p, _)| p.person).collect();
         everyone.extend(
             perpetrators
                 .iter()
-                .filter_map(|(.., v)| v.as_ref().map(|(p, _)| *p)),
+                .filter_map(|(.., v)| v.as_ref().map(|v| v.person)),
         );
         let decided = self.decided_pairs(&everyone).await?;
-        let one_person = |a: Uuid, ia: &Option<Identity>, b: Uuid, ib: &Option<Identity>| {
-            if a == b {
-                return true;
-            }
-            match decided.get(&crate::matching::pair(a, b)) {
-                Some(same) => *same,
-                None => {
-                    (ia.is_some() && ia == ib)
-                        || self.pair_score(a, b).is_some_and(|p| p >= SERIAL_FROM)
-                }
-            }
+        let one_person = |a: &CasePerson, b: &CasePerson| {
+            one_person_basis(&decided, a, b, |x, y| self.pair_score(x, y), SERIAL_FROM).is_some()
         };
         let mut references: HashMap<Uuid, String> = HashMap::new();
         for c in case::Entity::find()
@@ -2621,13 +2659,13 @@ impl Tx {
             references.insert(c.id, c.reference);
         }
         let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
-        for (case_id, perpetrator, id, victim) in &perpetrators {
-            for (other, other_perpetrator, other_id, other_victim) in &perpetrators {
-                if other == case_id || !one_person(*perpetrator, id, *other_perpetrator, other_id) {
+        for (case_id, perpetrator, victim) in &perpetrators {
+            for (other, other_perpetrator, other_victim) in &perpetrators {
+                if other == case_id || !one_person(perpetrator, other_perpetrator) {
                     continue;
                 }
                 let same_victim = match (victim, other_victim) {
-                    (Some((a, ia)), Some((b, ib))) => one_person(*a, ia, *b, ib),
+                    (Some(a), Some(b)) => one_person(a, b),
                     _ => false,
                 };
                 if !same_victim && let Some(reference) = references.get(other) {
@@ -2644,12 +2682,8 @@ impl Tx {
         Ok(out)
     }
 
-    /// The victim and perpetrators on a case: person, role, and identity (when the date of
-    /// birth is known).
-    async fn case_person_identities(
-        &self,
-        case_id: Uuid,
-    ) -> Result<Vec<(Uuid, String, Option<Identity>)>, StoreError> {
+    /// The victim and perpetrators on a case.
+    async fn case_people(&self, case_id: Uuid) -> Result<Vec<CasePerson>, StoreError> {
         let mut out = Vec::new();
         for link in case_person::Entity::find()
             .filter(case_person::Column::CaseId.eq(case_id))
@@ -2667,16 +2701,22 @@ impl Tx {
             let family = self.open("people.family_name", p.id, &p.family_name)?;
             let dob = self.open_opt("people.date_of_birth", p.id, p.date_of_birth.as_deref())?;
             let norm = |s: &str| s.trim().to_lowercase();
-            let id = dob.map(|d| (norm(&given), norm(&family), d));
-            out.push((p.id, link.role, id));
+            out.push(CasePerson {
+                person: p.id,
+                role: link.role,
+                identity: dob.map(|d| (norm(&given), norm(&family), d)),
+                name: format!("{} {}", given.trim(), family.trim()),
+            });
         }
         Ok(out)
     }
 
     /// People referred to the Maracs the user coordinates in the last 12 months who appear
-    /// (as victim or perpetrator, same name and date of birth) on a case opened since in
-    /// any agency that has not been referred to that Marac again. The coordinator is told
-    /// who, when and which agency, never given the other agency's case.
+    /// (as victim or perpetrator) on a case opened since in any agency that has not been
+    /// referred to that Marac again: the same person record, a confirmed match, the same
+    /// name and date of birth, or a match the engine rates at least [`SERIAL_FROM`] (never
+    /// a pair someone decided are two people). The coordinator is told who, when, which
+    /// agency and why, never given the other agency's case.
     pub async fn marac_flags(&self, actor: &User, today: Date) -> Result<Vec<Flag>, StoreError> {
         let who = actor.actor();
         let mut out = Vec::new();
@@ -2701,24 +2741,43 @@ impl Tx {
             let facts = self
                 .case_facts(&referred_cases.iter().copied().collect::<Vec<_>>())
                 .await?;
-            // Each flagged identity with its latest referral date.
-            let mut flagged: HashMap<Identity, (Date, Uuid)> = HashMap::new();
+            // Each flagged person with their latest referral date and its case.
+            let mut flagged: HashMap<Uuid, (CasePerson, Date, Uuid)> = HashMap::new();
             for r in &referrals {
                 if !is_repeat(r.referred_on, today)
                     || facts.get(&r.case_id).is_none_or(|f| f.excludes(&who))
                 {
                     continue;
                 }
-                for (_, id, _) in self.case_identities(r.case_id).await? {
-                    let e = flagged.entry(id).or_insert((r.referred_on, r.case_id));
-                    if r.referred_on > e.0 {
-                        *e = (r.referred_on, r.case_id);
+                for p in self.case_people(r.case_id).await? {
+                    let e = flagged
+                        .entry(p.person)
+                        .or_insert((p, r.referred_on, r.case_id));
+                    if r.referred_on > e.1 {
+                        e.1 = r.referred_on;
+                        e.2 = r.case_id;
                     }
                 }
             }
-            let Some(earliest) = flagged.values().map(|(d, _)| *d).min() else {
+            let Some(earliest) = flagged.values().map(|(_, d, _)| *d).min() else {
                 continue;
             };
+            let mut by_identity: HashMap<&Identity, Vec<Uuid>> = HashMap::new();
+            for (p, ..) in flagged.values() {
+                if let Some(id) = &p.identity {
+                    by_identity.entry(id).or_default().push(p.person);
+                }
+            }
+            let flagged_ids: Vec<Uuid> = flagged.keys().copied().collect();
+            let decided = self.decided_pairs(&flagged_ids).await?;
+            let mut confirmed: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+            for ((a, b), same) in &decided {
+                if *same {
+                    confirmed.entry(*a).or_default().push(*b);
+                    confirmed.entry(*b).or_default().push(*a);
+                }
+            }
+            self.sync_matcher().await?;
             let start = earliest
                 .with_hms(0, 0, 0)
                 .map(|t| t.assume_utc())
@@ -2738,22 +2797,52 @@ impl Tx {
                     continue;
                 }
                 let opened_on = waymark_domain::calendar::uk_date(c.created_at);
-                for (role, id, name) in self.case_identities(c.id).await? {
-                    if let Some((referred_on, referred_case)) = flagged.get(&id)
-                        && *referred_case != c.id
-                        && opened_on >= *referred_on
-                    {
+                for p in self.case_people(c.id).await? {
+                    // The flagged people this one may be: the same record, confirmed,
+                    // the same identity, or the engine's likely matches.
+                    let mut candidates: Vec<Uuid> = vec![p.person];
+                    candidates.extend(confirmed.get(&p.person).into_iter().flatten());
+                    if let Some(id) = &p.identity {
+                        candidates.extend(by_identity.get(id).into_iter().flatten());
+                    }
+                    candidates.extend(
+                        self.likely_people(p.person, SERIAL_FROM, 20)
+                            .into_iter()
+                            .map(|(o, _)| o),
+                    );
+                    candidates.sort();
+                    candidates.dedup();
+                    // The strongest reason to flag, then the latest referral.
+                    let best = candidates
+                        .iter()
+                        .filter_map(|f| flagged.get(f))
+                        .filter(|(_, referred_on, referred_case)| {
+                            *referred_case != c.id && opened_on >= *referred_on
+                        })
+                        .filter_map(|(f, referred_on, _)| {
+                            one_person_basis(
+                                &decided,
+                                &p,
+                                f,
+                                |x, y| self.pair_score(x, y),
+                                SERIAL_FROM,
+                            )
+                            .map(|basis| (basis, *referred_on))
+                        })
+                        .max_by_key(|(_, on)| *on);
+                    if let Some((basis, referred_on)) = best {
                         out.push(Flag {
                             marac_name: config.marac.name.clone(),
-                            role: role.clone(),
-                            person_name: name.clone(),
-                            referred_on: *referred_on,
+                            role: p.role.clone(),
+                            person_name: p.name.clone(),
+                            referred_on,
                             agency: self
                                 .agency(c.owning_agency_id)
                                 .await?
                                 .map(|a| a.name)
                                 .unwrap_or_default(),
                             opened_on,
+                            basis,
                         });
                     }
                 }
@@ -2891,4 +2980,61 @@ fn latest_assessment(detail: &CaseDetail) -> Option<&StoredAssessment> {
         .assessments
         .iter()
         .max_by_key(|a| (a.assessment.assessed_on, a.recorded_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn someone(id: u128, identity: Option<(&str, &str, &str)>) -> CasePerson {
+        CasePerson {
+            person: Uuid::from_u128(id),
+            role: "perpetrator".into(),
+            identity: identity.map(|(g, f, d)| (g.into(), f.into(), d.into())),
+            name: String::new(),
+        }
+    }
+
+    #[test]
+    fn one_person_is_a_record_a_decision_an_identity_or_a_likely_match_but_never_rejected() {
+        let will = someone(1, Some(("will", "ravenscroft", "1983-09-27")));
+        let twin = someone(2, Some(("will", "ravenscroft", "1983-09-27")));
+        let bill = someone(3, Some(("bill", "ravenscroft", "1983-09-27")));
+        let none = HashMap::new();
+        let likely = |_: Uuid, _: Uuid| Some(0.93);
+        let unlikely = |_: Uuid, _: Uuid| Some(0.6);
+        let unknown = |_: Uuid, _: Uuid| None;
+        let basis = |d: &HashMap<_, _>, a, b, e: &dyn Fn(Uuid, Uuid) -> Option<f64>| {
+            one_person_basis(d, a, b, e, 0.9)
+        };
+        assert_eq!(
+            basis(&none, &will, &will, &unknown).as_deref(),
+            Some("the same person record")
+        );
+        assert_eq!(
+            basis(&none, &will, &twin, &unknown).as_deref(),
+            Some("the same name and date of birth")
+        );
+        assert_eq!(
+            basis(&none, &will, &bill, &likely).as_deref(),
+            Some("a likely match, 93% likely")
+        );
+        assert_eq!(
+            basis(&none, &will, &bill, &unlikely),
+            None,
+            "below the line"
+        );
+        assert_eq!(basis(&none, &will, &bill, &unknown), None);
+        let rejected = HashMap::from([(crate::matching::pair(will.person, twin.person), false)]);
+        assert_eq!(
+            basis(&rejected, &twin, &will, &likely),
+            None,
+            "a decision that they are two people beats name, date of birth and engine"
+        );
+        let confirmed = HashMap::from([(crate::matching::pair(will.person, bill.person), true)]);
+        assert_eq!(
+            basis(&confirmed, &bill, &will, &unknown).as_deref(),
+            Some("confirmed as the same person")
+        );
+    }
 }

@@ -541,25 +541,70 @@ impl Tx {
                 "That possible match is no longer suggested: it may have been decided already",
             )]));
         };
-        let (a, b) = pair(m.person_id, m.other_person_id);
+        self.store_decision(
+            actor,
+            m.person_id,
+            m.other_person_id,
+            decision,
+            m.probability,
+        )
+        .await?;
+        Ok(decision)
+    }
+
+    /// Stores a decision on a pair of people (the caller has checked it may be made, and
+    /// audits it): one row per pair, never asked again.
+    pub(crate) async fn store_decision(
+        &self,
+        actor: &User,
+        person: Uuid,
+        other: Uuid,
+        decision: MatchDecision,
+        probability: f64,
+    ) -> Result<(), StoreError> {
+        let (a, b) = pair(person, other);
         person_match::ActiveModel {
             id: Set(Uuid::now_v7()),
             person_a: Set(a),
             person_b: Set(b),
             same_person: Set(decision == MatchDecision::SamePerson),
-            probability: Set(m.probability),
+            probability: Set(probability),
             decided_by: Set(actor.id),
             decided_at: Set(crate::now()),
         }
         .insert(self.conn())
         .await?;
-        Ok(decision)
+        Ok(())
     }
 
     /// The engine's probability that two people are one; `None` when either is unknown to
     /// the index (call [`Tx::sync_matcher`] first).
     pub(crate) fn pair_score(&self, a: Uuid, b: Uuid) -> Option<f64> {
         self.pair_explanation(a, b).map(|e| e.probability)
+    }
+
+    /// The people the engine rates at least `min` likely to be this person (never the
+    /// person themselves), most likely first, with the probability; empty when the person
+    /// is unknown to the index (call [`Tx::sync_matcher`] first).
+    pub(crate) fn likely_people(&self, person: Uuid, min: f64, limit: usize) -> Vec<(Uuid, f64)> {
+        let s = self.matcher.lock();
+        let Some(r) = s.record_of.get(&person).copied() else {
+            return Vec::new();
+        };
+        let found = s
+            .index
+            .matches_for(
+                r,
+                QueryOptions {
+                    limit,
+                    min_probability: min,
+                },
+            )
+            .unwrap_or_default();
+        found
+            .into_iter()
+            .filter_map(|m| s.person_of.get(&m.record.0).map(|p| (*p, m.probability)))
+            .collect()
     }
 
     /// How the engine compares two people; `None` when either is unknown to the index.

@@ -1257,6 +1257,59 @@ async fn a_serial_perpetrator_is_found_under_another_spelling_until_someone_says
         let view = agenda(&tx, &w.coord, meeting).await;
         assert_eq!(linked(&view, cleo), Some(vec![]), "{l}");
         assert_eq!(linked(&view, dina), Some(vec![]), "{l}");
+
+        // The police open a case (not referred) for another woman whose abuser is "Will
+        // Ravenscroft", born the same day: the coordinator is told a man referred this year
+        // is on it, with why.
+        let fern = open_case_naming(
+            &tx,
+            &w,
+            &w.police_worker,
+            named("Fern", "Lindqvist", date!(1988 - 03 - 14)),
+            named("Will", "Ravenscroft", date!(1983 - 09 - 27)),
+            0,
+            4,
+            today,
+        )
+        .await;
+        let flags = ok!(tx.marac_flags(&w.coord, today));
+        let will: Vec<_> = flags
+            .iter()
+            .filter(|f| f.person_name == "Will Ravenscroft")
+            .collect();
+        assert_eq!(will.len(), 1, "{l}: {flags:?}");
+        assert_eq!(will[0].role, "perpetrator", "{l}");
+        assert!(
+            will[0].basis.starts_with("a likely match, "),
+            "{l}: {:?}",
+            will[0]
+        );
+        assert!(
+            flags.iter().all(|f| f.person_name != "Fern Lindqvist"),
+            "{l}: Fern was never referred: {flags:?}"
+        );
+        // Their caseworker knows Will is not William, nor Bill: the flag goes.
+        let offered = ok!(tx.possible_matches(&w.police_worker, fern, None));
+        let theirs: Vec<_> = offered
+            .iter()
+            .filter(|m| m.person_role == "perpetrator" && [cleo, dina].contains(&m.other_case_id))
+            .collect();
+        assert_eq!(theirs.len(), 2, "{l}: {offered:?}");
+        for m in theirs {
+            ok!(tx.decide_match(
+                &w.police_worker,
+                fern,
+                &m.person_id.to_string(),
+                &m.other_person_id.to_string(),
+                "different",
+                None
+            ));
+        }
+        let flags = ok!(tx.marac_flags(&w.coord, today));
+        assert!(
+            flags.iter().all(|f| f.person_name != "Will Ravenscroft"),
+            "{l}: {flags:?}"
+        );
         ok!(tx.commit());
     }
 }
@@ -1296,6 +1349,34 @@ async fn screening_offers_a_likely_repeat_under_a_nickname_with_why_and_not_a_di
             qp.candidates.is_empty(),
             "{l}: Priya is someone else: {qp:?}"
         );
+        // The coordinator accepts Kate's referral as a repeat of Katherine's: that decides
+        // the two women are one, audited, and the engine is not asked about them again.
+        assert!(
+            screen(&tx, &w, k, repeat_of(a), later)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        ok!(tx.commit());
+        let recent = ok!(t.store.recent_audit(2));
+        assert_eq!(recent[0].action, "person_match.confirm", "{l}");
+        assert_eq!(recent[0].object_id, Some(kate.to_string()), "{l}");
+        assert_eq!(recent[0].actor_user_id, Some(w.coord.id), "{l}");
+        let tx = t.store.begin().await.unwrap();
+        let (again, _) = refer(
+            &tx,
+            &w.police_worker,
+            first,
+            later + time::Duration::days(20),
+        )
+        .await;
+        let qa = queued(&tx, &w, again).await.unwrap();
+        assert_eq!(candidates(&qa), [(k, false), (a, true)], "{l}");
+        assert_eq!(
+            qa.candidates[0].basis, "confirmed as the same person",
+            "{l}"
+        );
+        assert!(qa.candidates[0].evidence.is_empty(), "{l}");
         ok!(tx.commit());
     }
 }

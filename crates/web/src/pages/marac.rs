@@ -293,6 +293,7 @@ pub async fn queue(
                 referred_on => f.referred_on.to_string(),
                 agency => f.agency,
                 opened_on => f.opened_on.to_string(),
+                basis => f.basis,
             }
         })
         .collect();
