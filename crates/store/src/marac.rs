@@ -110,8 +110,9 @@ pub struct RepeatCandidate {
     pub evidence: Vec<String>,
     /// The earlier referral's victim (a person record).
     pub earlier_victim: Uuid,
-    /// Only the engine's suggestion, undecided: accepting the referral as a repeat of this
-    /// one records the two women as the same person.
+    /// Not yet decided (neither the same record nor a decided pair): accepting the referral
+    /// as a repeat of this one records the two women as the same person, and accepting it
+    /// as "not a repeat: a different person" records them as two.
     pub suggested: bool,
 }
 
@@ -709,7 +710,7 @@ impl Tx {
                     None if exact => (
                         Some("same name and date of birth".to_owned()),
                         Vec::new(),
-                        false,
+                        true,
                     ),
                     None => match self.pair_explanation(r.victim_person_id, e.victim_person_id) {
                         Some(x) if x.probability >= SUGGEST_FROM => (
@@ -1052,37 +1053,62 @@ impl Tx {
                 am.repeat = Set(repeat_of.is_some());
                 am.repeat_of = Set(repeat_of);
                 am.update(self.conn()).await?;
-                // A repeat of a referral whose victim the engine only suggested: the
-                // coordinator has said she is the same woman, so the pair is decided.
-                if let Some(chosen) = queued
-                    .candidates
-                    .iter()
-                    .find(|c| Some(c.id) == repeat_of && c.suggested)
-                {
-                    let probability = self
-                        .pair_score(r.victim_person_id, chosen.earlier_victim)
-                        .unwrap_or(SUGGEST_FROM);
-                    self.store_decision(
-                        actor,
-                        r.victim_person_id,
-                        chosen.earlier_victim,
-                        crate::matching::MatchDecision::SamePerson,
-                        probability,
-                    )
+                self.decide_repeat_candidates(actor, &r, &queued.candidates, repeat_of, request_id)
                     .await?;
-                    self.audit(AuditEvent {
-                        actor: Some(actor.audit_actor()),
-                        action: "person_match.confirm",
-                        object_type: "case",
-                        object_id: Some(r.case_id.to_string()),
-                        outcome: Outcome::Allowed,
-                        request_id,
-                    })
-                    .await?;
-                }
                 Ok(Some(meets_on))
             }
         }
+    }
+
+    /// The coordinator's answer to "is this a repeat?" decides the undecided pairs it was
+    /// asked about: the chosen earlier victim is the same woman; with "not a repeat: a
+    /// different person", every one offered is someone else. Each decision is audited on
+    /// the case.
+    async fn decide_repeat_candidates(
+        &self,
+        actor: &User,
+        r: &marac_referral::Model,
+        candidates: &[RepeatCandidate],
+        repeat_of: Option<Uuid>,
+        request_id: Option<String>,
+    ) -> Result<(), StoreError> {
+        use crate::matching::MatchDecision;
+        let mut decided: HashSet<Uuid> = HashSet::new();
+        for c in candidates.iter().filter(|c| c.suggested) {
+            let decision = match repeat_of {
+                Some(chosen) if chosen == c.id => MatchDecision::SamePerson,
+                Some(_) => continue,
+                None => MatchDecision::Different,
+            };
+            // Two earlier referrals of one woman are one pair, decided once.
+            if c.earlier_victim == r.victim_person_id || !decided.insert(c.earlier_victim) {
+                continue;
+            }
+            let probability = self
+                .pair_score(r.victim_person_id, c.earlier_victim)
+                .unwrap_or(SUGGEST_FROM);
+            self.store_decision(
+                actor,
+                r.victim_person_id,
+                c.earlier_victim,
+                decision,
+                probability,
+            )
+            .await?;
+            self.audit(AuditEvent {
+                actor: Some(actor.audit_actor()),
+                action: match decision {
+                    MatchDecision::SamePerson => "person_match.confirm",
+                    MatchDecision::Different => "person_match.reject",
+                },
+                object_type: "case",
+                object_id: Some(r.case_id.to_string()),
+                outcome: Outcome::Allowed,
+                request_id: request_id.clone(),
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     // ----- Meetings -----

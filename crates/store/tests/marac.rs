@@ -2,7 +2,7 @@
 //! `WAYMARK_TEST_DATABASE_URL` is set): screening and repeats, meeting allocation, the
 //! research window, the meeting itself, the data return, audit and sealing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Debug;
 
 use sea_orm::{ConnectionTrait, Statement};
@@ -1377,6 +1377,37 @@ async fn screening_offers_a_likely_repeat_under_a_nickname_with_why_and_not_a_di
             "{l}"
         );
         assert!(qa.candidates[0].evidence.is_empty(), "{l}");
+        let settled = screen(
+            &tx,
+            &w,
+            again,
+            repeat_of(k),
+            later + time::Duration::days(20),
+        );
+        assert!(settled.await.unwrap().is_some(), "{l}");
+
+        // Another Katherine with the same date of birth, referred by the Idva: offered as
+        // a possible repeat; the coordinator says she is a different woman. Her next
+        // referral is only a repeat of her own.
+        let on = later + time::Duration::days(30);
+        let other = case(&tx, &w, &w.idva_worker, "Katherine", 15, on).await;
+        let (o, _) = refer(&tx, &w.idva_worker, other, on).await;
+        let qo = queued(&tx, &w, o).await.unwrap();
+        assert!(
+            !qo.candidates.is_empty() && qo.candidates.iter().all(|c| c.suggested),
+            "{l}: {qo:?}"
+        );
+        let women: HashSet<Uuid> = qo.candidates.iter().map(|c| c.earlier_victim).collect();
+        assert!(screen(&tx, &w, o, ACCEPT, on).await.unwrap().is_some());
+        let (o2, _) = refer(&tx, &w.idva_worker, other, on + time::Duration::days(7)).await;
+        let qo2 = queued(&tx, &w, o2).await.unwrap();
+        assert_eq!(candidates(&qo2), [(o, true)], "{l}: {qo2:?}");
         ok!(tx.commit());
+        let recent = ok!(t.store.recent_audit(12));
+        let rejected = recent
+            .iter()
+            .filter(|r| r.action == "person_match.reject" && r.object_id == Some(other.to_string()))
+            .count();
+        assert_eq!(rejected, women.len(), "{l}: one per woman: {recent:?}");
     }
 }
