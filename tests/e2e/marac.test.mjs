@@ -6,7 +6,7 @@
 // and the quarter's data return counts the case as a repeat with its two children.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { UUID, launch, newSession as openSession, checkA11y, pathOf, signInAs, submit, choose, assertNoNames } from './support.mjs';
+import { UUID, launch, checkA11y, pathOf, signedIn, go, fillPoliceReferral, submit, choose, assertNoNames } from './support.mjs';
 
 const OFFICER = ['police-dao@demo.waymark.test', 'demo-caseworker-3-northmoor'];
 const COORDINATOR = ['coordinator@demo.waymark.test', 'demo-marac-coordinator-4-northmoor'];
@@ -33,16 +33,6 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function signedIn([email, password]) {
-  const session = await openSession(browser);
-  await signInAs(session.page, session.visited, email, password);
-  return session;
-}
-
-async function go(page, visited, path, label, status = 200) {
-  await page.goto(path);
-  await checkA11y(page, label, visited, { status });
-}
 
 /** The data return's figures, by label. */
 async function figures(page) {
@@ -72,33 +62,24 @@ describe('the Marac', () => {
     let before;
     // 1. The police refer: a new case with a Dash of 15 yes answers, then the Marac referral.
     {
-      const s = await signedIn(OFFICER);
+      const s = await signedIn(browser, OFFICER);
       seen.push(s.visited);
       const { page, visited } = s;
       await go(page, visited, '/referrals/new', 'new referral (police)');
-      await page.locator('#victim_given_name').fill(VICTIM.given);
-      await page.locator('#victim_family_name').fill(VICTIM.family);
-      await page.locator('#victim_date_of_birth').fill(VICTIM.dob);
-      await page.locator('#perpetrator_given_name').fill(PERPETRATOR.given);
-      await page.locator('#perpetrator_family_name').fill(PERPETRATOR.family);
-      await page.getByLabel('Relationship to the victim').selectOption('ex_partner');
-      for (const [i, c] of CHILDREN.entries()) {
-        await page.locator(`#child_${i + 1}_given_name`).fill(c.given);
-        await page.locator(`#child_${i + 1}_family_name`).fill(c.family);
-        await page.locator(`#child_${i + 1}_date_of_birth`).fill(c.dob);
-      }
-      await page.getByLabel('Referring agency').selectOption({ label: 'Northmoor Police (demo)' });
-      await page.getByLabel('Referral route').selectOption('police');
-      await page.getByLabel('Marac for this area').selectOption({ index: 1 });
-      if ((await page.locator('#referred_on').inputValue()) === '') {
-        await page.locator('#referred_on').fill(new Date().toISOString().slice(0, 10));
-      }
-      await page.getByRole('group', { name: 'Did the victim consent to this referral?' }).getByLabel(/^Yes/).check();
-      await page.getByRole('group', { name: 'Does the victim know about this referral?' }).getByLabel('Yes', { exact: true }).check();
-      await page.getByRole('group', { name: 'Is it safe to leave a voicemail?' }).getByLabel('No', { exact: true }).check();
-      await page.getByRole('group', { name: 'Is it safe to send post?' }).getByLabel('No', { exact: true }).check();
-      await submit(page, 'Save referral and continue to the Dash', new RegExp(`/cases/${UUID}/dash/new$`));
+      await fillPoliceReferral(page, { victim: VICTIM, perpetrator: PERPETRATOR, children: CHILDREN });
+      // The demo's earlier referral of the same woman is offered as a possible match, with
+      // why, before the Dash; the officer leaves the decision to the coordinator.
+      await submit(page, 'Save referral and continue to the Dash', new RegExp(`/cases/${UUID}/matches\\?after=referral$`));
       caseId = pathOf(page).split('/')[2];
+      await checkA11y(page, 'possible matches after the referral', visited);
+      assert.match(await page.locator('.govuk-notification-banner').innerText(), /Referral saved as case WM-/);
+      const earlier = page.locator('.govuk-summary-card').filter({ hasText: `${VICTIM.given} ${VICTIM.family} (victim on case` });
+      assert.equal(await earlier.count(), 1, 'the earlier referral of the same woman is offered');
+      assert.match(await earlier.innerText(), /Date of birth/);
+      await Promise.all([
+        page.waitForURL(new RegExp(`/cases/${caseId}/dash/new$`)),
+        page.getByRole('button', { name: 'Continue to the Dash risk checklist' }).click(),
+      ]);
       await checkA11y(page, 'Dash form', visited);
       for (let n = 1; n <= 24; n += 1) await page.locator(n <= 15 ? `#q${n}` : `#q${n}-no`).check();
       await page.locator('#abuse_incidents_last_12_months').fill('3');
@@ -127,7 +108,7 @@ describe('the Marac', () => {
 
     // 2. The coordinator sees a possible repeat, confirms it and accepts the referral.
     {
-      const s = await signedIn(COORDINATOR);
+      const s = await signedIn(browser, COORDINATOR);
       seen.push(s.visited);
       const { page, visited } = s;
       await go(page, visited, '/marac', 'Marac overview (coordinator)');
@@ -181,7 +162,7 @@ describe('the Marac', () => {
     // 3. Housing: sees only this agenda's cases, and adds research.
     let agendaCases;
     {
-      const s = await signedIn(HOUSING);
+      const s = await signedIn(browser, HOUSING);
       seen.push(s.visited);
       const { page, visited } = s;
       await go(page, visited, '/marac', 'Marac overview (housing)');
@@ -208,7 +189,7 @@ describe('the Marac', () => {
 
     // 4. The chair: minutes, three actions for three agencies, attendance, close.
     {
-      const s = await signedIn(CHAIR);
+      const s = await signedIn(browser, CHAIR);
       seen.push(s.visited);
       const { page, visited } = s;
       await go(page, visited, meetingPath, 'meeting (chair)');
@@ -269,7 +250,7 @@ describe('the Marac', () => {
 
     // 5. Each agency sees only its own actions.
     for (const [who, mine, label] of [[HOUSING, 1, 'housing'], [CHAIR, 0, 'police'], [COORDINATOR, 2, 'Idva service']]) {
-      const s = await signedIn(who);
+      const s = await signedIn(browser, who);
       seen.push(s.visited);
       const { page, visited } = s;
       await go(page, visited, '/marac/actions', `Marac actions (${label})`);
@@ -284,7 +265,7 @@ describe('the Marac', () => {
     // 6. The quarter's data return now counts the case: one more case, one more repeat, two
     // more children, one more police referral.
     {
-      const s = await signedIn(COORDINATOR);
+      const s = await signedIn(browser, COORDINATOR);
       seen.push(s.visited);
       const { page, visited } = s;
       await go(page, visited, returnPath, 'data return (after)');
@@ -324,7 +305,7 @@ describe('the Marac', () => {
 
     // 7. The victim moves to Southmoor: the coordinator transfers the case with its history.
     {
-      const s = await signedIn(COORDINATOR);
+      const s = await signedIn(browser, COORDINATOR);
       seen.push(s.visited);
       const { page, visited } = s;
       await go(page, visited, meetingPath, 'meeting (coordinator, closed)');

@@ -86,6 +86,49 @@ export async function signInAs(page, visited, email, password) {
   await checkA11y(page, `cases list (${email})`, visited);
 }
 
+/** A new browser session signed in with a demo account: `[email, password]`. */
+export async function signedIn(browser, [email, password]) {
+  const session = await newSession(browser);
+  await signInAs(session.page, session.visited, email, password);
+  return session;
+}
+
+/** Opens a page and runs axe on it, expecting `status`. */
+export async function go(page, visited, path, label, status = 200) {
+  await page.goto(path);
+  await checkA11y(page, label, visited, { status });
+}
+
+/**
+ * Fills the referral form (already open) for a police referral to the area's Marac, with
+ * consent and no voicemail or post: `victim` and `perpetrator` as `{ given, family, dob }`
+ * (the perpetrator's date of birth may be left out), and any `children` likewise.
+ */
+export async function fillPoliceReferral(page, { victim, perpetrator, children = [] }) {
+  await page.locator('#victim_given_name').fill(victim.given);
+  await page.locator('#victim_family_name').fill(victim.family);
+  await page.locator('#victim_date_of_birth').fill(victim.dob);
+  await page.locator('#perpetrator_given_name').fill(perpetrator.given);
+  await page.locator('#perpetrator_family_name').fill(perpetrator.family);
+  if (perpetrator.dob) await page.locator('#perpetrator_date_of_birth').fill(perpetrator.dob);
+  await page.getByLabel('Relationship to the victim').selectOption('ex_partner');
+  for (const [i, c] of children.entries()) {
+    await page.locator(`#child_${i + 1}_given_name`).fill(c.given);
+    await page.locator(`#child_${i + 1}_family_name`).fill(c.family);
+    await page.locator(`#child_${i + 1}_date_of_birth`).fill(c.dob);
+  }
+  await page.getByLabel('Referring agency').selectOption({ label: 'Northmoor Police (demo)' });
+  await page.getByLabel('Referral route').selectOption('police');
+  await page.getByLabel('Marac for this area').selectOption({ index: 1 });
+  if ((await page.locator('#referred_on').inputValue()) === '') {
+    await page.locator('#referred_on').fill(new Date().toISOString().slice(0, 10));
+  }
+  await page.getByRole('group', { name: 'Did the victim consent to this referral?' }).getByLabel(/^Yes/).check();
+  await page.getByRole('group', { name: 'Does the victim know about this referral?' }).getByLabel('Yes', { exact: true }).check();
+  await page.getByRole('group', { name: 'Is it safe to leave a voicemail?' }).getByLabel('No', { exact: true }).check();
+  await page.getByRole('group', { name: 'Is it safe to send post?' }).getByLabel('No', { exact: true }).check();
+}
+
 /** Submits the form of the page and waits for the next page to load. */
 export async function submit(page, buttonName, urlPattern) {
   await Promise.all([

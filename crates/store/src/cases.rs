@@ -608,12 +608,8 @@ impl Tx {
         allowed: fn(&access::Actor, &CaseAccessFacts) -> bool,
         request_id: Option<String>,
     ) -> Result<case::Model, CaseError> {
-        let found = case::Entity::find_by_id(case_id).one(self.conn()).await?;
-        let exclusions = self.exclusion_rows(&[case_id]).await?;
-        let grants = self.live_grants(case_id).await?;
-        let permitted = found
-            .as_ref()
-            .is_some_and(|c| allowed(&actor.actor(), &facts(c, &exclusions, &grants)));
+        let found = self.case_permitted(actor, case_id, allowed).await?;
+        let permitted = found.is_some();
         self.audit(AuditEvent {
             actor: Some(actor.audit_actor()),
             action,
@@ -627,10 +623,21 @@ impl Tx {
             request_id,
         })
         .await?;
-        match found {
-            Some(c) if permitted => Ok(c),
-            _ => Err(CaseError::NotFound),
-        }
+        found.ok_or(CaseError::NotFound)
+    }
+
+    /// The case, when it exists and the actor may do this to it; `None` otherwise. Writes
+    /// no audit row: the caller must (see [`Tx::case_for_action`]).
+    pub(crate) async fn case_permitted(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        allowed: fn(&access::Actor, &CaseAccessFacts) -> bool,
+    ) -> Result<Option<case::Model>, StoreError> {
+        let found = case::Entity::find_by_id(case_id).one(self.conn()).await?;
+        let exclusions = self.exclusion_rows(&[case_id]).await?;
+        let grants = self.live_grants(case_id).await?;
+        Ok(found.filter(|c| allowed(&actor.actor(), &facts(c, &exclusions, &grants))))
     }
 
     /// The cases the actor may see, filtered and sorted.

@@ -100,6 +100,38 @@ pub struct PossibleMatch {
     pub evidence: Vec<String>,
 }
 
+/// Another case on which someone on this case is the same person: the same person record
+/// (a client who came back, a repeat) or a match someone confirmed. Only cases the user may
+/// see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SamePersonCase {
+    pub person_id: Uuid,
+    /// `victim` or `perpetrator`: their part in this case.
+    pub person_role: String,
+    pub person_name: String,
+    /// Their part in the other case.
+    pub other_role: String,
+    pub other_case_id: Uuid,
+    pub other_reference: String,
+    pub other_agency: String,
+    /// "the same person record" or "confirmed as the same person".
+    pub basis: &'static str,
+    pub referred_on: Option<time::Date>,
+    /// The other case's status as stored (`triage`, `open`, `closed`, ...).
+    pub status: String,
+    pub latest_risk_level: Option<String>,
+    pub latest_assessed_on: Option<time::Date>,
+    pub closed_on: Option<time::Date>,
+}
+
+/// What the matches page shows: the person's other cases, and the possible matches
+/// waiting for a decision.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matches {
+    pub same_person: Vec<SamePersonCase>,
+    pub possible: Vec<PossibleMatch>,
+}
+
 /// A decision on a possible match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MatchDecision {
@@ -285,23 +317,22 @@ impl Tx {
             .collect())
     }
 
-    /// Possible matches for the victim and perpetrators of a case the actor works, with
-    /// people on other cases the actor may see, undecided pairs only, most likely first.
-    /// Each case whose person is shown writes a `person_match.suggest` row, and the look
-    /// itself a `person_match.view` row on the case (newest, so the case's access log
-    /// shows it last); refused, only a denied row.
+    /// For a case the actor works: the other cases its victim and perpetrators are on (the
+    /// same person record, or a confirmed match), and the possible matches with people on
+    /// other cases, undecided pairs only, most likely first; only cases the actor may see.
+    /// Each other case shown writes a `person_match.show` or `person_match.suggest` row,
+    /// and the look itself a `person_match.view` row on the case (newest, so the case's
+    /// access log shows it last); refused, only a denied row.
     pub async fn possible_matches(
         &self,
         actor: &User,
         case_id: Uuid,
         request_id: Option<String>,
-    ) -> Result<Vec<PossibleMatch>, CaseError> {
-        let who = actor.actor();
-        let found = case::Entity::find_by_id(case_id).one(self.conn()).await?;
-        let exclusions = self.exclusion_rows(&[case_id]).await?;
-        let permitted = found
-            .as_ref()
-            .is_some_and(|c| access::can_work_case(&who, &facts(c, &exclusions, &[])));
+    ) -> Result<Matches, CaseError> {
+        let permitted = self
+            .case_permitted(actor, case_id, access::can_work_case)
+            .await?
+            .is_some();
         let view_event = |outcome| AuditEvent {
             actor: Some(actor.audit_actor()),
             action: "person_match.view",
@@ -314,23 +345,165 @@ impl Tx {
             self.audit(view_event(Outcome::Denied)).await?;
             return Err(CaseError::NotFound);
         }
-        let found = self.find_matches(actor, case_id).await?;
-        let mut shown: Vec<Uuid> = found.iter().map(|m| m.other_case_id).collect();
-        shown.sort();
-        shown.dedup();
-        for other in shown {
-            self.audit(AuditEvent {
-                actor: Some(actor.audit_actor()),
-                action: "person_match.suggest",
-                object_type: "case",
-                object_id: Some(other.to_string()),
-                outcome: Outcome::Allowed,
-                request_id: request_id.clone(),
-            })
-            .await?;
+        let same_person = self.same_person_cases(actor, case_id).await?;
+        let possible = self.find_matches(actor, case_id).await?;
+        let shown = |ids: &mut dyn Iterator<Item = Uuid>| {
+            let mut v: Vec<Uuid> = ids.collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let linked = shown(&mut same_person.iter().map(|c| c.other_case_id));
+        let suggested = shown(&mut possible.iter().map(|m| m.other_case_id));
+        for (action, others) in [
+            ("person_match.show", linked),
+            ("person_match.suggest", suggested),
+        ] {
+            for other in others {
+                self.audit(AuditEvent {
+                    actor: Some(actor.audit_actor()),
+                    action,
+                    object_type: "case",
+                    object_id: Some(other.to_string()),
+                    outcome: Outcome::Allowed,
+                    request_id: request_id.clone(),
+                })
+                .await?;
+            }
         }
         self.audit(view_event(Outcome::Allowed)).await?;
-        Ok(found)
+        Ok(Matches {
+            same_person,
+            possible,
+        })
+    }
+
+    /// The other cases the victim and perpetrators of a case are on, as the same person
+    /// record or a confirmed match (one step: a match of a match is not followed), that
+    /// the actor may see; newest first. Reads, and writes no audit row.
+    async fn same_person_cases(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+    ) -> Result<Vec<SamePersonCase>, StoreError> {
+        let mine = self.matchable_people(case_id).await?;
+        let my_ids: Vec<Uuid> = mine.iter().map(|(p, _)| *p).collect();
+        // (mine, theirs, basis)
+        let mut wanted: Vec<(Uuid, Uuid, &'static str)> = my_ids
+            .iter()
+            .map(|p| (*p, *p, "the same person record"))
+            .collect();
+        for ((a, b), m) in self.decisions_for(&my_ids).await? {
+            if !m.same_person {
+                continue;
+            }
+            if my_ids.contains(&a) {
+                wanted.push((a, b, "confirmed as the same person"));
+            }
+            if my_ids.contains(&b) {
+                wanted.push((b, a, "confirmed as the same person"));
+            }
+        }
+        let theirs: Vec<Uuid> = wanted.iter().map(|(_, o, _)| *o).collect();
+        let links: Vec<case_person::Model> = case_person::Entity::find()
+            .filter(case_person::Column::PersonId.is_in(theirs.iter().copied()))
+            .filter(case_person::Column::Role.is_in(["victim", "perpetrator"]))
+            .filter(case_person::Column::CaseId.ne(case_id))
+            .all(self.conn())
+            .await?;
+        if links.is_empty() {
+            return Ok(Vec::new());
+        }
+        let case_ids: Vec<Uuid> = links.iter().map(|l| l.case_id).collect();
+        let exclusions = self.exclusion_rows(&case_ids).await?;
+        let who = actor.actor();
+        let cases: HashMap<Uuid, case::Model> = case::Entity::find()
+            .filter(case::Column::Id.is_in(case_ids.iter().copied()))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .filter(|c| access::can_view_case(&who, &facts(c, &exclusions, &[])))
+            .map(|c| (c.id, c))
+            .collect();
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let agencies = self
+            .agency_names(cases.values().map(|c| c.owning_agency_id))
+            .await?;
+        let mut names: HashMap<Uuid, String> = HashMap::new();
+        for p in person::Entity::find()
+            .filter(person::Column::Id.is_in(my_ids.iter().copied()))
+            .all(self.conn())
+            .await?
+        {
+            let name = format!(
+                "{} {}",
+                self.open("people.given_name", p.id, &p.given_name)?.trim(),
+                self.open("people.family_name", p.id, &p.family_name)?
+                    .trim()
+            );
+            names.insert(p.id, name);
+        }
+        let mut out: Vec<SamePersonCase> = Vec::new();
+        for (me, other, basis) in wanted {
+            for l in links.iter().filter(|l| l.person_id == other) {
+                let Some(c) = cases.get(&l.case_id) else {
+                    continue;
+                };
+                if out
+                    .iter()
+                    .any(|x| x.person_id == me && x.other_case_id == c.id)
+                {
+                    continue;
+                }
+                out.push(SamePersonCase {
+                    person_id: me,
+                    person_role: mine
+                        .iter()
+                        .find(|(x, _)| *x == me)
+                        .map(|(_, r)| r.clone())
+                        .unwrap_or_default(),
+                    person_name: names.get(&me).cloned().unwrap_or_default(),
+                    other_role: l.role.clone(),
+                    other_case_id: c.id,
+                    other_reference: c.reference.clone(),
+                    other_agency: agencies
+                        .get(&c.owning_agency_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    basis,
+                    referred_on: c.referred_on,
+                    status: c.status.clone(),
+                    latest_risk_level: c.latest_risk_level.clone(),
+                    latest_assessed_on: c.latest_assessed_on,
+                    closed_on: c.closed_on,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.referred_on
+                .cmp(&a.referred_on)
+                .then_with(|| b.other_reference.cmp(&a.other_reference))
+        });
+        Ok(out)
+    }
+
+    /// The names of these agencies, by id.
+    async fn agency_names(
+        &self,
+        ids: impl Iterator<Item = Uuid>,
+    ) -> Result<HashMap<Uuid, String>, StoreError> {
+        let mut ids: Vec<Uuid> = ids.collect();
+        ids.sort();
+        ids.dedup();
+        Ok(agency::Entity::find()
+            .filter(agency::Column::Id.is_in(ids))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect())
     }
 
     /// How many possible matches wait for a decision on a case the caller has opened, for
@@ -345,6 +518,24 @@ impl Tx {
             return Ok(0);
         }
         Ok(self.find_matches(actor, detail.id).await?.len())
+    }
+
+    /// How many possible matches wait for a decision on a case, for the page a new
+    /// referral leads to: a number, naming no one, so no audit row. Zero for anyone who
+    /// may not work the case.
+    pub async fn pending_match_count_for(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+    ) -> Result<usize, StoreError> {
+        if self
+            .case_permitted(actor, case_id, access::can_work_case)
+            .await?
+            .is_none()
+        {
+            return Ok(0);
+        }
+        Ok(self.find_matches(actor, case_id).await?.len())
     }
 
     /// The matching itself, for a case already opened by the caller.
@@ -414,12 +605,9 @@ impl Tx {
             .collect();
         let exclusions = self.exclusion_rows(&case_ids).await?;
         let who = actor.actor();
-        let agencies: HashMap<Uuid, String> = agency::Entity::find()
-            .all(self.conn())
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect();
+        let agencies = self
+            .agency_names(cases.values().map(|c| c.owning_agency_id))
+            .await?;
         let mut out = Vec::new();
         let mut names: HashMap<Uuid, (String, Option<String>)> = HashMap::new();
         for (p, o, probability, evidence) in raw {
@@ -496,12 +684,10 @@ impl Tx {
         decision: &str,
         request_id: Option<String>,
     ) -> Result<MatchDecision, CaseError> {
-        let who = actor.actor();
-        let found = case::Entity::find_by_id(case_id).one(self.conn()).await?;
-        let exclusions = self.exclusion_rows(&[case_id]).await?;
-        let permitted = found
-            .as_ref()
-            .is_some_and(|c| access::can_work_case(&who, &facts(c, &exclusions, &[])));
+        let permitted = self
+            .case_permitted(actor, case_id, access::can_work_case)
+            .await?
+            .is_some();
         let parsed = MatchDecision::parse(decision);
         let action = match parsed {
             Some(MatchDecision::Different) => "person_match.reject",

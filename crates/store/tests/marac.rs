@@ -1230,7 +1230,8 @@ async fn a_serial_perpetrator_is_found_under_another_spelling_until_someone_says
         let offered = tx
             .possible_matches(&w.police_worker, cleo, None)
             .await
-            .unwrap();
+            .unwrap()
+            .possible;
         let bill = offered
             .iter()
             .find(|m| m.other_case_id == dina && m.person_role == "perpetrator")
@@ -1289,7 +1290,7 @@ async fn a_serial_perpetrator_is_found_under_another_spelling_until_someone_says
             "{l}: Fern was never referred: {flags:?}"
         );
         // Their caseworker knows Will is not William, nor Bill: the flag goes.
-        let offered = ok!(tx.possible_matches(&w.police_worker, fern, None));
+        let offered = ok!(tx.possible_matches(&w.police_worker, fern, None)).possible;
         let theirs: Vec<_> = offered
             .iter()
             .filter(|m| m.person_role == "perpetrator" && [cleo, dina].contains(&m.other_case_id))

@@ -1601,6 +1601,35 @@ async fn casework_notes_are_sealed_and_retention_keeps_a_repeat_cases_people() {
             .await
             .unwrap()
             .reference;
+        // The client who came back: her and his earlier case is theirs, by the same record.
+        let history = tx.possible_matches(&a.idva, repeat, None).await.unwrap();
+        let mut roles: Vec<(&str, Uuid, &str, &str)> = history
+            .same_person
+            .iter()
+            .map(|c| {
+                (
+                    c.person_role.as_str(),
+                    c.other_case_id,
+                    c.basis,
+                    c.status.as_str(),
+                )
+            })
+            .collect();
+        roles.sort();
+        assert_eq!(
+            roles,
+            [
+                ("perpetrator", first, "the same person record", "closed"),
+                ("victim", first, "the same person record", "closed"),
+            ],
+            "{}",
+            t.label
+        );
+        assert_eq!(history.same_person[0].other_reference, first_ref);
+        assert_eq!(
+            history.same_person[0].closed_on,
+            Some(date!(2026 - 02 - 01))
+        );
         tx.commit().await.unwrap();
         assert_eq!(work.repeat_of.as_ref().map(|r| &r.1), Some(&first_ref));
         assert_eq!(work.status.as_str(), "awaiting_allocation");
@@ -2033,6 +2062,8 @@ async fn possible_matches_are_explained_decided_once_and_never_show_a_case_out_o
 
         let tx = t.store.begin().await.unwrap();
         let found = tx.possible_matches(&a.idva, second, None).await.unwrap();
+        assert!(found.same_person.is_empty(), "{l}: nothing confirmed yet");
+        let found = found.possible;
         tx.commit().await.unwrap();
         // Kate and Katherine; Tony and Anthony: both on the first case, nothing else.
         let pairs: Vec<(&str, &str, Uuid)> = found
@@ -2083,6 +2114,7 @@ async fn possible_matches_are_explained_decided_once_and_never_show_a_case_out_o
             tx.possible_matches(&a.police, police, None)
                 .await
                 .unwrap()
+                .possible
                 .is_empty(),
             "{l}"
         );
@@ -2129,10 +2161,34 @@ async fn possible_matches_are_explained_decided_once_and_never_show_a_case_out_o
         tx.commit().await.unwrap();
         // Never asked again, from either case; a second decision on the pair is refused.
         let tx = t.store.begin().await.unwrap();
-        let left = tx.possible_matches(&a.idva, second, None).await.unwrap();
+        let seen = tx.possible_matches(&a.idva, second, None).await.unwrap();
+        // Kate is now Katherine: the first case is hers, with its state.
+        let same: Vec<_> = seen
+            .same_person
+            .iter()
+            .map(|c| (c.person_name.as_str(), c.other_case_id, c.basis))
+            .collect();
+        assert_eq!(
+            same,
+            [("Kate Ollerenshaw", first, "confirmed as the same person")],
+            "{l}: the police's record of her stays out of sight"
+        );
+        assert_eq!(seen.same_person[0].other_role, "victim");
+        assert!(!seen.same_person[0].other_reference.is_empty());
+        let left = seen.possible;
         assert_eq!(left.len(), 1, "{l}: only Tony and Anthony are left");
         assert_eq!(left[0].person_role, "perpetrator");
         let from_first = tx.possible_matches(&a.idva, first, None).await.unwrap();
+        assert_eq!(
+            from_first
+                .same_person
+                .iter()
+                .map(|c| (c.person_name.as_str(), c.other_case_id))
+                .collect::<Vec<_>>(),
+            [("Katherine Ollerenshaw", second)],
+            "{l}: and from her first case"
+        );
+        let from_first = from_first.possible;
         assert!(
             from_first.iter().all(|m| m.person_role == "perpetrator"),
             "{l}: {from_first:?}"
@@ -2152,6 +2208,8 @@ async fn possible_matches_are_explained_decided_once_and_never_show_a_case_out_o
         );
         assert!(audit.iter().any(|r| r.action == "person_match.suggest"
             && r.object_id.as_deref() == Some(first.to_string().as_str())));
+        assert!(audit.iter().any(|r| r.action == "person_match.show"
+            && r.object_id.as_deref() == Some(second.to_string().as_str())));
         assert!(audit.iter().any(|r| r.action == "person_match.view"
             && r.outcome == "denied"
             && r.actor_user_id == Some(a.police.id)));

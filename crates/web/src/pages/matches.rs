@@ -2,12 +2,12 @@
 //! case's victim or perpetrator, with why, for the case's staff to confirm or reject. A
 //! match is only ever shown with a case the user may see; a decision is asked once.
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use waymark_domain::referral::FieldError;
 use waymark_store::cases::CaseDetail;
-use waymark_store::matching::PossibleMatch;
+use waymark_store::matching::{Matches, PossibleMatch, SamePersonCase};
 
 use crate::SharedState;
 use crate::auth::Session;
@@ -34,15 +34,51 @@ fn match_ctx(m: &PossibleMatch) -> minijinja::Value {
     }
 }
 
+/// `?after=referral`: the page a new referral leads to, before the Dash.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Shown {
+    #[serde(default)]
+    after: Option<String>,
+}
+
+impl Shown {
+    fn after_referral(&self) -> bool {
+        self.after.as_deref() == Some("referral")
+    }
+}
+
+fn same_person_ctx(c: &SamePersonCase) -> minijinja::Value {
+    let risk = c
+        .latest_risk_level
+        .as_deref()
+        .and_then(waymark_domain::dash::RiskLevel::parse);
+    context! {
+        person_role => c.person_role,
+        person_name => c.person_name,
+        other_role => c.other_role,
+        other_case_id => c.other_case_id.to_string(),
+        other_reference => c.other_reference,
+        other_agency => c.other_agency,
+        basis => c.basis,
+        referred_on => c.referred_on.map(|d| d.to_string()),
+        status => waymark_domain::casework::CaseStatus::parse(&c.status).map(|s| s.label()),
+        risk_label => risk.map(|r| r.label()),
+        risk_tag => risk.map(crate::pages::case::risk_tag),
+        assessed_on => c.latest_assessed_on.map(|d| d.to_string()),
+        closed_on => c.closed_on.map(|d| d.to_string()),
+    }
+}
+
 async fn page(
     state: &SharedState,
     session: &Session,
     case_id: uuid::Uuid,
     request_id: &RequestId,
     errors: &[FieldError],
+    after_referral: bool,
 ) -> Result<Response, AppError> {
     let tx = state.store.begin().await?;
-    let found: Result<(CaseDetail, Vec<PossibleMatch>), _> = async {
+    let found: Result<(CaseDetail, Matches), _> = async {
         let detail = tx
             .case_detail(&session.0.user, case_id, Some(request_id.0.clone()))
             .await?;
@@ -58,9 +94,11 @@ async fn page(
         Some(session),
         "matches.html",
         context! {
-            title => "Possible matches",
+            title => "Matches on other cases",
             case => case_ctx(&detail, &state.registry),
-            matches => matches.iter().map(match_ctx).collect::<Vec<_>>(),
+            matches => matches.possible.iter().map(match_ctx).collect::<Vec<_>>(),
+            same_person => matches.same_person.iter().map(same_person_ctx).collect::<Vec<_>>(),
+            after_referral => after_referral,
             errors => errors_ctx(errors),
         },
     )?;
@@ -72,9 +110,18 @@ pub async fn show(
     session: Session,
     request_id: RequestId,
     Path(case_id): Path<String>,
+    Query(shown): Query<Shown>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&case_id)?;
-    page(&state, &session, id, &request_id, &[]).await
+    page(
+        &state,
+        &session,
+        id,
+        &request_id,
+        &[],
+        shown.after_referral(),
+    )
+    .await
 }
 
 pub async fn decide(
@@ -87,6 +134,7 @@ pub async fn decide(
     session.check_csrf(field(&form, "csrf_token"))?;
     let id = parse_id(&case_id)?;
     let f = |name: &str| field(&form, name).unwrap_or("").to_owned();
+    let after_referral = f("after") == "referral";
     let tx = state.store.begin().await?;
     let done = tx
         .decide_match(
@@ -99,10 +147,17 @@ pub async fn decide(
         )
         .await;
     match tx.settle(done).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/matches")).into_response()),
+        Ok(_) => {
+            let back = if after_referral {
+                "?after=referral"
+            } else {
+                ""
+            };
+            Ok(Redirect::to(&format!("/cases/{id}/matches{back}")).into_response())
+        }
         Err(e) => {
             let errors = form_errors(e)?;
-            page(&state, &session, id, &request_id, &errors).await
+            page(&state, &session, id, &request_id, &errors, after_referral).await
         }
     }
 }

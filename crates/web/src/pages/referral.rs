@@ -154,11 +154,21 @@ pub async fn create(
         return form_page(&state, &session, &input, &marac_field, &errors).await;
     };
     let tx = state.store.begin().await?;
-    let created = tx
-        .create_referral(&session.0.user, marac_id, &new, Some(request_id.0))
-        .await;
+    let created = async {
+        let case_id = tx
+            .create_referral(&session.0.user, marac_id, &new, Some(request_id.0))
+            .await?;
+        // The people on a new referral may already be known to another case: the
+        // caseworker sees the possible matches, with why, before the Dash.
+        let waiting = tx.pending_match_count_for(&session.0.user, case_id).await?;
+        Ok((case_id, waiting))
+    }
+    .await;
     match tx.settle(created).await {
-        Ok(case_id) => Ok(Redirect::to(&format!("/cases/{case_id}/dash/new")).into_response()),
+        Ok((case_id, 0)) => Ok(Redirect::to(&format!("/cases/{case_id}/dash/new")).into_response()),
+        Ok((case_id, _)) => {
+            Ok(Redirect::to(&format!("/cases/{case_id}/matches?after=referral")).into_response())
+        }
         Err(waymark_store::cases::CaseError::Invalid { field, message }) => {
             form_page(
                 &state,
