@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::compare::{self, ComparisonVector, FIELD_COUNT, Field};
+use crate::compare::{
+    self, ComparisonVector, FIELD_COUNT, Field, SIMILARITY_SLOTS_LOG2, Similarities,
+};
 use crate::dob::PartialDate;
 use crate::index::Index;
 use crate::link::{PhaseTime, Stopwatch};
@@ -166,13 +168,14 @@ pub(crate) fn train(
     let stride = (n / options.em_records.max(1)).max(1);
     let mut vectors: HashMap<u32, (ComparisonVector, f64)> = HashMap::new();
     let mut ids = Vec::new();
+    let mut sims = Similarities::new(names, SIMILARITY_SLOTS_LOG2);
     for (id, p) in records.iter().step_by(stride) {
         index.candidates(&names, p, Some(*id), Some(*id), &mut ids);
         for other in &ids {
             let Some(q) = index.prepared(*other) else {
                 continue;
             };
-            let cv = compare::compare(&names, p, q);
+            let cv = compare::compare_with(&mut sims, p, q);
             vectors.entry(cv.pattern()).or_insert((cv, 0.0)).1 += 1.0;
             report.em_pairs += 1;
         }

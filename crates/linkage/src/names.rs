@@ -361,6 +361,12 @@ impl<'a> View<'a> {
         Self { base, extra: None }
     }
 
+    /// How many words the index's own table holds: ids below this are the table's, ids at or
+    /// above it are a query's overlay.
+    pub fn base_word_count(&self) -> usize {
+        self.base.words.len()
+    }
+
     pub fn word(&self, id: u32) -> Option<&'a Word> {
         pick(&self.base.words, self.extra.map(|e| &e.words), id)
     }
