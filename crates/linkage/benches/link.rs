@@ -126,6 +126,13 @@ fn main() {
             s.blocking_keys,
             s.oversized_blocks_skipped
         );
+        let lookups = s.similarity_hits + s.similarity_misses;
+        println!(
+            "name similarities while scoring: {} looked up, {} found already worked out ({:.1}%)",
+            lookups,
+            s.similarity_hits,
+            100.0 * s.similarity_hits as f64 / lookups.max(1) as f64
+        );
         if let Some(t) = &s.training {
             println!(
                 "training: {} random pairs, {} EM pairs ({} distinct vectors), {} iterations, converged {}, match share {:.4}, duplicates per record {:.3}",

@@ -10,9 +10,6 @@
 //! is compared when one record looks in a block the other is filed in; looking is arranged so
 //! that this is symmetric (see [`keys_into`]).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use serde::Serialize;
 
 use crate::names::{View, avalanche};
@@ -254,25 +251,86 @@ pub(crate) fn look_keys(names: &View<'_>, p: &Prepared) -> Vec<u64> {
     look
 }
 
-/// Keys are already well mixed, so the map uses them as their own hash.
-#[derive(Default)]
-pub(crate) struct KeyIsHash(u64);
+const NIL: u32 = u32::MAX;
 
-impl Hasher for KeyIsHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x;
-    }
+/// The block number of each key: an open-addressing table with linear probing. Keys are
+/// already well mixed, so a key's home place is its top bits; keys taken in sorted order then
+/// fill the table from front to back, which is how a bulk load fills it.
+#[derive(Default)]
+struct KeyTable {
+    /// `(key, block)`, with block [`NIL`] for an empty place; a power-of-two length, or empty.
+    places: Vec<(u64, u32)>,
+    len: usize,
+    /// How far a key is shifted to give its home place.
+    shift: u32,
 }
 
-const NIL: u32 = u32::MAX;
+impl KeyTable {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The place of `key`, or the empty place where it would go.
+    fn find(&self, key: u64) -> usize {
+        let mask = self.places.len().wrapping_sub(1);
+        let mut at = (key >> self.shift) as usize & mask;
+        // The table is never full, so the search ends.
+        while let Some(&(k, block)) = self.places.get(at) {
+            if block == NIL || k == key {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        at
+    }
+
+    fn get(&self, key: u64) -> Option<u32> {
+        match self.places.get(self.find(key)) {
+            Some(&(_, block)) if block != NIL => Some(block),
+            _ => None,
+        }
+    }
+
+    /// Room for `more` keys beyond those held, at most three quarters full.
+    fn reserve(&mut self, more: usize) {
+        let want = (self.len + more).saturating_mul(4) / 3 + 1;
+        if want <= self.places.len() {
+            return;
+        }
+        let size = want.next_power_of_two().max(16);
+        let old = std::mem::replace(&mut self.places, vec![(0, NIL); size]);
+        self.shift = 64 - size.trailing_zeros();
+        for (k, block) in old {
+            if block != NIL {
+                let at = self.find(k);
+                if let Some(place) = self.places.get_mut(at) {
+                    *place = (k, block);
+                }
+            }
+        }
+    }
+
+    /// The block of `key`, given the number `next` if it had none.
+    fn get_or_insert(&mut self, key: u64, next: u32) -> u32 {
+        if self.len + 1 > self.places.len() / 4 * 3 {
+            self.reserve(1);
+        }
+        let at = self.find(key);
+        match self.places.get_mut(at) {
+            Some(place) if place.1 != NIL => place.1,
+            Some(place) => {
+                *place = (key, next);
+                self.len += 1;
+                next
+            }
+            None => next,
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -296,7 +354,7 @@ struct Head {
 #[derive(Default)]
 pub(crate) struct Blocks {
     /// Block number of each key.
-    slots: HashMap<u64, u32, BuildHasherDefault<KeyIsHash>>,
+    slots: KeyTable,
     /// For each base block, its run of `base_members` and how many of them are live.
     base: Vec<BaseBlock>,
     base_members: Vec<u32>,
@@ -345,28 +403,98 @@ impl Blocks {
         if key_start.last() != Some(&total) {
             return Err(TooMany);
         }
-        // Most keys are shared by a few records; this is enough never to grow the table.
-        self.slots.reserve(total / 3);
-        let mut slot_of: Vec<u32> = Vec::with_capacity(total);
-        // Each block's size is counted in `live` first, then its run is laid out.
-        let mut base: Vec<BaseBlock> = Vec::new();
-        for part in keys {
-            for k in part {
-                let next = base.len() as u32;
-                let slot = *self.slots.entry(k).or_insert(next);
-                if slot == next {
-                    base.push(BaseBlock {
-                        start: 0,
-                        end: 0,
-                        live: 0,
-                    });
-                }
-                if let Some(b) = base.get_mut(slot as usize) {
-                    b.live += 1;
-                }
-                slot_of.push(slot);
+        // Every key with its position, grouped by its top bits, then sorted within each group:
+        // the keys in order, each key's positions in order. Each is kept as three 32-bit words
+        // (key high, key low, position), which sort the same way and take 12 bytes, not 16.
+        let bits = (usize::BITS - (total / 2048).leading_zeros()).min(16);
+        let group_of = |k: u64| {
+            if bits == 0 {
+                0
+            } else {
+                (k >> (64 - bits)) as usize
+            }
+        };
+        let mut group_start = vec![0usize; (1 << bits) + 1];
+        for k in keys.iter().flatten() {
+            if let Some(c) = group_start.get_mut(group_of(*k) + 1) {
+                *c += 1;
             }
         }
+        for g in 1..group_start.len() {
+            let before = group_start.get(g - 1).copied().unwrap_or(0);
+            if let Some(c) = group_start.get_mut(g) {
+                *c += before;
+            }
+        }
+        let mut sorted: Vec<[u32; 3]> = vec![[0; 3]; total];
+        {
+            let mut fill = group_start.clone();
+            let mut position = 0u32;
+            for part in keys {
+                for k in part {
+                    if let Some(at) = fill.get_mut(group_of(k)) {
+                        if let Some(x) = sorted.get_mut(*at) {
+                            *x = [(k >> 32) as u32, k as u32, position];
+                        }
+                        *at += 1;
+                    }
+                    position += 1;
+                }
+            }
+        }
+        for w in group_start.windows(2) {
+            if let (Some(&lo), Some(&hi)) = (w.first(), w.get(1))
+                && let Some(g) = sorted.get_mut(lo..hi)
+            {
+                g.sort_unstable();
+            }
+        }
+        // Blocks are numbered in the order their keys first occur: mark each key's first
+        // position, then number the marks in position order.
+        const FIRST: u32 = NIL - 1;
+        let mut slot_of: Vec<u32> = vec![NIL; total];
+        let runs = || sorted.chunk_by(|x, y| x[..2] == y[..2]);
+        for run in runs() {
+            if let Some(&[_, _, first]) = run.first()
+                && let Some(s) = slot_of.get_mut(first as usize)
+            {
+                *s = FIRST;
+            }
+        }
+        let mut blocks = 0u32;
+        for s in &mut slot_of {
+            if *s == FIRST {
+                *s = blocks;
+                blocks += 1;
+            }
+        }
+        // Each block's size is counted in `live` first, then its run is laid out.
+        let mut base: Vec<BaseBlock> = vec![
+            BaseBlock {
+                start: 0,
+                end: 0,
+                live: 0,
+            };
+            blocks as usize
+        ];
+        self.slots.reserve(blocks as usize);
+        for run in runs() {
+            let Some(&[high, low, first]) = run.first() else {
+                continue;
+            };
+            let key = (u64::from(high) << 32) | u64::from(low);
+            let slot = slot_of.get(first as usize).copied().unwrap_or(NIL);
+            self.slots.get_or_insert(key, slot);
+            if let Some(b) = base.get_mut(slot as usize) {
+                b.live = run.len() as u32;
+            }
+            for &[_, _, position] in run.get(1..).unwrap_or(&[]) {
+                if let Some(s) = slot_of.get_mut(position as usize) {
+                    *s = slot;
+                }
+            }
+        }
+        drop(sorted);
         // `end` is where the next member goes until every member is placed.
         let mut at = 0u32;
         for b in &mut base {
@@ -397,12 +525,12 @@ impl Blocks {
 
     /// The block number of a key, if any record was ever filed under it.
     pub fn slot(&self, key: u64) -> Option<u32> {
-        self.slots.get(&key).copied()
+        self.slots.get(key)
     }
 
     pub fn insert(&mut self, key: u64, record: u32) {
         let next = self.slots.len() as u32;
-        let slot = *self.slots.entry(key).or_insert(next);
+        let slot = self.slots.get_or_insert(key, next);
         let at = self.entries.len() as u32;
         if self.heads.len() <= slot as usize {
             self.heads
@@ -664,6 +792,65 @@ mod tests {
             blocks.bulk(1, vec![vec![1]], &[0, 1]).is_err(),
             "only into an empty store"
         );
+    }
+
+    #[test]
+    fn a_bulk_load_numbers_blocks_in_the_order_keys_first_occur() {
+        use std::collections::HashMap;
+        let mut rng = crate::rng::Rng::new(5);
+        // Keys from a small pool, so most repeat; some share their top bits.
+        let pool: Vec<u64> = (0..3_000)
+            .map(|i| {
+                let k = avalanche(i);
+                if i % 7 == 0 { k & !0xffff } else { k }
+            })
+            .collect();
+        let n = 4_000;
+        let mut key_start = vec![0usize];
+        let mut all = Vec::new();
+        for _ in 0..n {
+            for _ in 0..1 + rng.below(4) {
+                all.push(pool[rng.below(pool.len())]);
+            }
+            key_start.push(all.len());
+        }
+        let mut expected_slot: HashMap<u64, u32> = HashMap::new();
+        let expected: Vec<u32> = all
+            .iter()
+            .map(|k| {
+                let next = expected_slot.len() as u32;
+                *expected_slot.entry(*k).or_insert(next)
+            })
+            .collect();
+        let (a, b) = all.split_at(all.len() / 3);
+        let mut blocks = Blocks::default();
+        let slots = blocks
+            .bulk(n, vec![a.to_vec(), b.to_vec()], &key_start)
+            .unwrap();
+        assert_eq!(slots, expected);
+        for (&key, &slot) in &expected_slot {
+            assert_eq!(blocks.slot(key), Some(slot));
+            let members: Vec<u32> = (0..n as u32)
+                .filter(|&r| {
+                    let (lo, hi) = (key_start[r as usize], key_start[r as usize + 1]);
+                    all[lo..hi].contains(&key)
+                })
+                .collect();
+            let mut filed: Vec<u32> = blocks.members(key).collect();
+            filed.dedup();
+            assert_eq!(filed, members);
+        }
+        assert_eq!(blocks.slot(avalanche(1_000_000)), None);
+        assert!(!blocks.has_keys_since_bulk());
+        // New keys after the load continue the numbering, and the table grows as needed.
+        for i in 0..10_000u64 {
+            blocks.insert(avalanche(2_000_000 + i), 1);
+        }
+        assert!(blocks.has_keys_since_bulk());
+        let fresh = expected_slot.len() as u32;
+        assert_eq!(blocks.slot(avalanche(2_000_000)), Some(fresh));
+        assert_eq!(blocks.slot(avalanche(2_009_999)), Some(fresh + 9_999));
+        assert_eq!(blocks.slot(pool[3]), expected_slot.get(&pool[3]).copied());
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! holding them apart, no strongly negative score) and their average probability across all
 //! cross pairs stays high. One weak link between two people is never enough to merge them.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
+
+use crate::hashing::FastMap;
 
 /// A scored pair of records (by position).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -75,7 +75,7 @@ pub fn cluster(
             .then(x.a.cmp(&y.a))
             .then(x.b.cmp(&y.b))
     });
-    let known: HashMap<(u32, u32), f64> = links
+    let known: FastMap<(u32, u32), f64> = links
         .iter()
         .map(|l| (ordered(l.a, l.b), l.probability))
         .collect();
@@ -138,7 +138,7 @@ pub fn cluster(
         }
         stats.merges += 1;
     }
-    let mut numbers: HashMap<u32, u32> = HashMap::new();
+    let mut numbers: FastMap<u32, u32> = FastMap::default();
     let mut out = Vec::with_capacity(n);
     for i in 0..n as u32 {
         let root = find(&mut parent, i);

@@ -9,6 +9,101 @@ use crate::normalise::{PACKED_DISTRICT_SHIFT, PACKED_SECTOR_SHIFT, Phone};
 use crate::record::{NO_NHS, Prepared};
 use crate::similarity::jaro_winkler;
 
+/// Jaro–Winkler similarities of interned words, remembered. A batch run compares the same few
+/// name pairs over and over (a block holds many records with the same names), so each thread
+/// keeps a small direct-mapped table keyed by the ordered pair of word ids; a pair that lands
+/// on an occupied slot replaces it. The value kept is exactly the one computed, for the pair in
+/// the order it was asked, so a remembered similarity is the same number as a fresh one.
+///
+/// The table borrows the names it reads, so their ids keep their meaning while it lives. Only
+/// words of the index's own table are remembered: a query's overlay words are always computed.
+pub(crate) struct Similarities<'a> {
+    names: View<'a>,
+    /// Ids below this are the index's own words.
+    base_words: u32,
+    slots: Vec<Slot>,
+    /// How far a key's hash is shifted to give a slot number.
+    shift: u32,
+    hits: u64,
+    misses: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The two word ids, first in the high half; [`EMPTY_SLOT`] for an unused slot.
+    key: u64,
+    value: f64,
+}
+
+/// The key of an unused slot: the pair ([`NONE`], [`NONE`]), which is never remembered.
+const EMPTY_SLOT: u64 = u64::MAX;
+
+/// Slots per thread in a batch run (16 bytes each).
+pub(crate) const SIMILARITY_SLOTS_LOG2: u32 = 14;
+
+impl<'a> Similarities<'a> {
+    /// A table of `1 << slots_log2` slots over `names`.
+    pub fn new(names: View<'a>, slots_log2: u32) -> Self {
+        let slots_log2 = slots_log2.clamp(1, 30);
+        Self {
+            names,
+            base_words: u32::try_from(names.base_word_count()).unwrap_or(NONE),
+            slots: vec![
+                Slot {
+                    key: EMPTY_SLOT,
+                    value: 0.0,
+                };
+                1 << slots_log2
+            ],
+            shift: 64 - slots_log2,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// No table: every similarity is computed (for one-off comparisons and queries).
+    pub fn uncached(names: View<'a>) -> Self {
+        Self {
+            names,
+            base_words: 0,
+            slots: Vec::new(),
+            shift: 63,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// The names compared.
+    pub fn names(&self) -> &View<'a> {
+        &self.names
+    }
+
+    /// Similarities found in the table, and those computed and stored.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.hits, self.misses)
+    }
+
+    /// The Jaro–Winkler similarity of word `a` to word `b`.
+    pub fn jaro_winkler(&mut self, a: u32, b: u32) -> f64 {
+        if a >= self.base_words || b >= self.base_words {
+            return jaro_winkler(self.names.text(a), self.names.text(b));
+        }
+        let key = (u64::from(a) << 32) | u64::from(b);
+        let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        let Some(slot) = self.slots.get_mut(i) else {
+            return jaro_winkler(self.names.text(a), self.names.text(b));
+        };
+        if slot.key == key {
+            self.hits += 1;
+            return slot.value;
+        }
+        let value = jaro_winkler(self.names.text(a), self.names.text(b));
+        *slot = Slot { key, value };
+        self.misses += 1;
+        value
+    }
+}
+
 /// Jaro–Winkler at or above which two names are "close" (a slip of one letter).
 pub const CLOSE: f64 = 0.92;
 /// Jaro–Winkler below which two names are clearly different.
@@ -264,8 +359,17 @@ impl ComparisonVector {
 
 /// Compare two prepared records whose names are in `names`.
 pub(crate) fn compare(names: &View<'_>, a: &Prepared, b: &Prepared) -> ComparisonVector {
-    let mut first_name = compare_first(names, a, b);
-    let mut surname = compare_surname(names, a, b);
+    compare_with(&mut Similarities::uncached(*names), a, b)
+}
+
+/// [`compare`], with name similarities remembered in `sims`.
+pub(crate) fn compare_with(
+    sims: &mut Similarities<'_>,
+    a: &Prepared,
+    b: &Prepared,
+) -> ComparisonVector {
+    let mut first_name = compare_first(sims, a, b);
+    let mut surname = compare_surname(sims, a, b);
     let mut names_swapped = false;
     let weak_first = matches!(
         first_name,
@@ -276,7 +380,7 @@ pub(crate) fn compare(names: &View<'_>, a: &Prepared, b: &Prepared) -> Compariso
         SurnameLevel::Fuzzy | SurnameLevel::Different | SurnameLevel::Phonetic
     );
     if (weak_first || weak_surname)
-        && let Some((f, s)) = compare_swapped(names, a, b)
+        && let Some((f, s)) = compare_swapped(sims, a, b)
     {
         first_name = f;
         surname = s;
@@ -307,7 +411,8 @@ pub(crate) fn compare(names: &View<'_>, a: &Prepared, b: &Prepared) -> Compariso
     }
 }
 
-fn compare_first(names: &View<'_>, a: &Prepared, b: &Prepared) -> FirstNameLevel {
+fn compare_first(sims: &mut Similarities<'_>, a: &Prepared, b: &Prepared) -> FirstNameLevel {
+    let names = *sims.names();
     if a.first == NONE || b.first == NONE {
         return FirstNameLevel::Missing;
     }
@@ -331,12 +436,9 @@ fn compare_first(names: &View<'_>, a: &Prepared, b: &Prepared) -> FirstNameLevel
     if shares_group || shares_word || alias {
         return FirstNameLevel::Related;
     }
-    let mut jw = jaro_winkler(names.text(a.first), names.text(b.first));
+    let mut jw = sims.jaro_winkler(a.first, b.first);
     if jw < CLOSE && (a.first_full != a.first || b.first_full != b.first) {
-        jw = jw.max(jaro_winkler(
-            names.text(a.first_full),
-            names.text(b.first_full),
-        ));
+        jw = jw.max(sims.jaro_winkler(a.first_full, b.first_full));
     }
     if jw >= CLOSE {
         FirstNameLevel::Close
@@ -347,7 +449,8 @@ fn compare_first(names: &View<'_>, a: &Prepared, b: &Prepared) -> FirstNameLevel
     }
 }
 
-fn compare_surname(names: &View<'_>, a: &Prepared, b: &Prepared) -> SurnameLevel {
+fn compare_surname(sims: &mut Similarities<'_>, a: &Prepared, b: &Prepared) -> SurnameLevel {
+    let names = *sims.names();
     if a.surname == NONE || b.surname == NONE {
         return SurnameLevel::Missing;
     }
@@ -362,7 +465,7 @@ fn compare_surname(names: &View<'_>, a: &Prepared, b: &Prepared) -> SurnameLevel
     if double && sa.tokens.iter().any(|t| sb.tokens.contains(t)) {
         return SurnameLevel::Close;
     }
-    let jw = jaro_winkler(names.text(a.surname), names.text(b.surname));
+    let jw = sims.jaro_winkler(a.surname, b.surname);
     if jw >= CLOSE {
         return SurnameLevel::Close;
     }
@@ -388,7 +491,7 @@ fn compare_surname(names: &View<'_>, a: &Prepared, b: &Prepared) -> SurnameLevel
 /// The names compared crosswise (first against surname), when both agree that way: the
 /// surname side closely, the first-name side closely, as a nickname or as an initial.
 fn compare_swapped(
-    names: &View<'_>,
+    sims: &mut Similarities<'_>,
     a: &Prepared,
     b: &Prepared,
 ) -> Option<(FirstNameLevel, SurnameLevel)> {
@@ -398,17 +501,22 @@ fn compare_swapped(
     // a's first name is b's surname, and a's surname is b's first name.
     let surname = if a.first == b.surname {
         SurnameLevel::Exact
-    } else if jaro_winkler(names.text(a.first), names.text(b.surname)) >= CLOSE {
+    } else if sims.jaro_winkler(a.first, b.surname) >= CLOSE {
         SurnameLevel::Close
     } else {
         return None;
     };
-    let first = crosswise_first(names, a.surname, b.first)?;
+    let first = crosswise_first(sims, a.surname, b.first)?;
     Some((first, surname))
 }
 
 /// How a surname read as a first name agrees with a first name.
-fn crosswise_first(names: &View<'_>, surname: u32, first: u32) -> Option<FirstNameLevel> {
+fn crosswise_first(
+    sims: &mut Similarities<'_>,
+    surname: u32,
+    first: u32,
+) -> Option<FirstNameLevel> {
+    let names = *sims.names();
     if surname == first {
         return Some(FirstNameLevel::Exact);
     }
@@ -419,7 +527,7 @@ fn crosswise_first(names: &View<'_>, surname: u32, first: u32) -> Option<FirstNa
     if f.initial || s.initial {
         return (s.first_char == f.first_char).then_some(FirstNameLevel::Initial);
     }
-    (jaro_winkler(&s.text, &f.text) >= CLOSE).then_some(FirstNameLevel::Close)
+    (sims.jaro_winkler(surname, first) >= CLOSE).then_some(FirstNameLevel::Close)
 }
 
 fn postcode_level(x: u64, y: u64) -> PostcodeLevel {
@@ -482,7 +590,7 @@ fn compare_id(a: u64, b: u64, none: u64) -> IdLevel {
 mod tests {
     use super::*;
     use crate::names::View;
-    use crate::record::{PersonRecord, RawPersonRecord};
+    use crate::record::{PersonRecord, Prepared, RawPersonRecord};
 
     fn person(first: &str, surname: &str, dob: &str) -> PersonRecord {
         RawPersonRecord {
@@ -574,6 +682,127 @@ mod tests {
                 let yx = cmp(&y, &x);
                 assert_eq!(xy, yx, "{a} / {b}");
                 assert!(xy.pattern() == yx.pattern());
+            }
+        }
+    }
+
+    #[test]
+    fn remembered_similarities_equal_fresh_ones() {
+        use crate::names::{Interner, Names};
+        let words = [
+            "sarah",
+            "sara",
+            "sarha",
+            "zara",
+            "zarah",
+            "smith",
+            "smyth",
+            "smithe",
+            "jones",
+            "jonson",
+            "johnson",
+            "dwayne",
+            "duane",
+            "k",
+            "mary jane",
+            "zoë",
+            "zoe",
+        ];
+        let mut base = Names::default();
+        let mut interner = Interner {
+            base: None,
+            own: &mut base,
+        };
+        let ids: Vec<u32> = words.iter().map(|w| interner.word(w)).collect();
+        let view = View::new(&base);
+        let fresh =
+            |names: &View<'_>, a: u32, b: u32| jaro_winkler(names.text(a), names.text(b)).to_bits();
+        // Two slots: nearly every pair clashes with another and is overwritten.
+        for slots_log2 in [1, 4, SIMILARITY_SLOTS_LOG2] {
+            let mut sims = Similarities::new(view, slots_log2);
+            for _ in 0..3 {
+                for &a in &ids {
+                    for &b in ids.iter().rev() {
+                        // Asked again at once, a pair is found even in the smallest table.
+                        for (x, y) in [(a, b), (a, b), (b, a)] {
+                            assert_eq!(sims.jaro_winkler(x, y).to_bits(), fresh(&view, x, y));
+                        }
+                    }
+                }
+            }
+            let (hits, misses) = sims.counts();
+            assert!(hits > 0 && misses > 0, "{slots_log2}: {hits} {misses}");
+            assert_eq!(hits + misses, 9 * (ids.len() * ids.len()) as u64);
+        }
+        let mut uncached = Similarities::uncached(view);
+        assert_eq!(
+            uncached.jaro_winkler(ids[0], ids[1]).to_bits(),
+            fresh(&view, ids[0], ids[1])
+        );
+        assert_eq!(uncached.counts(), (0, 0));
+
+        // A query's overlay words continue the ids after the base's; they are computed, never
+        // remembered, whatever the slot they would use holds.
+        let mut overlay = Names::default();
+        let mut q = Interner {
+            base: Some(&base),
+            own: &mut overlay,
+        };
+        let extra: Vec<u32> = ["sarra", "smiht", "zebedee"]
+            .iter()
+            .map(|w| q.word(w))
+            .collect();
+        assert!(extra.iter().all(|&id| id as usize >= base.word_count()));
+        let view = View {
+            base: &base,
+            extra: Some(&overlay),
+        };
+        let mut sims = Similarities::new(view, 1);
+        for _ in 0..2 {
+            for &a in ids.iter().chain(&extra) {
+                for &b in extra.iter().chain(&ids) {
+                    assert_eq!(sims.jaro_winkler(a, b).to_bits(), fresh(&view, a, b));
+                }
+            }
+        }
+        let (hits, misses) = sims.counts();
+        assert_eq!(hits + misses, 2 * (ids.len() * ids.len()) as u64);
+
+        // Whole comparisons, with and without the table, for stored and queried records.
+        let people: Vec<PersonRecord> = [
+            ("Sarah", "Smith"),
+            ("Sara", "Smyth"),
+            ("Smith", "Sarah"),
+            ("Zara", "Jonson"),
+            ("Mary Jane", "Johnson"),
+            ("Zarah", "Jones"),
+            ("Dwayne", "Smithe"),
+            ("K", "Jones"),
+        ]
+        .iter()
+        .map(|(f, s)| person(f, s, ""))
+        .collect();
+        let refs: Vec<&PersonRecord> = people.iter().collect();
+        let (names, stored) = crate::record::prepare_fresh(&refs);
+        let mut overlay = Names::default();
+        let mut q = Interner {
+            base: Some(&names),
+            own: &mut overlay,
+        };
+        let queried: Vec<Prepared> = [("Sarra", "Smiht"), ("Duane", "Smyth"), ("Jonson", "Zara")]
+            .iter()
+            .map(|(f, s)| Prepared::new(&mut q, &person(f, s, "")))
+            .collect();
+        let view = View {
+            base: &names,
+            extra: Some(&overlay),
+        };
+        let mut sims = Similarities::new(view, 2);
+        for _ in 0..2 {
+            for a in stored.iter().chain(&queried) {
+                for b in queried.iter().chain(&stored) {
+                    assert_eq!(compare_with(&mut sims, a, b), compare(&view, a, b));
+                }
             }
         }
     }

@@ -4,12 +4,13 @@
 //! The E-step scores with the same household cap and rules as linking, so EM is not pulled
 //! towards treating a household as one person.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
-use crate::compare::{self, ComparisonVector, FIELD_COUNT, Field};
+use crate::compare::{
+    self, ComparisonVector, FIELD_COUNT, Field, SIMILARITY_SLOTS_LOG2, Similarities,
+};
 use crate::dob::PartialDate;
+use crate::hashing::FastMap;
 use crate::index::Index;
 use crate::link::{PhaseTime, Stopwatch};
 use crate::model::{Model, ModelParameters, SharedValueFrequencies, log2_odds};
@@ -164,15 +165,16 @@ pub(crate) fn train(
     clock.lap("train: exact-agreement u from value frequencies");
     // m by EM over candidate pairs of records spread evenly over the index.
     let stride = (n / options.em_records.max(1)).max(1);
-    let mut vectors: HashMap<u32, (ComparisonVector, f64)> = HashMap::new();
+    let mut vectors: FastMap<u32, (ComparisonVector, f64)> = FastMap::default();
     let mut ids = Vec::new();
+    let mut sims = Similarities::new(names, SIMILARITY_SLOTS_LOG2);
     for (id, p) in records.iter().step_by(stride) {
         index.candidates(&names, p, Some(*id), Some(*id), &mut ids);
         for other in &ids {
             let Some(q) = index.prepared(*other) else {
                 continue;
             };
-            let cv = compare::compare(&names, p, q);
+            let cv = compare::compare_with(&mut sims, p, q);
             vectors.entry(cv.pattern()).or_insert((cv, 0.0)).1 += 1.0;
             report.em_pairs += 1;
         }
@@ -306,7 +308,7 @@ fn add_levels(
 
 /// The chance two values drawn at random are equal.
 fn agreement<T: std::hash::Hash + Eq>(values: impl Iterator<Item = T>) -> f64 {
-    let mut counts: HashMap<T, u64> = HashMap::new();
+    let mut counts: FastMap<T, u64> = FastMap::default();
     let mut total = 0u64;
     for v in values {
         *counts.entry(v).or_insert(0) += 1;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::blocking::{self, Blocks};
-use crate::compare::{self, ComparisonVector, FirstNameLevel, SurnameLevel};
+use crate::compare::{self, ComparisonVector, FirstNameLevel, Similarities, SurnameLevel};
 use crate::estimate::{self, TrainingOptions, TrainingReport};
 use crate::link::{PhaseTime, Stopwatch};
 use crate::model::{Evaluation, Explanation, Model, SharedValueFrequencies, TermCounts};
@@ -402,15 +402,17 @@ impl Index {
         std::hint::black_box(touched);
     }
 
-    /// Compare and score two prepared records with this index's term frequencies.
+    /// Compare and score two prepared records with this index's term frequencies, with name
+    /// similarities remembered in `sims`.
     pub(crate) fn score(
         &self,
-        names: &View<'_>,
+        sims: &mut Similarities<'_>,
         a: &Prepared,
         b: &Prepared,
         prior: f64,
     ) -> (ComparisonVector, Evaluation) {
-        let cv = compare::compare(names, a, b);
+        let cv = compare::compare_with(sims, a, b);
+        let names = sims.names();
         let shared = SharedValueFrequencies {
             // First names are counted by canonical form, so a rare spelling of a common name
             // (Ellie for Eleanor) is not mistaken for a rare name.
@@ -469,11 +471,12 @@ impl Index {
         let prior = self.prior();
         let mut ids = Vec::new();
         self.candidates(names, p, exclude, None, &mut ids);
+        let mut sims = Similarities::uncached(*names);
         let mut scored: Vec<(u32, ComparisonVector, Evaluation)> = ids
             .iter()
             .filter_map(|&id| {
                 let other = self.prepared(id)?;
-                let (cv, e) = self.score(names, p, other, prior);
+                let (cv, e) = self.score(&mut sims, p, other, prior);
                 (e.probability() >= options.min_probability).then_some((id, cv, e))
             })
             .collect();
@@ -502,7 +505,12 @@ impl Index {
     pub fn explain(&self, a: RecordId, b: RecordId) -> Result<Explanation, IndexError> {
         let pa = self.prepared(a.0).ok_or(IndexError::UnknownRecord(a))?;
         let pb = self.prepared(b.0).ok_or(IndexError::UnknownRecord(b))?;
-        let (cv, e) = self.score(&self.view(), pa, pb, self.prior());
+        let (cv, e) = self.score(
+            &mut Similarities::uncached(self.view()),
+            pa,
+            pb,
+            self.prior(),
+        );
         Ok(self.model.explanation(&cv, &e))
     }
 

@@ -21,6 +21,7 @@ pub mod dob;
 pub mod estimate;
 pub mod eval;
 pub mod generate;
+mod hashing;
 pub mod index;
 pub mod link;
 pub mod model;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::cluster::{self, ClusterOptions, ClusterStats, Link, PairScore};
+use crate::compare::{SIMILARITY_SLOTS_LOG2, Similarities};
 use crate::estimate::{TrainingOptions, TrainingReport};
 use crate::index::{DEFAULT_MAX_BLOCK, Index};
 use crate::model::Model;
@@ -48,6 +49,10 @@ pub struct LinkStats {
     /// Pairs at or above the link threshold.
     pub links: usize,
     pub oversized_blocks_skipped: usize,
+    /// Name similarities (Jaro–Winkler) the scoring threads found already worked out in their
+    /// small tables of recent ones, and those they had to work out.
+    pub similarity_hits: u64,
+    pub similarity_misses: u64,
     pub clusters: usize,
     pub training: Option<TrainingReport>,
     pub clustering: ClusterStats,
@@ -178,8 +183,11 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
 
     let started = Instant::now();
     let threshold = options.cluster.threshold;
-    let (links, pairs_scored, oversized) = score_all(&index, threshold, threads, &mut stats.phases);
+    let (links, pairs_scored, oversized, (hits, misses)) =
+        score_all(&index, threshold, threads, &mut stats.phases);
     stats.pairs_scored = pairs_scored;
+    stats.similarity_hits = hits;
+    stats.similarity_misses = misses;
     stats.oversized_blocks_skipped = oversized;
     stats.links = links.len();
     stats.score_time = started.elapsed();
@@ -187,12 +195,12 @@ pub fn link(records: &[PersonRecord], options: &LinkOptions) -> Linkage {
     let started = Instant::now();
     let prior = index.prior();
     let veto = options.cluster.veto_log2_odds;
-    let names = index.view();
+    let mut sims = Similarities::new(index.view(), SIMILARITY_SLOTS_LOG2);
     let (cluster_of, clustering) =
         cluster::cluster(records.len(), &links, &options.cluster, |a, b| {
             match (index.prepared(a), index.prepared(b)) {
                 (Some(x), Some(y)) => {
-                    let (_, e) = index.score(&names, x, y, prior);
+                    let (_, e) = index.score(&mut sims, x, y, prior);
                     PairScore {
                         probability: e.probability(),
                         vetoed: e.rule.is_some() || e.log2_odds <= veto,
@@ -239,12 +247,12 @@ fn score_all(
     threshold: f64,
     threads: usize,
     phases: &mut Vec<PhaseTime>,
-) -> (Vec<Link>, usize, usize) {
+) -> (Vec<Link>, usize, usize, (u64, u64)) {
     const CHUNK: usize = 512;
     let mut clock = Stopwatch::new(phases);
     let n = index.len();
     let next = AtomicUsize::new(0);
-    type Part = (Vec<Link>, usize, usize, Duration, Duration);
+    type Part = (Vec<Link>, usize, usize, Duration, Duration, (u64, u64));
     let results: Mutex<Vec<Part>> = Mutex::new(Vec::new());
     let prior = index.prior();
     let names = index.view();
@@ -266,6 +274,7 @@ fn score_all(
                 let mut pairs = 0usize;
                 let mut oversized = 0usize;
                 let mut ids = Vec::new();
+                let mut sims = Similarities::new(names, SIMILARITY_SLOTS_LOG2);
                 let (mut finding, mut scoring) = (Duration::ZERO, Duration::ZERO);
                 loop {
                     let start = next.fetch_add(CHUNK, Ordering::Relaxed);
@@ -281,7 +290,7 @@ fn score_all(
                         finding += t1 - t0;
                         for &j in &ids {
                             let Some(q) = index.prepared(j) else { continue };
-                            let (_, e) = index.score(&names, p, q, prior);
+                            let (_, e) = index.score(&mut sims, p, q, prior);
                             pairs += 1;
                             let probability = e.probability();
                             if probability >= threshold {
@@ -298,7 +307,7 @@ fn score_all(
                 results
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push((links, pairs, oversized, finding, scoring));
+                    .push((links, pairs, oversized, finding, scoring, sims.counts()));
             });
         }
     });
@@ -307,12 +316,15 @@ fn score_all(
     let mut pairs = 0;
     let mut oversized = 0;
     let (mut finding, mut scoring) = (Duration::ZERO, Duration::ZERO);
-    for (l, p, o, f, s) in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
+    let (mut hits, mut misses) = (0u64, 0u64);
+    for (l, p, o, f, s, (h, m)) in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
         links.extend(l);
         pairs += p;
         oversized += o;
         finding += f;
         scoring += s;
+        hits += h;
+        misses += m;
     }
     clock.push(PhaseTime::summed(
         "score: finding candidates",
@@ -326,5 +338,5 @@ fn score_all(
     ));
     links.sort_by_key(|l| (l.a, l.b));
     clock.lap("score: gather and sort links");
-    (links, pairs, oversized)
+    (links, pairs, oversized, (hits, misses))
 }

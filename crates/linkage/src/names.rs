@@ -9,8 +9,7 @@
 //! into a small overlay on top of the index's table, so the index is not changed by a query;
 //! ids in the overlay continue after the index's own.
 
-use std::collections::HashMap;
-
+use crate::hashing::FastMap;
 use crate::nicknames::{self, NameGroup};
 use crate::normalise;
 use crate::phonetic;
@@ -110,14 +109,14 @@ pub(crate) struct OtherForm {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Names {
     words: Vec<Word>,
-    word_ids: HashMap<Box<str>, u32>,
-    codes: HashMap<Box<str>, u32>,
+    word_ids: FastMap<Box<str>, u32>,
+    codes: FastMap<Box<str>, u32>,
     firsts: Vec<FirstForm>,
-    first_ids: HashMap<Box<str>, u32>,
+    first_ids: FastMap<Box<str>, u32>,
     surnames: Vec<SurnameForm>,
-    surname_ids: HashMap<Box<str>, u32>,
+    surname_ids: FastMap<Box<str>, u32>,
     others: Vec<OtherForm>,
-    other_ids: HashMap<Box<str>, u32>,
+    other_ids: FastMap<Box<str>, u32>,
 }
 
 impl Names {
@@ -359,6 +358,12 @@ fn pick<'a, T>(base: &'a [T], extra: Option<&'a Vec<T>>, id: u32) -> Option<&'a 
 impl<'a> View<'a> {
     pub fn new(base: &'a Names) -> Self {
         Self { base, extra: None }
+    }
+
+    /// How many words the index's own table holds: ids below this are the table's, ids at or
+    /// above it are a query's overlay.
+    pub fn base_word_count(&self) -> usize {
+        self.base.words.len()
     }
 
     pub fn word(&self, id: u32) -> Option<&'a Word> {
