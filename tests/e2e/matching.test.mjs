@@ -134,6 +134,11 @@ describe('person matching', () => {
       }
       assert.ok(flagged, 'the first case is on an agenda');
       assert.match(flagged, new RegExp(`Same perpetrator as ${secondReference}`), 'the agenda flags the serial perpetrator');
+      // The alert says why; the officer settled it already, so the coordinator is not asked.
+      const alert = page.locator('.govuk-summary-card').filter({ hasText: secondReference }).filter({ hasText: firstReference });
+      assert.equal(await alert.count(), 1, 'the pair has one alert');
+      assert.match(await alert.innerText(), /Why: confirmed as the same person/);
+      assert.equal(await alert.getByRole('button', { name: /Not the same man/ }).count(), 0, 'a settled pair is not asked about');
       await s.context.close();
     }
 

@@ -181,9 +181,24 @@ pub struct AgendaCase {
     pub research_from: Vec<String>,
     pub actions: u32,
     pub decision_recorded: bool,
-    /// Other cases at this Marac naming the same perpetrator (same name and date of birth):
-    /// their references, for those who run the meeting only.
-    pub linked_cases: Vec<String>,
+    /// Other cases at this Marac whose perpetrator is the same man, with a different
+    /// victim (the serial-perpetrator alert), for those who run the meeting only.
+    pub linked_cases: Vec<SerialLink>,
+}
+
+/// Another case at the Marac whose perpetrator is taken as the same man as this case's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SerialLink {
+    pub other_case_id: Uuid,
+    pub other_reference: String,
+    /// The perpetrator on this case, and on the other.
+    pub perpetrator: Uuid,
+    pub other_perpetrator: Uuid,
+    /// Why they are taken as one man: the same person record, a confirmed match, the same
+    /// name and date of birth, or the engine's likelihood.
+    pub basis: String,
+    /// Settled (the same record, or decided): the coordinator is not asked about it.
+    pub settled: bool,
 }
 
 /// One agency's attendance at a meeting.
@@ -1497,6 +1512,79 @@ impl Tx {
         Ok(())
     }
 
+    /// The coordinator's answer to a serial-perpetrator alert on the agenda: the two
+    /// perpetrators are the same man, or two men. Only a link the agenda shows the
+    /// coordinator and nobody has settled may be decided; the decision is kept for the pair
+    /// (the alert, flags and matching follow it) and audited on both cases, after the
+    /// meeting row.
+    pub async fn decide_serial_link(
+        &self,
+        actor: &User,
+        meeting_id: Uuid,
+        perpetrator: &str,
+        other_perpetrator: &str,
+        decision: &str,
+        request_id: Option<String>,
+    ) -> Result<crate::matching::MatchDecision, CaseError> {
+        use crate::matching::MatchDecision;
+        let (_, config) = self
+            .meeting_to_run(
+                actor,
+                meeting_id,
+                "person_match.serial",
+                true,
+                request_id.clone(),
+            )
+            .await?;
+        let Some(decision) = MatchDecision::parse(decision) else {
+            return Err(form_error(
+                "decision",
+                "Select whether these perpetrators are the same man",
+            ));
+        };
+        let p = Uuid::parse_str(perpetrator.trim()).ok();
+        let o = Uuid::parse_str(other_perpetrator.trim()).ok();
+        let links = self
+            .perpetrator_links(config.marac.id, &actor.actor())
+            .await?;
+        let Some((case_id, link)) = links.iter().find_map(|(case_id, list)| {
+            list.iter()
+                .find(|l| !l.settled && Some(l.perpetrator) == p && Some(l.other_perpetrator) == o)
+                .map(|l| (*case_id, l.clone()))
+        }) else {
+            return Err(form_error(
+                "decision",
+                "That link is no longer on the agenda: it may have been decided already",
+            ));
+        };
+        let probability = self
+            .pair_score(link.perpetrator, link.other_perpetrator)
+            .unwrap_or(SERIAL_FROM);
+        self.store_decision(
+            actor,
+            link.perpetrator,
+            link.other_perpetrator,
+            decision,
+            probability,
+        )
+        .await?;
+        for on in [case_id, link.other_case_id] {
+            self.audit(AuditEvent {
+                actor: Some(actor.audit_actor()),
+                action: match decision {
+                    MatchDecision::SamePerson => "person_match.confirm",
+                    MatchDecision::Different => "person_match.reject",
+                },
+                object_type: "case",
+                object_id: Some(on.to_string()),
+                outcome: Outcome::Allowed,
+                request_id: request_id.clone(),
+            })
+            .await?;
+        }
+        Ok(decision)
+    }
+
     /// Records every member agency's attendance at once (absent unless given).
     pub async fn record_attendance(
         &self,
@@ -2634,7 +2722,7 @@ impl Tx {
         &self,
         marac_id: Uuid,
         who: &Actor,
-    ) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+    ) -> Result<HashMap<Uuid, Vec<SerialLink>>, StoreError> {
         let referrals = marac_referral::Entity::find()
             .filter(marac_referral::Column::MaracId.eq(marac_id))
             .filter(marac_referral::Column::Status.is_in([
@@ -2673,8 +2761,8 @@ impl Tx {
                 .filter_map(|(.., v)| v.as_ref().map(|v| v.person)),
         );
         let decided = self.decided_pairs(&everyone).await?;
-        let one_person = |a: &CasePerson, b: &CasePerson| {
-            one_person_basis(&decided, a, b, |x, y| self.pair_score(x, y), SERIAL_FROM).is_some()
+        let basis = |a: &CasePerson, b: &CasePerson| {
+            one_person_basis(&decided, a, b, |x, y| self.pair_score(x, y), SERIAL_FROM)
         };
         let mut references: HashMap<Uuid, String> = HashMap::new();
         for c in case::Entity::find()
@@ -2684,26 +2772,41 @@ impl Tx {
         {
             references.insert(c.id, c.reference);
         }
-        let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+        let mut out: HashMap<Uuid, Vec<SerialLink>> = HashMap::new();
         for (case_id, perpetrator, victim) in &perpetrators {
             for (other, other_perpetrator, other_victim) in &perpetrators {
-                if other == case_id || !one_person(perpetrator, other_perpetrator) {
+                if other == case_id {
                     continue;
                 }
+                let Some(why) = basis(perpetrator, other_perpetrator) else {
+                    continue;
+                };
                 let same_victim = match (victim, other_victim) {
-                    (Some(a), Some(b)) => one_person(a, b),
+                    (Some(a), Some(b)) => basis(a, b).is_some(),
                     _ => false,
                 };
                 if !same_victim && let Some(reference) = references.get(other) {
                     let list = out.entry(*case_id).or_default();
-                    if !list.contains(reference) {
-                        list.push(reference.clone());
+                    if !list.iter().any(|l| l.other_case_id == *other) {
+                        let settled = perpetrator.person == other_perpetrator.person
+                            || decided.contains_key(&crate::matching::pair(
+                                perpetrator.person,
+                                other_perpetrator.person,
+                            ));
+                        list.push(SerialLink {
+                            other_case_id: *other,
+                            other_reference: reference.clone(),
+                            perpetrator: perpetrator.person,
+                            other_perpetrator: other_perpetrator.person,
+                            basis: why,
+                            settled,
+                        });
                     }
                 }
             }
         }
         for list in out.values_mut() {
-            list.sort();
+            list.sort_by(|a, b| a.other_reference.cmp(&b.other_reference));
         }
         Ok(out)
     }

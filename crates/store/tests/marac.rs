@@ -962,7 +962,9 @@ async fn the_coordinator_is_told_of_flagged_people_linked_perpetrators_and_trans
                 .find(|a| a.case_id == c)
                 .unwrap()
                 .linked_cases
-                .clone()
+                .iter()
+                .map(|l| l.other_reference.clone())
+                .collect::<Vec<_>>()
         };
         assert_eq!(
             linked(&coordinator_view, ada),
@@ -1205,9 +1207,12 @@ async fn a_serial_perpetrator_is_found_under_another_spelling_until_someone_says
                 .map(|a| a.case_reference.clone())
         };
         let linked = |v: &[AgendaCase], c: Uuid| {
-            v.iter()
-                .find(|a| a.case_id == c)
-                .map(|a| a.linked_cases.clone())
+            v.iter().find(|a| a.case_id == c).map(|a| {
+                a.linked_cases
+                    .iter()
+                    .map(|l| l.other_reference.clone())
+                    .collect::<Vec<_>>()
+            })
         };
         assert_eq!(
             linked(&view, cleo),
@@ -1311,6 +1316,165 @@ async fn a_serial_perpetrator_is_found_under_another_spelling_until_someone_says
             flags.iter().all(|f| f.person_name != "Will Ravenscroft"),
             "{l}: {flags:?}"
         );
+        ok!(tx.commit());
+    }
+}
+
+#[tokio::test]
+async fn the_coordinator_settles_a_serial_perpetrator_alert_across_agencies() {
+    for t in stores().await {
+        let w = world(&t.store, 16).await;
+        let l = t.label;
+        let today = waymark_domain::calendar::uk_date(time::OffsetDateTime::now_utc());
+        let on = today - time::Duration::days(10);
+        let named = |given: &str, family: &str, born: Date| PersonDetails {
+            given_name: given.into(),
+            family_name: family.into(),
+            date_of_birth: Some(born),
+            gender: None,
+        };
+        let born = date!(1983 - 09 - 27);
+        let tx = t.store.begin().await.unwrap();
+        // The Idva service names "William", the police "Bill": no caseworker sees both.
+        let idva_case = open_case_naming(
+            &tx,
+            &w,
+            &w.idva_worker,
+            named("Cleo", "Abernethy", date!(1990 - 04 - 12)),
+            named("William", "Ravenscroft", born),
+            0,
+            15,
+            on,
+        )
+        .await;
+        let police_case = open_case_naming(
+            &tx,
+            &w,
+            &w.police_worker,
+            named("Dina", "Okonkwo-Hale", date!(1995 - 12 - 01)),
+            named("Bill", "Ravenscroft", born),
+            0,
+            15,
+            on,
+        )
+        .await;
+        let (_, meets_on) = refer_and_accept(&tx, &w, &w.idva_worker, idva_case, on).await;
+        refer_and_accept(&tx, &w, &w.police_worker, police_case, on).await;
+        let meeting = meeting_on(&tx, &w, meets_on).await;
+        let offered = ok!(tx.possible_matches(&w.police_worker, police_case, None)).possible;
+        assert!(
+            offered.iter().all(|m| m.other_case_id != idva_case),
+            "{l}: the police never see the Idva's case"
+        );
+        let links = |view: &[AgendaCase], c: Uuid| {
+            view.iter()
+                .find(|a| a.case_id == c)
+                .map(|a| a.linked_cases.clone())
+                .unwrap_or_default()
+        };
+        let view = agenda(&tx, &w.coord, meeting).await;
+        let link = links(&view, idva_case);
+        assert_eq!(link.len(), 1, "{l}: {link:?}");
+        assert_eq!(link[0].other_case_id, police_case);
+        assert!(!link[0].settled, "{l}");
+        assert!(
+            link[0].basis.starts_with("a likely match, "),
+            "{l}: {:?}",
+            link[0]
+        );
+        let (p, o) = (
+            link[0].perpetrator.to_string(),
+            link[0].other_perpetrator.to_string(),
+        );
+
+        // Bad answers, pairs the agenda does not link, and anyone but a coordinator are
+        // refused, and nothing is saved.
+        bad(
+            tx.decide_serial_link(&w.coord, meeting, &p, &o, "perhaps", None)
+                .await,
+            &["decision"],
+        );
+        let stranger = Uuid::now_v7().to_string();
+        bad(
+            tx.decide_serial_link(&w.coord, meeting, &p, &stranger, "different", None)
+                .await,
+            &["decision"],
+        );
+        nf(tx
+            .decide_serial_link(&w.chair, meeting, &p, &o, "different", None)
+            .await);
+        nf(tx
+            .decide_serial_link(&w.housing_rep, meeting, &p, &o, "different", None)
+            .await);
+        assert!(!links(&agenda(&tx, &w.coord, meeting).await, idva_case).is_empty());
+
+        // The coordinator knows Bill is William's cousin: the alert ends, for good.
+        ok!(tx.decide_serial_link(&w.coord, meeting, &p, &o, "different", None));
+        ok!(tx.commit());
+        let recent = ok!(t.store.recent_audit(3));
+        let rows: Vec<(&str, Option<String>)> = recent
+            .iter()
+            .rev()
+            .map(|r| (r.action.as_str(), r.object_id.clone()))
+            .collect();
+        assert_eq!(
+            rows[1..],
+            [
+                ("person_match.reject", Some(idva_case.to_string())),
+                ("person_match.reject", Some(police_case.to_string())),
+            ],
+            "{l}: the decision, on both cases"
+        );
+        assert_eq!(
+            rows[0],
+            ("person_match.serial", Some(meeting.to_string())),
+            "{l}"
+        );
+
+        let tx = t.store.begin().await.unwrap();
+        let view = agenda(&tx, &w.coord, meeting).await;
+        assert!(links(&view, idva_case).is_empty(), "{l}");
+        assert!(links(&view, police_case).is_empty(), "{l}");
+        bad(
+            tx.decide_serial_link(&w.coord, meeting, &p, &o, "same", None)
+                .await,
+            &["decision"],
+        );
+
+        // A third referral names "Will Ravenscroft": the coordinator confirms he is William.
+        let third = open_case_naming(
+            &tx,
+            &w,
+            &w.idva_worker,
+            named("Esme", "Pilkington", date!(1992 - 06 - 18)),
+            named("Will", "Ravenscroft", born),
+            0,
+            15,
+            on,
+        )
+        .await;
+        refer_and_accept(&tx, &w, &w.idva_worker, third, on).await;
+        let view = agenda(&tx, &w.coord, meeting).await;
+        let to_william = links(&view, third)
+            .into_iter()
+            .find(|x| x.other_case_id == idva_case)
+            .unwrap_or_else(|| panic!("{l}: {view:?}"));
+        assert!(!to_william.settled, "{l}");
+        ok!(tx.decide_serial_link(
+            &w.coord,
+            meeting,
+            &to_william.perpetrator.to_string(),
+            &to_william.other_perpetrator.to_string(),
+            "same",
+            None
+        ));
+        let view = agenda(&tx, &w.coord, meeting).await;
+        let settled = links(&view, third)
+            .into_iter()
+            .find(|x| x.other_case_id == idva_case)
+            .unwrap_or_else(|| panic!("{l}: {view:?}"));
+        assert!(settled.settled, "{l}");
+        assert_eq!(settled.basis, "confirmed as the same person", "{l}");
         ok!(tx.commit());
     }
 }

@@ -466,6 +466,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(
             Method::POST,
+            "/marac/meetings/{meeting_id}/serial-links",
+            CoordinateMarac,
+            post(pages::marac::decide_serial_link),
+        ),
+        r(
+            Method::POST,
             "/marac/meetings/{meeting_id}/attendance",
             MaracMember,
             post(pages::marac::attendance),

@@ -277,6 +277,7 @@ enum R {
     MeetingPage,
     AcceptConfidentiality,
     PublishAgenda,
+    DecideSerialLink,
     RecordAttendance,
     CloseMeeting,
     MeetingMinutes,
@@ -294,7 +295,7 @@ enum R {
 }
 
 impl R {
-    const ALL: [R; 93] = [
+    const ALL: [R; 94] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -374,6 +375,7 @@ impl R {
         R::MeetingPage,
         R::AcceptConfidentiality,
         R::PublishAgenda,
+        R::DecideSerialLink,
         R::RecordAttendance,
         R::CloseMeeting,
         R::MeetingMinutes,
@@ -472,6 +474,7 @@ impl R {
             R::MeetingPage => (get, "/marac/meetings/{meeting_id}"),
             R::AcceptConfidentiality => (post, "/marac/meetings/{meeting_id}/confidentiality"),
             R::PublishAgenda => (post, "/marac/meetings/{meeting_id}/publish"),
+            R::DecideSerialLink => (post, "/marac/meetings/{meeting_id}/serial-links"),
             R::RecordAttendance => (post, "/marac/meetings/{meeting_id}/attendance"),
             R::CloseMeeting => (post, "/marac/meetings/{meeting_id}/close"),
             R::MeetingMinutes => (get, "/marac/meetings/{meeting_id}/minutes"),
@@ -1036,6 +1039,18 @@ const MARAC: &[(R, Who, [Exp; 3])] = &[
     (R::PublishAgenda,         PoliceCaseworker, [NF,           NF,           NF]),
     (R::PublishAgenda,         MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
     (R::PublishAgenda,         SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
+
+    // No serial-perpetrator link joins these perpetrators: deciding is refused as a form,
+    // and only a coordinator of the meeting's Marac gets that far.
+    (R::DecideSerialLink,      Caseworker,       [NF,           NF,           NF]),
+    (R::DecideSerialLink,      Coordinator,      [BAD_A,        BAD_A,        NF]),
+    (R::DecideSerialLink,      AgencyRep,        [NF,           NF,           NF]),
+    (R::DecideSerialLink,      Manager,          [NF,           NF,           NF]),
+    (R::DecideSerialLink,      Admin,            [NF,           NF,           NF]),
+    (R::DecideSerialLink,      DataProtection,   [NF,           NF,           NF]),
+    (R::DecideSerialLink,      PoliceCaseworker, [NF,           NF,           NF]),
+    (R::DecideSerialLink,      MfaPending,       [TO_MFA,       TO_MFA,       TO_MFA]),
+    (R::DecideSerialLink,      SignedOut,        [SIGN_IN,      SIGN_IN,      SIGN_IN]),
 
     (R::RecordAttendance,      Caseworker,       [NF,           NF,           NF]),
     (R::RecordAttendance,      Coordinator,      [TO_MEETING_A, TO_MEETING_A, NF]),
@@ -2805,6 +2820,18 @@ impl World {
                 .app
                 .request(me, method, &path)
                 .form(&[("csrf_token", me.csrf.as_str()), ("accept", "yes")])
+                .send()
+                .await
+                .unwrap(),
+            R::DecideSerialLink => self
+                .app
+                .request(me, method, &path)
+                .form(&[
+                    ("csrf_token", me.csrf.as_str()),
+                    ("perpetrator", &Uuid::now_v7().to_string()),
+                    ("other_perpetrator", &Uuid::now_v7().to_string()),
+                    ("decision", "different"),
+                ])
                 .send()
                 .await
                 .unwrap(),

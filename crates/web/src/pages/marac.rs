@@ -438,6 +438,34 @@ pub async fn screen(
 // Meetings
 // ---------------------------------------------------------------------------------------
 
+/// Each pair of cases the serial-perpetrator alert links, once, for those who run the
+/// meeting: why, and what the coordinator may decide.
+fn serial_alerts(m: &MeetingView) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for c in &m.agenda {
+        for l in &c.linked_cases {
+            let key = if c.case_id <= l.other_case_id {
+                (c.case_id, l.other_case_id)
+            } else {
+                (l.other_case_id, c.case_id)
+            };
+            if !seen.insert(key) {
+                continue;
+            }
+            out.push(context! {
+                case_reference => c.case_reference,
+                other_reference => l.other_reference,
+                basis => l.basis,
+                settled => l.settled,
+                perpetrator => l.perpetrator.to_string(),
+                other_perpetrator => l.other_perpetrator.to_string(),
+            });
+        }
+    }
+    out
+}
+
 fn meeting_ctx(m: &MeetingView) -> Value {
     context! {
         id => m.id.to_string(),
@@ -468,8 +496,13 @@ fn meeting_ctx(m: &MeetingView) -> Value {
             research_from => c.research_from.join(", "),
             actions => c.actions,
             decision_recorded => c.decision_recorded,
-            linked_cases => c.linked_cases.join(", "),
+            linked_cases => c.linked_cases
+                .iter()
+                .map(|l| l.other_reference.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }).collect::<Vec<_>>(),
+        serial_alerts => serial_alerts(m),
         attendance => m.attendance.iter().map(|a| context! {
             agency_id => a.agency_id.to_string(),
             agency => a.agency,
@@ -595,6 +628,33 @@ pub async fn publish(
         meeting_id,
         form,
         async move |tx, id| tx.publish_agenda(&user, id, Some(rid)).await,
+    )
+    .await
+}
+
+/// The coordinator says whether the perpetrators an alert links are the same man.
+pub async fn decide_serial_link(
+    State(state): State<SharedState>,
+    session: Session,
+    request_id: RequestId,
+    Path(meeting_id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let user = session.0.user.clone();
+    let rid = request_id.0.clone();
+    let f = |name: &str| field(&form, name).unwrap_or("").to_owned();
+    let (perpetrator, other, decision) = (f("perpetrator"), f("other_perpetrator"), f("decision"));
+    meeting_action(
+        state,
+        session,
+        request_id,
+        meeting_id,
+        form,
+        async move |tx, id| {
+            tx.decide_serial_link(&user, id, &perpetrator, &other, &decision, Some(rid))
+                .await
+                .map(|_| ())
+        },
     )
     .await
 }
