@@ -63,6 +63,7 @@ describe('person matching', () => {
     const seen = [];
     let firstReference;
     let secondReference;
+    let second;
     {
       const s = await signedIn(browser, OFFICER);
       seen.push(s.visited);
@@ -74,7 +75,7 @@ describe('person matching', () => {
       // Saving the second referral shows the possible match on the first, with why,
       // before the Dash; the officer confirms it and is not asked again.
       const bill = () => page.locator('.govuk-summary-card').filter({ hasText: `${FIRST.perpetrator.given} ${FIRST.perpetrator.family}` });
-      await refer(page, visited, SECOND, 'second victim', async (caseId) => {
+      second = await refer(page, visited, SECOND, 'second victim', async (caseId) => {
         assert.match(await page.locator('.govuk-notification-banner').innerText(), /Referral saved as case WM-/);
         assert.equal(await bill().count(), 1, 'Bill is offered as a possible match for William');
         const text = await bill().innerText();
@@ -139,6 +140,31 @@ describe('person matching', () => {
       assert.equal(await alert.count(), 1, 'the pair has one alert');
       assert.match(await alert.innerText(), /Why: confirmed as the same person/);
       assert.equal(await alert.getByRole('button', { name: /Not the same man/ }).count(), 0, 'a settled pair is not asked about');
+      await s.context.close();
+    }
+
+    // The officer learns the second victim was recorded under the wrong name: corrected,
+    // she is the first victim, and the possible match is shown at once.
+    {
+      const s = await signedIn(browser, OFFICER);
+      seen.push(s.visited);
+      const { page, visited } = s;
+      await go(page, visited, `/cases/${second}/people/edit`, 'correct names and dates of birth');
+      const given = page.getByRole('textbox', { name: 'First name' }).first();
+      assert.equal(await given.inputValue(), SECOND.victim.given, 'the form shows what is recorded');
+      await given.fill('');
+      await submit(page, 'Save the corrections');
+      assert.equal(visited.lastStatus, 422, 'an empty first name is refused');
+      await checkA11y(page, 'correct names (refused)', visited, { status: 422 });
+      assert.match(await page.locator('.govuk-error-summary').innerText(), /Enter the first name/);
+      await page.getByRole('textbox', { name: 'First name' }).first().fill(FIRST.victim.given);
+      await page.getByRole('textbox', { name: 'Last name' }).first().fill(FIRST.victim.family);
+      await page.getByRole('textbox', { name: 'Date of birth (optional)' }).first().fill(FIRST.victim.dob);
+      await submit(page, 'Save the corrections', new RegExp(`/cases/${second}/matches\\?after=correction$`));
+      await checkA11y(page, 'possible matches after a correction', visited);
+      assert.match(await page.locator('.govuk-notification-banner').innerText(), /Details corrected/);
+      const her = page.locator('.govuk-summary-card').filter({ hasText: `${FIRST.victim.given} ${FIRST.victim.family} (victim on case ${firstReference})` });
+      assert.equal(await her.count(), 1, 'the corrected victim matches the first victim');
       await s.context.close();
     }
 

@@ -14,6 +14,7 @@ pub mod marac;
 pub mod marac_referral;
 pub mod marac_return;
 pub mod measures;
+pub mod person_correction;
 pub mod referral;
 pub mod referral_csv;
 pub mod retention;

@@ -363,6 +363,7 @@ impl Tx {
             date_of_birth: Set(self.seal_opt("people.date_of_birth", id, dob.as_deref())?),
             gender: Set(p.gender.map(|g| g.as_str().to_owned())),
             created_at: Set(crate::now()),
+            updated_at: Set(None),
         }
         .insert(self.conn())
         .await?;

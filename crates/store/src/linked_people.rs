@@ -5,6 +5,7 @@ use time::Date;
 use uuid::Uuid;
 use waymark_domain::access;
 use waymark_domain::linked_person::{Link, LinkedPersonInput};
+use waymark_domain::person_correction::PersonCorrectionInput;
 
 use crate::cases::{CaseError, ChildSchool};
 use crate::entity::{case, case_person, person};
@@ -69,6 +70,91 @@ impl Tx {
         m.updated_at = Set(crate::now());
         m.update(self.conn()).await?;
         Ok(person_id)
+    }
+
+    /// Corrects the names, dates of birth and genders of a case's victim and perpetrators,
+    /// from the submitted fields (each person's prefixed `{person id}-`). Every problem is
+    /// reported and nothing is saved unless all are valid; a closed case is refused. The
+    /// person record is corrected wherever it is used (a repeat case shares it), and the
+    /// matching index refiles them on its next use. Audited as `case.person.correct`.
+    pub async fn correct_people(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        fields: &[(String, String)],
+        today: Date,
+        request_id: Option<String>,
+    ) -> Result<usize, CaseError> {
+        let c = self
+            .open_case_for_work(
+                actor,
+                case_id,
+                "case.person.correct",
+                access::can_work_case,
+                request_id,
+            )
+            .await?;
+        let get = |name: String| {
+            fields
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let people = case_person::Entity::find()
+            .filter(case_person::Column::CaseId.eq(c.id))
+            .filter(case_person::Column::Role.is_in(["victim", "perpetrator"]))
+            .order_by_asc(case_person::Column::Position)
+            .all(self.conn())
+            .await?;
+        let mut errors = Vec::new();
+        let mut corrected = Vec::new();
+        for link in &people {
+            let prefix = format!("{}-", link.person_id);
+            let input = PersonCorrectionInput {
+                given_name: get(format!("{prefix}given_name")),
+                family_name: get(format!("{prefix}family_name")),
+                date_of_birth: get(format!("{prefix}date_of_birth")),
+                gender: get(format!("{prefix}gender")),
+            };
+            match input.parse(&prefix, today) {
+                Ok(details) => corrected.push((link.person_id, details)),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(CaseError::Form(errors));
+        }
+        let now = crate::now();
+        let mut changed = 0;
+        for (id, details) in corrected {
+            let Some(p) = person::Entity::find_by_id(id).one(self.conn()).await? else {
+                continue;
+            };
+            let dob = details.date_of_birth.map(|d| d.to_string());
+            let gender = details.gender.map(|g| g.as_str().to_owned());
+            let same = self.open("people.given_name", id, &p.given_name)? == details.given_name
+                && self.open("people.family_name", id, &p.family_name)? == details.family_name
+                && self.open_opt("people.date_of_birth", id, p.date_of_birth.as_deref())? == dob
+                && p.gender == gender;
+            if same {
+                continue;
+            }
+            let mut m: person::ActiveModel = p.into();
+            m.given_name = Set(self.seal("people.given_name", id, &details.given_name)?);
+            m.family_name = Set(self.seal("people.family_name", id, &details.family_name)?);
+            m.date_of_birth = Set(self.seal_opt("people.date_of_birth", id, dob.as_deref())?);
+            m.gender = Set(gender);
+            m.updated_at = Set(Some(now));
+            m.update(self.conn()).await?;
+            changed += 1;
+        }
+        if changed > 0 {
+            let mut m: case::ActiveModel = c.into();
+            m.updated_at = Set(now);
+            m.update(self.conn()).await?;
+        }
+        Ok(changed)
     }
 
     /// The schools of a case's children, opened. Only [`Tx::reveal_restricted`] calls

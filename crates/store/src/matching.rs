@@ -40,6 +40,8 @@ struct State {
     index: Index,
     person_of: HashMap<u32, Uuid>,
     record_of: HashMap<Uuid, RecordId>,
+    /// Each person's `updated_at` as filed: a later correction refiles them.
+    version_of: HashMap<Uuid, Option<time::OffsetDateTime>>,
 }
 
 impl Default for Matcher {
@@ -49,6 +51,7 @@ impl Default for Matcher {
                 index: Index::new(Model::default()),
                 person_of: HashMap::new(),
                 record_of: HashMap::new(),
+                version_of: HashMap::new(),
             }),
         }
     }
@@ -209,19 +212,21 @@ pub(crate) fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
 impl Tx {
     /// Brings the matching index up to date with the people table.
     pub(crate) async fn sync_matcher(&self) -> Result<(), StoreError> {
-        let ids: Vec<Uuid> = person::Entity::find()
+        let rows: Vec<(Uuid, Option<time::OffsetDateTime>)> = person::Entity::find()
             .select_only()
             .column(person::Column::Id)
+            .column(person::Column::UpdatedAt)
             .into_tuple()
             .all(self.conn())
             .await?;
-        let present: HashSet<Uuid> = ids.iter().copied().collect();
+        let present: HashSet<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+        // New people, and people corrected since they were filed.
         let (missing, gone): (Vec<Uuid>, Vec<Uuid>) = {
             let s = self.matcher.lock();
             (
-                ids.iter()
-                    .filter(|id| !s.record_of.contains_key(id))
-                    .copied()
+                rows.iter()
+                    .filter(|(id, at)| s.version_of.get(id) != Some(at))
+                    .map(|(id, _)| *id)
                     .collect(),
                 s.record_of
                     .keys()
@@ -246,27 +251,38 @@ impl Tx {
                     gender: p.gender.clone().unwrap_or_default(),
                     ..RawPersonRecord::default()
                 };
-                new.push((p.id, raw.parse().0));
+                new.push((p.id, p.updated_at, raw.parse().0));
             }
         }
         let mut s = self.matcher.lock();
         for id in gone {
+            s.version_of.remove(&id);
             if let Some(r) = s.record_of.remove(&id) {
                 s.person_of.remove(&r.0);
                 // Already gone from the index is as good as removed.
                 let _ = s.index.remove(r);
             }
         }
-        for (id, record) in new {
-            if s.record_of.contains_key(&id) {
+        for (id, version, record) in new {
+            if s.version_of.get(&id) == Some(&version) {
+                // Another transaction filed this version meanwhile.
                 continue;
             }
-            let r = s
-                .index
-                .insert(&record)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            s.record_of.insert(id, r);
-            s.person_of.insert(r.0, id);
+            match s.record_of.get(&id).copied() {
+                Some(r) => s
+                    .index
+                    .update(r, &record)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                None => {
+                    let r = s
+                        .index
+                        .insert(&record)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    s.record_of.insert(id, r);
+                    s.person_of.insert(r.0, id);
+                }
+            }
+            s.version_of.insert(id, version);
         }
         Ok(())
     }

@@ -2215,3 +2215,164 @@ async fn possible_matches_are_explained_decided_once_and_never_show_a_case_out_o
             && r.actor_user_id == Some(a.police.id)));
     }
 }
+
+#[tokio::test]
+async fn a_correction_changes_the_person_everywhere_and_matching_sees_it_at_once() {
+    for t in stores().await {
+        let a = area(&t.store).await;
+        let l = t.label;
+        let today = date!(2026 - 12 - 03);
+        let named = |given: &str, family: &str, born| {
+            let mut r = referral(&a, given);
+            r.victim.family_name = family.into();
+            r.victim.date_of_birth = born;
+            r
+        };
+        let tx = t.store.begin().await.unwrap();
+        let first = tx
+            .create_referral(
+                &a.idva,
+                a.marac,
+                &named("Katherine", "Ollerenshaw", Some(date!(1988 - 07 - 21))),
+                None,
+            )
+            .await
+            .unwrap();
+        // The second referral's victim was recorded under the wrong name (a friend's, given
+        // in fear), without her date of birth.
+        let second = tx
+            .create_referral(&a.idva, a.marac, &named("Mira", "Quenby", None), None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let victim_matches = |m: &waymark_store::matching::Matches| {
+            m.possible
+                .iter()
+                .filter(|p| p.person_role == "victim" && p.other_case_id == first)
+                .count()
+        };
+        let tx = t.store.begin().await.unwrap();
+        let before = tx.possible_matches(&a.idva, second, None).await.unwrap();
+        let detail = tx.case_detail(&a.idva, second, None).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(victim_matches(&before), 0, "{l}: {:?}", before.possible);
+        let victim = detail.victim().unwrap().person_id;
+        let perpetrator = detail
+            .people
+            .iter()
+            .find(|p| p.role == "perpetrator")
+            .unwrap();
+        let fields = |given: &str, family: &str, dob: &str| {
+            vec![
+                (format!("{victim}-given_name"), given.to_owned()),
+                (format!("{victim}-family_name"), family.to_owned()),
+                (format!("{victim}-date_of_birth"), dob.to_owned()),
+                (format!("{victim}-gender"), "female".to_owned()),
+                (
+                    format!("{}-given_name", perpetrator.person_id),
+                    perpetrator.given_name.clone(),
+                ),
+                (
+                    format!("{}-family_name", perpetrator.person_id),
+                    perpetrator.family_name.clone(),
+                ),
+                (
+                    format!("{}-date_of_birth", perpetrator.person_id),
+                    perpetrator
+                        .date_of_birth
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                ),
+            ]
+        };
+
+        // Bad input names each problem and saves nothing; another agency gets a 404.
+        let tx = t.store.begin().await.unwrap();
+        match tx
+            .correct_people(
+                &a.idva,
+                second,
+                &fields(" ", "Ollerenshaw", "2099-01-01"),
+                today,
+                None,
+            )
+            .await
+        {
+            Err(CaseError::Form(errors)) => {
+                let named: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+                assert_eq!(
+                    named,
+                    [
+                        format!("{victim}-given_name"),
+                        format!("{victim}-date_of_birth")
+                    ],
+                    "{l}"
+                );
+            }
+            other => panic!("{l}: {other:?}"),
+        }
+        assert!(matches!(
+            tx.correct_people(
+                &a.police,
+                second,
+                &fields("Kate", "Ollerenshaw", ""),
+                today,
+                None
+            )
+            .await,
+            Err(CaseError::NotFound)
+        ));
+        // As a request would: the refusal's audit row is kept.
+        tx.commit().await.unwrap();
+        let tx = t.store.begin().await.unwrap();
+        let unchanged = tx.case_detail(&a.idva, second, None).await.unwrap();
+        assert_eq!(unchanged.victim().unwrap().family_name, "Quenby", "{l}");
+        // The correction: her surname and date of birth. The perpetrator is as he was.
+        let changed = tx
+            .correct_people(
+                &a.idva,
+                second,
+                &fields(" Kate ", "Ollerenshaw", "1988-07-21"),
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed, 1, "{l}");
+        let detail = tx.case_detail(&a.idva, second, None).await.unwrap();
+        let v = detail.victim().unwrap();
+        assert_eq!(
+            (
+                v.given_name.as_str(),
+                v.family_name.as_str(),
+                v.date_of_birth
+            ),
+            ("Kate", "Ollerenshaw", Some(date!(1988 - 07 - 21))),
+            "{l}"
+        );
+        assert_eq!(v.gender.as_deref(), Some("female"));
+        // The matching index refiles her at once: she now matches Katherine.
+        let after = tx.possible_matches(&a.idva, second, None).await.unwrap();
+        assert_eq!(victim_matches(&after), 1, "{l}: {:?}", after.possible);
+        // Saving the same details again changes nothing.
+        let again = tx
+            .correct_people(
+                &a.idva,
+                second,
+                &fields("Kate", "Ollerenshaw", "1988-07-21"),
+                today,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, 0, "{l}");
+        tx.commit().await.unwrap();
+        let audit = t.store.recent_audit(30).await.unwrap();
+        assert!(audit.iter().any(|r| r.action == "case.person.correct"
+            && r.outcome == "allowed"
+            && r.object_id.as_deref() == Some(second.to_string().as_str())));
+        assert!(audit.iter().any(|r| r.action == "case.person.correct"
+            && r.outcome == "denied"
+            && r.actor_user_id == Some(a.police.id)));
+    }
+}

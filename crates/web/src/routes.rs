@@ -333,6 +333,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<SharedState>)> {
         ),
         r(
             Method::GET,
+            "/cases/{case_id}/people/edit",
+            WorkCase,
+            get(pages::people_edit::edit),
+        ),
+        r(
+            Method::POST,
+            "/cases/{case_id}/people/edit",
+            WorkCase,
+            post(pages::people_edit::save),
+        ),
+        r(
+            Method::GET,
             "/cases/{case_id}/allocation",
             AllocateCase,
             get(pages::casework::allocation_show),

@@ -84,6 +84,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/linked_person_new.html"),
     ),
     (
+        "people_edit.html",
+        include_str!("../templates/people_edit.html"),
+    ),
+    (
         "whereabouts.html",
         include_str!("../templates/whereabouts.html"),
     ),

@@ -266,6 +266,8 @@ enum R {
     PrintSafetyPlan,
     LinkedPersonForm,
     AddLinkedPerson,
+    CorrectPeopleForm,
+    CorrectPeople,
     ReferToMaracForm,
     ReferToMarac,
     MatchesPage,
@@ -295,7 +297,7 @@ enum R {
 }
 
 impl R {
-    const ALL: [R; 94] = [
+    const ALL: [R; 96] = [
         R::Healthz,
         R::Readyz,
         R::Asset,
@@ -364,6 +366,8 @@ impl R {
         R::PrintSafetyPlan,
         R::LinkedPersonForm,
         R::AddLinkedPerson,
+        R::CorrectPeopleForm,
+        R::CorrectPeople,
         R::ReferToMaracForm,
         R::ReferToMarac,
         R::MatchesPage,
@@ -463,6 +467,8 @@ impl R {
             R::PrintSafetyPlan => (get, "/cases/{case_id}/safety-plan/print"),
             R::LinkedPersonForm => (get, "/cases/{case_id}/people/new"),
             R::AddLinkedPerson => (post, "/cases/{case_id}/people"),
+            R::CorrectPeopleForm => (get, "/cases/{case_id}/people/edit"),
+            R::CorrectPeople => (post, "/cases/{case_id}/people/edit"),
             R::ReferToMaracForm => (get, "/cases/{case_id}/marac-referral/new"),
             R::ReferToMarac => (post, "/cases/{case_id}/marac-referral"),
             R::MatchesPage => (get, "/cases/{case_id}/matches"),
@@ -927,6 +933,29 @@ const CASES: &[(R, Who, [Exp; 6])] = &[
     (R::AddLinkedPerson,     PoliceCaseworker, [SAVED_A,  NA,       NF,       NF,       NF,       NF]),
     (R::AddLinkedPerson,     MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
     (R::AddLinkedPerson,     SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    // Correcting the victim's and perpetrators' details: the staff who work the case. The
+    // body leaves every name empty, so an allowed correction is refused as a form (422,
+    // nothing saved).
+    (R::CorrectPeopleForm,   Caseworker,       [OK_A,     OK_A,     NF,       NF,       NF,       NF]),
+    (R::CorrectPeopleForm,   Coordinator,      [OK_A,     OK_A,     OK_A,     NF,       NF,       NF]),
+    (R::CorrectPeopleForm,   AgencyRep,        [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeopleForm,   Manager,          [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeopleForm,   Admin,            [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeopleForm,   DataProtection,   [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeopleForm,   PoliceCaseworker, [OK_A,     NA,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeopleForm,   MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::CorrectPeopleForm,   SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
+
+    (R::CorrectPeople,       Caseworker,       [BAD_A,    BAD_A,    NF,       NF,       NF,       NF]),
+    (R::CorrectPeople,       Coordinator,      [BAD_A,    BAD_A,    BAD_A,    NF,       NF,       NF]),
+    (R::CorrectPeople,       AgencyRep,        [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeople,       Manager,          [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeople,       Admin,            [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeople,       DataProtection,   [NA,       NF,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeople,       PoliceCaseworker, [BAD_A,    NA,       NF,       NF,       NF,       NF]),
+    (R::CorrectPeople,       MfaPending,       [NA,       TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA,   TO_MFA]),
+    (R::CorrectPeople,       SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
 
     // Referring a case to the Marac: the staff who work the case (`can_work_case`). The
     // body is valid and every seeded case has a Dash, so an allowed referral saves one
@@ -2722,6 +2751,13 @@ impl World {
                     ("csrf_token", me.csrf.as_str()),
                     ("caseworker_id", holder.to_string().as_str()),
                 ])
+                .send()
+                .await
+                .unwrap(),
+            R::CorrectPeople => self
+                .app
+                .request(me, method, &path)
+                .form(&[("csrf_token", me.csrf.as_str())])
                 .send()
                 .await
                 .unwrap(),

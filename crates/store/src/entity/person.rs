@@ -15,6 +15,9 @@ pub struct Model {
     pub date_of_birth: Option<String>,
     pub gender: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// When the details were last corrected; `None` if never.
+    #[serde(default)]
+    pub updated_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

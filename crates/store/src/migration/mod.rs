@@ -19,6 +19,7 @@ mod m0015_whereabouts;
 mod m0016_audit_by_actor;
 mod m0017_teams;
 mod m0018_person_matches;
+mod m0019_people_updated_at;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_audit_by_actor::Migration),
             Box::new(m0017_teams::Migration),
             Box::new(m0018_person_matches::Migration),
+            Box::new(m0019_people_updated_at::Migration),
         ]
     }
 }

@@ -34,16 +34,20 @@ fn match_ctx(m: &PossibleMatch) -> minijinja::Value {
     }
 }
 
-/// `?after=referral`: the page a new referral leads to, before the Dash.
+/// `?after=referral`: the page a new referral leads to, before the Dash;
+/// `?after=correction`: the page corrected details lead to.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Shown {
     #[serde(default)]
     after: Option<String>,
 }
 
-impl Shown {
-    fn after_referral(&self) -> bool {
-        self.after.as_deref() == Some("referral")
+/// What led here, as the page and its forms carry it.
+fn after(raw: Option<&str>) -> Option<&'static str> {
+    match raw {
+        Some("referral") => Some("referral"),
+        Some("correction") => Some("correction"),
+        _ => None,
     }
 }
 
@@ -75,7 +79,7 @@ async fn page(
     case_id: uuid::Uuid,
     request_id: &RequestId,
     errors: &[FieldError],
-    after_referral: bool,
+    after: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let tx = state.store.begin().await?;
     let found: Result<(CaseDetail, Matches), _> = async {
@@ -98,7 +102,7 @@ async fn page(
             case => case_ctx(&detail, &state.registry),
             matches => matches.possible.iter().map(match_ctx).collect::<Vec<_>>(),
             same_person => matches.same_person.iter().map(same_person_ctx).collect::<Vec<_>>(),
-            after_referral => after_referral,
+            after => after,
             errors => errors_ctx(errors),
         },
     )?;
@@ -119,7 +123,7 @@ pub async fn show(
         id,
         &request_id,
         &[],
-        shown.after_referral(),
+        after(shown.after.as_deref()),
     )
     .await
 }
@@ -134,7 +138,7 @@ pub async fn decide(
     session.check_csrf(field(&form, "csrf_token"))?;
     let id = parse_id(&case_id)?;
     let f = |name: &str| field(&form, name).unwrap_or("").to_owned();
-    let after_referral = f("after") == "referral";
+    let led_by = after(Some(f("after").as_str()));
     let tx = state.store.begin().await?;
     let done = tx
         .decide_match(
@@ -148,16 +152,12 @@ pub async fn decide(
         .await;
     match tx.settle(done).await {
         Ok(_) => {
-            let back = if after_referral {
-                "?after=referral"
-            } else {
-                ""
-            };
+            let back = led_by.map(|a| format!("?after={a}")).unwrap_or_default();
             Ok(Redirect::to(&format!("/cases/{id}/matches{back}")).into_response())
         }
         Err(e) => {
             let errors = form_errors(e)?;
-            page(&state, &session, id, &request_id, &errors, after_referral).await
+            page(&state, &session, id, &request_id, &errors, led_by).await
         }
     }
 }

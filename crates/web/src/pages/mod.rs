@@ -17,6 +17,7 @@ pub mod marac_reports;
 pub mod matches;
 pub mod measures;
 pub mod mfa;
+pub mod people_edit;
 pub mod referral;
 pub mod safety_plan;
 pub mod self_referral;
