@@ -6,6 +6,8 @@
 // and the quarter's data return counts the case as a repeat with its two children.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { parseCsv, readXlsx } from './files.mjs';
 import { UUID, launch, checkA11y, pathOf, signedIn, go, fillPoliceReferral, submit, choose, assertNoNames } from './support.mjs';
 
 const OFFICER = ['police-dao@demo.waymark.test', 'demo-caseworker-3-northmoor'];
@@ -40,6 +42,56 @@ async function figures(page) {
     trs.map((tr) => [tr.querySelector('th').textContent.trim(), Number(tr.querySelector('td').textContent.trim())]),
   );
   return Object.fromEntries(rows);
+}
+
+/** The data return's table as shown: [figure, number, share, unknown] per row, as text. */
+async function tableRows(page) {
+  return page.locator('#data-return tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.querySelector('th'), ...tr.querySelectorAll('td')].map((c) => c.textContent.trim())),
+  );
+}
+
+const tenths = (t) => (t === null || t === undefined ? '' : `${Math.floor(t / 10)}.${t % 10}`);
+const share = (label, s) => [label, String(s.count), s.percent_tenths === null ? '' : `${tenths(s.percent_tenths)}%`, String(s.unknown)];
+const plain = (label, n) => [label, n === null || n === undefined ? '' : String(n), '', ''];
+
+/**
+ * The return's rows rebuilt from the JSON of `waymark report marac-return`, field by field, in
+ * the order the page shows them; the agency rows are matched to the page by position, their
+ * kinds being keys in the JSON and labels on the page.
+ */
+function rowsFromJson(v, pageRows) {
+  const rows = [
+    plain('Meetings', v.meetings.length),
+    plain('Cases discussed', v.cases_discussed),
+    share('Repeat cases', v.repeat_cases),
+    plain('Children in the households', v.children),
+    share('Referrals from agencies other than the police', v.non_police_referrals),
+    share('Male victims', v.male_victims),
+    share('Racially minoritised victims', v.racially_minoritised_victims),
+    share('Disabled victims', v.disabled_victims),
+    share('LGBT victims', v.lgbt_victims),
+    share('Victims aged 16 or 17', v.victims_aged_16_17),
+    share('Cases with a perpetrator aged 17 or under', v.perpetrators_17_or_under),
+    plain('Days in the period', v.days_in_period),
+    plain('Cases a year at this rate (cases discussed × 365 ÷ days in the period)', v.annualised_cases),
+    plain('Adult female population', v.adult_females),
+    plain('Cases a year per 10,000 adult females', v.coverage ? tenths(v.coverage.per_10k_tenths) : null),
+    plain('Recommended cases a year per 10,000 adult females', v.recommended_per_10k),
+    plain('Recommended cases a year for this population', v.coverage?.recommended_cases),
+  ];
+  let i = rows.length;
+  for (const [, n] of v.referrals_by_agency) {
+    rows.push(plain(pageRows[i]?.[0], n));
+    i += 1;
+  }
+  for (const a of v.attendance) {
+    const label = pageRows[i]?.[0] ?? '';
+    assert.equal(label.endsWith(' (not a member)'), !a.member, `${label}: marked apart exactly when not a member`);
+    rows.push([label, String(a.attended), a.percent_tenths === null ? '' : `${tenths(a.percent_tenths)}%`, '']);
+    i += 1;
+  }
+  return rows;
 }
 
 /** Accepts the meeting's confidentiality statement if it is asked for. */
@@ -276,7 +328,45 @@ describe('the Marac', () => {
       assert.equal(after['Referrals from Police'], before['Referrals from Police'] + 1);
       const csv = await page.request.get(returnPath.replace(/(\/marac\/returns\/[^?]+)/, '$1/csv'));
       assert.equal(csv.status(), 200);
-      assert.match(await csv.text(), new RegExp(`^Repeat cases,${after['Repeat cases']},`, 'm'));
+      const csvText = await csv.text();
+      assert.match(csvText, new RegExp(`^Repeat cases,${after['Repeat cases']},`, 'm'));
+
+      // The page, the CSV, the workbook and the command line's JSON agree figure for figure.
+      const shown = await tableRows(page);
+      assert.ok(shown.length > 20, 'the return has its rows');
+      // The demo Marac's adult female population is set: coverage is on the page and in the table.
+      assert.match(await page.locator('#coverage').innerText(), /per 10,000 adult females \(a population of 92000\)/);
+      const coverageRow = shown.find((r) => r[0] === 'Cases a year per 10,000 adult females');
+      assert.match(coverageRow?.[1] ?? '', /^\d+\.\d$/, 'coverage per 10,000 in the table');
+      // Members only: the demo Marac's attendance lists no kind of agency marked apart, and none it has no member of.
+      assert.ok(!shown.some((r) => r[0] === 'Meetings attended: Education'), 'education is not a member');
+      const [csvHead, ...csvRows] = parseCsv(csvText);
+      assert.deepEqual(csvHead, ['figure', 'count', 'percent', 'unknown']);
+      assert.deepEqual(csvRows, shown, 'the CSV has the page\'s rows');
+      const xlsxFile = await page.request.get(returnPath.replace(/(\/marac\/returns\/[^?]+)/, '$1/xlsx'));
+      assert.equal(xlsxFile.status(), 200);
+      const sheet = readXlsx(await xlsxFile.body());
+      assert.equal(sheet.get(1)?.B?.text, 'Northmoor Marac (demo)');
+      shown.forEach((row, i) => {
+        const cells = sheet.get(5 + i) ?? {};
+        assert.equal(cells.A?.text, row[0], `workbook row ${5 + i} is "${row[0]}"`);
+        for (const [col, value] of [['B', row[1]], ['C', row[2]], ['D', row[3]]]) {
+          const cell = cells[col];
+          if (value === '') assert.ok(!cell || cell.text === '', `${row[0]} ${col}: blank`);
+          else if (cell?.number !== undefined) assert.equal(cell.number, Number(value), `${row[0]} ${col}`);
+          else assert.equal(cell?.text, value, `${row[0]} ${col}`);
+        }
+      });
+      assert.equal(sheet.get(5 + shown.length), undefined, 'the workbook has no rows the page lacks');
+      const maracIdOfReturn = returnPath.match(/\/marac\/returns\/([^/?]+)/)[1];
+      const from = await page.getByLabel('From').inputValue();
+      const to = await page.getByLabel('To').inputValue();
+      const json = JSON.parse(execFileSync(process.env.WAYMARK_E2E_BIN, [
+        '--data-dir', process.env.WAYMARK_E2E_DATA_DIR,
+        'report', 'marac-return', '--marac', maracIdOfReturn, '--from', from, '--to', to, '--format', 'json',
+      ], { encoding: 'utf8' }));
+      assert.equal(json.from, from);
+      assert.deepEqual(rowsFromJson(json, shown), shown, 'the JSON has the page\'s figures');
 
       // The meeting's printable minutes: the protective marking at the head and foot, and
       // the three actions the chair agreed.

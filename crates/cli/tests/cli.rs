@@ -522,6 +522,46 @@ fn the_marac_data_return_comes_as_csv_json_or_a_workbook_and_bad_input_exits_2()
         .unwrap()
         .trim_end_matches(')')
         .to_owned();
+    // Before the adult female population is set there is no coverage: the rows that
+    // need it are blank and the JSON says so.
+    let unset = waymark(
+        &[
+            "report",
+            "marac-return",
+            "--marac",
+            &id,
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-09-30",
+            "--format",
+            "json",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(unset.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&unset.stdout).unwrap();
+    assert_eq!(v["coverage"], serde_json::Value::Null);
+    assert_eq!(v["adult_females"], serde_json::Value::Null);
+    assert_eq!(v["recommended_per_10k"], 40);
+    let out = waymark(
+        &[
+            "marac",
+            "configure",
+            "--marac",
+            &id,
+            "--adult-female-population",
+            "50000",
+        ],
+        "",
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = |extra: &[&str]| {
         let mut args = vec![
             "report",
@@ -545,10 +585,31 @@ fn the_marac_data_return_comes_as_csv_json_or_a_workbook_and_bad_input_exits_2()
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(csv.starts_with("figure,count,percent,unknown\n"), "{csv}");
     assert!(csv.contains("\nCases discussed,0,,\n"), "{csv}");
+    // Coverage: no cases in the 92 days of July to September is 0 a year, 0.0 per 10,000
+    // adult females, against the recommended 40, which for 50,000 women is 200 a year.
+    for row in [
+        "\nDays in the period,92,,\n",
+        "\nCases a year at this rate (cases discussed × 365 ÷ days in the period),0,,\n",
+        "\nAdult female population,50000,,\n",
+        "\n\"Cases a year per 10,000 adult females\",0.0,,\n",
+        "\n\"Recommended cases a year per 10,000 adult females\",40,,\n",
+        "\nRecommended cases a year for this population,200,,\n",
+    ] {
+        assert!(csv.contains(row), "{row:?} in {csv}");
+    }
     let json = report(&["--format", "json"]);
     assert!(json.status.success());
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["cases_discussed"], 0);
+    assert_eq!(v["days_in_period"], 92);
+    assert_eq!(v["annualised_cases"], 0);
+    assert_eq!(v["adult_females"], 50_000);
+    assert_eq!(v["recommended_per_10k"], 40);
+    assert_eq!(v["coverage"]["cases_per_year"], 0);
+    assert_eq!(v["coverage"]["per_10k_tenths"], 0);
+    assert_eq!(v["coverage"]["recommended_per_10k"], 40);
+    assert_eq!(v["coverage"]["recommended_cases"], 200);
+    assert_eq!(v["coverage"]["meets_recommended"], false);
     assert_eq!(v["marac"], "Report Marac");
     assert_eq!(v["from"], "2026-07-01");
     // A workbook needs a file; an existing file is never overwritten.

@@ -56,8 +56,22 @@ pub struct HeardCase {
     pub victim_disabled: Option<bool>,
     pub victim_lgbt: Option<bool>,
     pub victim_age_at_meeting: Option<u32>,
-    /// How many of the case's perpetrators were aged 17 or under.
-    pub perpetrators_aged_17_or_under: u32,
+    /// Each perpetrator's age at the meeting, `None` where no date of birth is recorded.
+    pub perpetrator_ages_at_meeting: Vec<Option<u32>>,
+}
+
+/// Whether a case had a perpetrator aged 17 or under at the meeting, for the national
+/// return's question: yes when any perpetrator was; not known when none is known to have
+/// been but at least one has no date of birth, or no perpetrator is recorded at all;
+/// otherwise no. As for the victim's age, a missing date of birth is never read as "no".
+pub fn perpetrator_aged_17_or_under(ages: &[Option<u32>]) -> Option<bool> {
+    if ages.iter().any(|a| a.is_some_and(|a| a <= 17)) {
+        Some(true)
+    } else if ages.is_empty() || ages.iter().any(Option::is_none) {
+        None
+    } else {
+        Some(false)
+    }
 }
 
 /// Whether an agency was at one meeting, as the minutes record it.
@@ -115,6 +129,9 @@ impl Share {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct AgencyAttendance {
     pub agency: AgencyKind,
+    /// Whether an agency of this kind is a member of the Marac. A kind with no member
+    /// agency is listed only if it was present at a meeting all the same, marked apart.
+    pub member: bool,
     /// Meetings in the period at which the agency was present.
     pub attended: u32,
     /// Meetings held in the period.
@@ -152,17 +169,37 @@ pub struct DataReturn {
     pub victims_aged_16_17: Share,
     /// Cases with at least one perpetrator aged 17 or under.
     pub perpetrators_17_or_under: Share,
-    /// Attendance by agency kind, every kind listed in a fixed order.
+    /// Attendance by agency kind, in a fixed order: the kinds of the Marac's member
+    /// agencies (zero included), then any other kind that was present, marked apart.
     pub attendance: Vec<AgencyAttendance>,
     /// Attendance records for a date in the period at which no case was heard: not a
     /// meeting this return knows of, so they are left out and counted here to be checked.
     pub unmatched_attendance: u32,
+    /// The days in the period, both ends counted: what the annualising divides by.
+    pub days_in_period: u32,
+    /// The period's cases scaled to a year: cases discussed × 365 ÷ days in the period,
+    /// rounded half up (see [`annualised_cases`]).
+    pub annualised_cases: Option<u32>,
+    /// The Marac's adult female population, when it is set.
+    pub adult_females: Option<u32>,
+    /// The recommended Marac volume, cases a year per 10,000 adult females.
+    pub recommended_per_10k: u32,
+    /// The annualised cases against the adult female population; `None` while the
+    /// population is not set.
+    pub coverage: Option<Coverage>,
 }
 
 impl DataReturn {
-    /// The period's cases scaled to a year, for the coverage check.
-    pub fn annualised_cases(&self) -> Option<u32> {
-        annualised_cases(self.cases_discussed, self.from, self.to)
+    /// The return with the coverage check against the Marac's adult female population
+    /// (`None` when it is not set), the same check the page, the files and the command
+    /// line all show.
+    pub fn with_adult_females(mut self, adult_females: Option<u32>) -> DataReturn {
+        self.adult_females = adult_females;
+        self.coverage = adult_females.and_then(|women| {
+            self.annualised_cases
+                .and_then(|cases| coverage_per_10k(cases, women))
+        });
+        self
     }
 }
 
@@ -185,10 +222,13 @@ fn days_in_period(from: Date, to: Date) -> Option<u32> {
 ///
 /// Cases and attendance outside the period are ignored. A case counts once for each
 /// meeting that heard it; the same `case_key` listed twice at one meeting counts once (the
-/// first listing's details are used).
+/// first listing's details are used). `members` are the kinds of the Marac's member
+/// agencies, whose attendance is reported whether or not they came. The coverage check
+/// is left unset; [`DataReturn::with_adult_females`] adds it.
 pub fn data_return(
     cases: &[HeardCase],
     attendance: &[Attendance],
+    members: &[AgencyKind],
     from: Date,
     to: Date,
 ) -> Result<DataReturn, ReturnError> {
@@ -260,14 +300,16 @@ pub fn data_return(
     let held = count(meetings.len());
     let attendance = AgencyKind::ALL
         .iter()
-        .map(|&agency| {
+        .filter_map(|&agency| {
             let attended = count(present.iter().filter(|(kind, _)| *kind == agency).count());
-            AgencyAttendance {
+            let member = members.contains(&agency);
+            (member || attended > 0).then(|| AgencyAttendance {
                 agency,
+                member,
                 attended,
                 held,
                 percent_tenths: tenths_of_percent(attended, held),
-            }
+            })
         })
         .collect();
 
@@ -291,14 +333,17 @@ pub fn data_return(
         disabled_victims: flag(&|c| c.victim_disabled),
         lgbt_victims: flag(&|c| c.victim_lgbt),
         victims_aged_16_17,
-        perpetrators_17_or_under: Share::new(
-            how_many(&|c| c.perpetrators_aged_17_or_under > 0),
-            0,
-            n,
-        ),
+        perpetrators_17_or_under: flag(&|c| {
+            perpetrator_aged_17_or_under(&c.perpetrator_ages_at_meeting)
+        }),
         attendance,
         unmatched_attendance,
         meetings,
+        days_in_period: days,
+        annualised_cases: annualised_cases(n, from, to),
+        adult_females: None,
+        recommended_per_10k: RECOMMENDED_PER_10K,
+        coverage: None,
     })
 }
 
@@ -320,6 +365,8 @@ pub fn annualised_cases(cases: u32, from: Date, to: Date) -> Option<u32> {
 pub struct Coverage {
     pub cases_per_year: u32,
     pub adult_females: u32,
+    /// The recommendation checked against: [`RECOMMENDED_PER_10K`].
+    pub recommended_per_10k: u32,
     /// Cases per 10,000 adult females, rounded half up to a whole number (as published).
     pub per_10k: u32,
     /// Cases per 10,000 adult females in tenths, rounded half up.
@@ -350,6 +397,7 @@ pub fn coverage_per_10k(cases_per_year: u32, adult_females: u32) -> Option<Cover
     Some(Coverage {
         cases_per_year,
         adult_females,
+        recommended_per_10k: RECOMMENDED_PER_10K,
         per_10k: rounded(cases * 10_000)?,
         per_10k_tenths: rounded(cases * 100_000)?,
         recommended_cases: u32::try_from(recommended).ok()?,
@@ -418,12 +466,47 @@ pub fn rows(r: &DataReturn) -> Vec<(String, String, String, String)> {
             &r.perpetrators_17_or_under,
         ),
     ];
+    // The coverage check: the same figures wherever the return is read. A figure that
+    // needs the adult female population is blank while the population is not set.
+    let optional = |label: &str, value: Option<String>| {
+        (
+            label.to_owned(),
+            value.unwrap_or_default(),
+            String::new(),
+            String::new(),
+        )
+    };
+    let coverage = r.coverage.as_ref();
+    rows.extend([
+        plain("Days in the period", r.days_in_period),
+        optional(
+            "Cases a year at this rate (cases discussed × 365 ÷ days in the period)",
+            r.annualised_cases.map(|n| n.to_string()),
+        ),
+        optional(
+            "Adult female population",
+            r.adult_females.map(|n| n.to_string()),
+        ),
+        optional(
+            "Cases a year per 10,000 adult females",
+            coverage.map(Coverage::per_10k_text),
+        ),
+        plain(
+            "Recommended cases a year per 10,000 adult females",
+            r.recommended_per_10k,
+        ),
+        optional(
+            "Recommended cases a year for this population",
+            coverage.map(|c| c.recommended_cases.to_string()),
+        ),
+    ]);
     for (kind, n) in &r.referrals_by_agency {
         rows.push(plain(&format!("Referrals from {}", kind.label()), *n));
     }
     for a in &r.attendance {
+        let apart = if a.member { "" } else { " (not a member)" };
         rows.push((
-            format!("Meetings attended: {}", a.agency.label()),
+            format!("Meetings attended: {}{apart}", a.agency.label()),
             a.attended.to_string(),
             a.percent_tenths
                 .map(|t| format!("{}.{}%", t / 10, t % 10))
@@ -479,6 +562,7 @@ mod tests {
         let r = data_return(
             &[],
             &[],
+            &[],
             time::macros::date!(2026 - 07 - 01),
             time::macros::date!(2026 - 09 - 30),
         )
@@ -504,7 +588,7 @@ mod tests {
         disabled: Option<bool>,
         lgbt: Option<bool>,
         age: Option<u32>,
-        young_perpetrators: u32,
+        perpetrator_ages: &[Option<u32>],
     ) -> HeardCase {
         HeardCase {
             meeting_on,
@@ -517,7 +601,7 @@ mod tests {
             victim_disabled: disabled,
             victim_lgbt: lgbt,
             victim_age_at_meeting: age,
-            perpetrators_aged_17_or_under: young_perpetrators,
+            perpetrator_ages_at_meeting: perpetrator_ages.to_vec(),
         }
     }
 
@@ -536,7 +620,7 @@ mod tests {
             no,
             no,
             Some(30),
-            0,
+            &[Some(35)],
         )
     }
 
@@ -566,24 +650,36 @@ mod tests {
         let (y, n, u) = (Some(true), Some(false), None);
         vec![
             // Columns: meeting, key, repeat, children, referrer, gender, racially minoritised,
-            // disabled, LGBT, age at the meeting, perpetrators aged 17 or under.
-            /* 1 */ heard(JAN, "A", false, 0, Police,              Some(Female),    n, n, n, Some(34), 0),
-            /* 2 */ heard(JAN, "B", true,  1, Police,              Some(Male),      y, u, n, Some(17), 0),
-            /* 3 */ heard(JAN, "C", false, 3, ChildrensSocialCare, Some(Female),    u, y, u, None,     1),
-            /* 4 */ heard(FEB, "D", false, 2, Police,              Some(Female),    n, n, y, Some(16), 0),
-            /* 5 */ heard(FEB, "E", true,  0, IdvaService,         None,            y, y, n, Some(45), 0),
-            /* 6 */ heard(FEB, "F", false, 1, Health,              Some(Female),    n, n, n, Some(29), 2),
-            /* 7 */ heard(MAR, "A", true,  0, Police,              Some(Female),    n, n, n, Some(34), 0), // A again
-            /* 8 */ heard(MAR, "G", false, 4, Housing,             Some(NotKnown),  n, u, u, Some(52), 0),
-            /* 9 */ heard(MAR, "H", false, 0, Police,              Some(Female),    n, n, n, Some(22), 0),
-            /*10 */ heard(MAR, "I", false, 2, Police,              Some(NonBinary), y, n, n, Some(31), 0),
+            // disabled, LGBT, age at the meeting, each perpetrator's age (None: no date of
+            // birth recorded).
+            /* 1 */ heard(JAN, "A", false, 0, Police,              Some(Female),    n, n, n, Some(34), &[Some(36)]),
+            /* 2 */ heard(JAN, "B", true,  1, Police,              Some(Male),      y, u, n, Some(17), &[Some(16), None]),
+            /* 3 */ heard(JAN, "C", false, 3, ChildrensSocialCare, Some(Female),    u, y, u, None,     &[Some(15)]),
+            /* 4 */ heard(FEB, "D", false, 2, Police,              Some(Female),    n, n, y, Some(16), &[Some(18)]),
+            /* 5 */ heard(FEB, "E", true,  0, IdvaService,         None,            y, y, n, Some(45), &[]),
+            /* 6 */ heard(FEB, "F", false, 1, Health,              Some(Female),    n, n, n, Some(29), &[Some(17), Some(15)]),
+            /* 7 */ heard(MAR, "A", true,  0, Police,              Some(Female),    n, n, n, Some(34), &[Some(36)]), // A again
+            /* 8 */ heard(MAR, "G", false, 4, Housing,             Some(NotKnown),  n, u, u, Some(52), &[None]),
+            /* 9 */ heard(MAR, "H", false, 0, Police,              Some(Female),    n, n, n, Some(22), &[Some(30), None]),
+            /*10 */ heard(MAR, "I", false, 2, Police,              Some(NonBinary), y, n, n, Some(31), &[Some(25), Some(41)]),
             // H listed a second time at the same meeting: ignored, details and all.
-            heard(MAR, "H", true, 9, Health, Some(Male), y, y, y, Some(17), 3),
+            heard(MAR, "H", true, 9, Health, Some(Male), y, y, y, Some(17), &[Some(16)]),
             // Outside the period on either side.
-            heard(date!(2023 - 12 - 13), "Z", true, 5, Police, Some(Male), y, y, y, Some(16), 1),
-            heard(date!(2024 - 04 - 03), "Y", true, 2, Health, Some(Male), y, y, y, Some(17), 1),
+            heard(date!(2023 - 12 - 13), "Z", true, 5, Police, Some(Male), y, y, y, Some(16), &[Some(16)]),
+            heard(date!(2024 - 04 - 03), "Y", true, 2, Health, Some(Male), y, y, y, Some(17), &[Some(17)]),
         ]
     }
+
+    /// The kinds of the quarter's member agencies: not housing, whose officers came to the
+    /// March meeting all the same, nor education, voluntary or other.
+    const QUARTER_MEMBERS: &[AgencyKind] = &[
+        AgencyKind::Police,
+        AgencyKind::IdvaService,
+        AgencyKind::ChildrensSocialCare,
+        AgencyKind::AdultSocialCare,
+        AgencyKind::Health,
+        AgencyKind::Probation,
+    ];
 
     fn quarter_attendance() -> Vec<Attendance> {
         use AgencyKind::*;
@@ -618,7 +714,7 @@ mod tests {
 
     #[test]
     fn the_quarter_matches_the_hand_count() -> Result<(), ReturnError> {
-        let r = data_return(&quarter(), &quarter_attendance(), FROM, TO)?;
+        let r = data_return(&quarter(), &quarter_attendance(), QUARTER_MEMBERS, FROM, TO)?;
         assert_eq!(r.meetings, vec![JAN, FEB, MAR]);
         // Rows 1–10; A counts at both meetings, the duplicate H and the two outside do not.
         assert_eq!(r.cases_discussed, 10);
@@ -656,30 +752,50 @@ mod tests {
         assert_eq!(r.lgbt_victims, share(1, 2, 10, 100));
         // Aged 16–17: B (17), D (16). Unknown: C.
         assert_eq!(r.victims_aged_16_17, share(2, 1, 10, 200));
-        // At least one perpetrator aged 17 or under: C (one), F (two) = 2 cases.
-        assert_eq!(r.perpetrators_17_or_under, share(2, 0, 10, 200));
-        // Attendance out of 3 meetings: police and Idva 3, children's social care 2
-        // (apologies in March), health 1, housing 1 (two officers count once), probation 0
-        // (apologies only). The April record is outside; education's 24 January record
-        // matches no meeting.
-        let attended: Vec<(AgencyKind, u32, Option<u32>)> = r
+        // At least one perpetrator aged 17 or under: B (one of two; the other's age is not
+        // known, but one known is enough), C (one), F (two) = 3 cases. Unknown: E (no
+        // perpetrator recorded), G (one perpetrator, no date of birth) and H (one of two is
+        // 30, the other has no date of birth). A (36, twice), D (18) and I (25 and 41)
+        // are known "no".
+        assert_eq!(r.perpetrators_17_or_under, share(3, 3, 10, 300));
+        // Attendance out of 3 meetings, members only: police and Idva 3, children's
+        // social care 2 (apologies in March), adult social care 0 (never came), health 1,
+        // probation 0 (apologies only). Housing is not a member but two officers came in
+        // March (one agency present): listed, marked apart. Education, voluntary and other
+        // are not members and never came, so are not listed. The April record is outside;
+        // education's 24 January record matches no meeting.
+        let attended: Vec<(AgencyKind, bool, u32, Option<u32>)> = r
             .attendance
             .iter()
-            .map(|a| (a.agency, a.attended, a.percent_tenths))
+            .map(|a| (a.agency, a.member, a.attended, a.percent_tenths))
             .collect();
         assert_eq!(
             attended,
             vec![
-                (Police, 3, Some(1000)),
-                (IdvaService, 3, Some(1000)),
-                (ChildrensSocialCare, 2, Some(667)),
-                (AdultSocialCare, 0, Some(0)),
-                (Health, 1, Some(333)),
-                (Housing, 1, Some(333)),
-                (Probation, 0, Some(0)),
-                (Education, 0, Some(0)),
-                (Voluntary, 0, Some(0)),
-                (Other, 0, Some(0)),
+                (Police, true, 3, Some(1000)),
+                (IdvaService, true, 3, Some(1000)),
+                (ChildrensSocialCare, true, 2, Some(667)),
+                (AdultSocialCare, true, 0, Some(0)),
+                (Health, true, 1, Some(333)),
+                (Housing, false, 1, Some(333)),
+                (Probation, true, 0, Some(0)),
+            ]
+        );
+        let labels: Vec<String> = rows(&r)
+            .into_iter()
+            .filter(|row| row.0.starts_with("Meetings attended"))
+            .map(|row| format!("{} {} {}", row.0, row.1, row.2))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "Meetings attended: Police 3 100.0%",
+                "Meetings attended: Idva or specialist domestic abuse service 3 100.0%",
+                "Meetings attended: Children's social care 2 66.7%",
+                "Meetings attended: Adult social care 0 0.0%",
+                "Meetings attended: Health 1 33.3%",
+                "Meetings attended: Housing (not a member) 1 33.3%",
+                "Meetings attended: Probation 0 0.0%",
             ]
         );
         assert!(r.attendance.iter().all(|a| a.held == 3));
@@ -689,7 +805,7 @@ mod tests {
 
     #[test]
     fn unknown_is_neither_yes_nor_no() -> Result<(), ReturnError> {
-        let r = data_return(&quarter(), &[], FROM, TO)?;
+        let r = data_return(&quarter(), &[], &[], FROM, TO)?;
         // Disabled: 2 known yes, 2 unknown, so 6 known no. 2 of all 10 is 20.0%; 2 of the
         // 8 recorded is 25.0%.
         assert_eq!(r.disabled_victims.percent_of_known_tenths(), Some(250));
@@ -704,7 +820,7 @@ mod tests {
         blank.victim_disabled = None;
         blank.victim_lgbt = None;
         blank.victim_age_at_meeting = None;
-        let r = data_return(&[blank], &[], FROM, TO)?;
+        let r = data_return(&[blank], &[], &[], FROM, TO)?;
         for s in [
             r.male_victims,
             r.racially_minoritised_victims,
@@ -727,7 +843,7 @@ mod tests {
             plain(TO, "last"),
             plain(date!(2024 - 04 - 01), "after"),
         ];
-        let r = data_return(&cases, &[], FROM, TO)?;
+        let r = data_return(&cases, &[], &[], FROM, TO)?;
         assert_eq!(r.meetings, vec![FROM, TO]);
         assert_eq!(r.cases_discussed, 2);
         Ok(())
@@ -741,7 +857,7 @@ mod tests {
         second.children_in_household = 2;
         let mut first = plain(JAN, "A");
         first.children_in_household = 2;
-        let r = data_return(&[first.clone(), second, first], &[], FROM, TO)?;
+        let r = data_return(&[first.clone(), second, first], &[], &[], FROM, TO)?;
         assert_eq!(r.cases_discussed, 2);
         assert_eq!(r.duplicate_listings, 1);
         assert_eq!(r.repeat_cases, share(1, 0, 2, 500));
@@ -753,7 +869,7 @@ mod tests {
     #[test]
     fn an_empty_period_has_no_shares() -> Result<(), ReturnError> {
         let attendance = [present(JAN, AgencyKind::Police, true)];
-        let r = data_return(&[], &attendance, FROM, TO)?;
+        let r = data_return(&[], &attendance, &[AgencyKind::Police], FROM, TO)?;
         assert!(r.meetings.is_empty());
         assert_eq!(r.cases_discussed, 0);
         assert_eq!(r.children, 0);
@@ -766,22 +882,22 @@ mod tests {
                 .all(|a| a.held == 0 && a.percent_tenths.is_none())
         );
         assert_eq!(r.unmatched_attendance, 1);
-        assert_eq!(r.annualised_cases(), Some(0));
+        assert_eq!(r.annualised_cases, Some(0));
         Ok(())
     }
 
     #[test]
     fn the_period_must_run_forwards_and_be_at_most_a_leap_year() {
         assert_eq!(
-            data_return(&[], &[], TO, FROM),
+            data_return(&[], &[], &[], TO, FROM),
             Err(ReturnError::PeriodReversed { from: TO, to: FROM })
         );
         // One day is a period.
-        assert!(data_return(&[], &[], FROM, FROM).is_ok());
+        assert!(data_return(&[], &[], &[], FROM, FROM).is_ok());
         // 2024 is a leap year: 366 days, allowed.
-        assert!(data_return(&[], &[], FROM, date!(2024 - 12 - 31)).is_ok());
+        assert!(data_return(&[], &[], &[], FROM, date!(2024 - 12 - 31)).is_ok());
         assert_eq!(
-            data_return(&[], &[], FROM, date!(2025 - 01 - 01)),
+            data_return(&[], &[], &[], FROM, date!(2025 - 01 - 01)),
             Err(ReturnError::PeriodTooLong {
                 days: 367,
                 max: 366
@@ -835,8 +951,79 @@ mod tests {
     #[test]
     fn the_quarter_annualises_over_its_91_days() -> Result<(), ReturnError> {
         // January–March 2024 is 91 days (a leap year): 10 × 365 / 91 = 40.1 → 40.
-        let r = data_return(&quarter(), &[], FROM, TO)?;
-        assert_eq!(r.annualised_cases(), Some(40));
+        let r = data_return(&quarter(), &[], &[], FROM, TO)?;
+        assert_eq!(r.days_in_period, 91);
+        assert_eq!(r.annualised_cases, Some(40));
+        // No population set: no coverage, and the rows that need it are blank.
+        assert_eq!(r.coverage, None);
+        let row = |r: &DataReturn, label: &str| {
+            rows(r)
+                .into_iter()
+                .find(|row| row.0.starts_with(label))
+                .map(|row| row.1)
+        };
+        assert_eq!(row(&r, "Days in the period").as_deref(), Some("91"));
+        assert_eq!(row(&r, "Cases a year at this rate").as_deref(), Some("40"));
+        assert_eq!(row(&r, "Adult female population").as_deref(), Some(""));
+        assert_eq!(
+            row(&r, "Cases a year per 10,000 adult females").as_deref(),
+            Some("")
+        );
+        // 12,000 adult females: 40 × 10,000 / 12,000 = 33.33 → 33.3 per 10,000 against
+        // the recommended 40, which for 12,000 women is 48 cases a year.
+        let r = r.with_adult_females(Some(12_000));
+        let c = r
+            .coverage
+            .ok_or(ReturnError::PeriodReversed { from: TO, to: FROM })?;
+        assert_eq!((c.cases_per_year, c.adult_females), (40, 12_000));
+        assert_eq!((c.per_10k, c.per_10k_tenths), (33, 333));
+        assert_eq!((c.recommended_per_10k, c.recommended_cases), (40, 48));
+        assert!(!c.meets_recommended);
+        assert_eq!(row(&r, "Adult female population").as_deref(), Some("12000"));
+        assert_eq!(
+            row(&r, "Cases a year per 10,000 adult females").as_deref(),
+            Some("33.3")
+        );
+        assert_eq!(
+            row(&r, "Recommended cases a year per 10,000 adult females").as_deref(),
+            Some("40")
+        );
+        assert_eq!(
+            row(&r, "Recommended cases a year for this population").as_deref(),
+            Some("48")
+        );
+        // Setting the population back to none takes the coverage away again.
+        assert_eq!(r.with_adult_females(None).coverage, None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_perpetrators_age_not_recorded_is_unknown_not_no() {
+        // One perpetrator.
+        assert_eq!(perpetrator_aged_17_or_under(&[Some(17)]), Some(true));
+        assert_eq!(perpetrator_aged_17_or_under(&[Some(18)]), Some(false));
+        assert_eq!(perpetrator_aged_17_or_under(&[None]), None);
+        // Two perpetrators: one known to be 17 or under is enough; otherwise a missing
+        // date of birth makes it unknown.
+        assert_eq!(perpetrator_aged_17_or_under(&[None, Some(16)]), Some(true));
+        assert_eq!(perpetrator_aged_17_or_under(&[Some(30), None]), None);
+        assert_eq!(perpetrator_aged_17_or_under(&[None, None]), None);
+        assert_eq!(
+            perpetrator_aged_17_or_under(&[Some(30), Some(45)]),
+            Some(false)
+        );
+        // No perpetrator recorded: not known.
+        assert_eq!(perpetrator_aged_17_or_under(&[]), None);
+    }
+
+    #[test]
+    fn the_annualising_uses_the_days_of_the_period_asked_for() -> Result<(), ReturnError> {
+        // January alone (31 days) holds the first meeting's three hearings:
+        // 3 × 365 / 31 = 35.3 → 35, where the quarter's 91 days would say 12.
+        let r = data_return(&quarter(), &[], &[], FROM, date!(2024 - 01 - 31))?;
+        assert_eq!(r.cases_discussed, 3);
+        assert_eq!(r.days_in_period, 31);
+        assert_eq!(r.annualised_cases, Some(35));
         Ok(())
     }
 

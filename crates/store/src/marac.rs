@@ -2542,7 +2542,7 @@ impl Tx {
                     .all(self.conn())
                     .await?;
                 let mut children = 0u32;
-                let mut young_perpetrators = 0u32;
+                let mut perpetrator_ages = Vec::new();
                 let mut victim_gender = None;
                 let mut victim_age = None;
                 for link in &people {
@@ -2558,7 +2558,9 @@ impl Tx {
                     let age = born.map(|b| age_on(b, m.meets_on));
                     match link.role.as_str() {
                         "child" => children += 1,
-                        "perpetrator" if age.is_some_and(|a| a <= 17) => young_perpetrators += 1,
+                        "perpetrator" => {
+                            perpetrator_ages.push(age.and_then(|a| u32::try_from(a).ok()));
+                        }
                         "victim" => {
                             victim_gender = p.gender.as_deref().and_then(Gender::parse);
                             victim_age = age.and_then(|a| u32::try_from(a).ok());
@@ -2589,7 +2591,7 @@ impl Tx {
                     victim_disabled: details.as_ref().and_then(|d| d.victim_disabled),
                     victim_lgbt: details.as_ref().and_then(|d| d.victim_lgbt),
                     victim_age_at_meeting: victim_age,
-                    perpetrators_aged_17_or_under: young_perpetrators,
+                    perpetrator_ages_at_meeting: perpetrator_ages,
                 });
             }
             for a in marac_attendance::Entity::find()
@@ -2638,7 +2640,7 @@ impl Tx {
         .await?;
         let config = config.filter(|_| allowed).ok_or(CaseError::NotFound)?;
         let (cases, attendance) = self.heard(marac_id, from, to, Some(&who)).await?;
-        let ret = marac_return::data_return(&cases, &attendance, from, to)
+        let ret = return_for(&config, &cases, &attendance, from, to)
             .map_err(|e| form_error("period", &e.to_string()))?;
         Ok((config, ret))
     }
@@ -2665,10 +2667,30 @@ impl Tx {
         })
         .await?;
         let (cases, attendance) = self.heard(marac_id, from, to, None).await?;
-        let ret = marac_return::data_return(&cases, &attendance, from, to)
+        let ret = return_for(&config, &cases, &attendance, from, to)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         Ok((config, ret))
     }
+}
+
+/// A Marac's return for the cases heard: attendance reported for its member agencies'
+/// kinds, and the coverage check against its adult female population when that is set.
+fn return_for(
+    config: &MaracConfig,
+    cases: &[HeardCase],
+    attendance: &[Attendance],
+    from: Date,
+    to: Date,
+) -> Result<DataReturn, marac_return::ReturnError> {
+    let members: Vec<AgencyKind> = config
+        .members
+        .iter()
+        .map(|a| AgencyKind::parse(&a.kind).unwrap_or(AgencyKind::Other))
+        .collect();
+    Ok(
+        marac_return::data_return(cases, attendance, &members, from, to)?
+            .with_adult_females(config.adult_female_population),
+    )
 }
 
 /// A person as exact matching knows them: normalised given and family name and the date

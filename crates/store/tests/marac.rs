@@ -740,9 +740,13 @@ async fn the_data_return_counts_the_closed_meetings_of_the_quarter() {
         let meets = screen(&tx, &w, r1_ref, ACCEPT, on).await;
         assert_eq!(meets.unwrap(), Some(JAN_20), "{l}");
         // R2: the Idva service's case with one child, listed for 6 January (a meeting
-        // that never closes) and again on the 20th as a repeat.
+        // that never closes) and again on the 20th as a repeat. Its perpetrator's date of
+        // birth is not recorded.
         let dec = date!(2025 - 12 - 20);
-        let r2 = open_case(&tx, &w, idva, person("Sam", ADULT), 1, 15, dec).await;
+        let mut unknown_age = person("Perp", ADULT);
+        unknown_age.date_of_birth = None;
+        let sam = person("Sam", ADULT);
+        let r2 = open_case_naming(&tx, &w, idva, sam, unknown_age, 1, 15, dec).await;
         let (first, at) = refer_and_accept(&tx, &w, idva, r2, dec).await;
         assert_eq!(at, FIRST_MEETING, "{l}");
         let jan_12 = date!(2026 - 01 - 12);
@@ -802,15 +806,34 @@ async fn the_data_return_counts_the_closed_meetings_of_the_quarter() {
         let disabled = &ret.disabled_victims;
         assert_eq!((disabled.count, disabled.unknown), (1, 1), "{l}");
         assert_eq!(ret.victims_aged_16_17.count, 1, "{l}");
-        let att = |k| {
-            let a = ret.attendance.iter().find(|a| a.agency == k).unwrap();
-            (a.attended, a.held)
-        };
-        assert_eq!(att(AgencyKind::Police), (1, 1), "{l}");
-        assert_eq!(att(AgencyKind::IdvaService), (1, 1), "{l}");
-        assert_eq!(att(AgencyKind::Housing), (0, 1), "{l}: apologies");
-        assert_eq!(att(AgencyKind::Health), (0, 1), "{l}");
+        // R1's perpetrator is known to be an adult; R2's has no date of birth: unknown,
+        // not "no".
+        let young = &ret.perpetrators_17_or_under;
+        assert_eq!((young.count, young.unknown, young.of), (0, 1, 2), "{l}");
+        // Attendance of the member agencies only (police, Idva service, housing): health
+        // is not a member and is not listed.
+        let att: Vec<_> = ret
+            .attendance
+            .iter()
+            .map(|a| (a.agency, a.member, a.attended, a.held))
+            .collect();
+        let expected = [
+            (AgencyKind::Police, true, 1, 1),
+            (AgencyKind::IdvaService, true, 1, 1),
+            (AgencyKind::Housing, true, 0, 1), // apologies
+        ];
+        assert_eq!(att, expected, "{l}");
         assert_eq!(ret.unmatched_attendance, 0, "{l}");
+        // Coverage: 2 cases in the 90 days of January to March 2026 is 2 × 365 ÷ 90 = 8.1
+        // → 8 a year; against 100,000 adult females that is 0.8 per 10,000, where the
+        // recommended 40 would be 400 cases a year.
+        assert_eq!(ret.days_in_period, 90, "{l}");
+        assert_eq!(ret.annualised_cases, Some(8), "{l}");
+        assert_eq!(ret.adult_females, Some(100_000), "{l}");
+        let cov = ret.coverage.unwrap();
+        assert_eq!(cov.per_10k_text(), "0.8", "{l}");
+        assert_eq!((cov.recommended_per_10k, cov.recommended_cases), (40, 400));
+        assert!(!cov.meets_recommended, "{l}");
         // The quarter before holds nothing closed.
         let autumn = (date!(2025 - 10 - 01), date!(2025 - 12 - 31));
         let (_, before) = ok!(tx.marac_return_export(w.marac, autumn.0, autumn.1));

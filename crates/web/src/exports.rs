@@ -16,11 +16,17 @@ enum Cell<'a> {
     Text(&'a str),
 }
 
-/// A count the return printed as digits is a number; everything else (a percentage, an
-/// empty cell, a label) stays text.
+/// A count the return printed as digits, or a rate printed as digits with one decimal
+/// ("33.3"), is a number; everything else (a percentage, an empty cell, a label) stays
+/// text.
 fn cell(s: &str) -> Cell<'_> {
-    match s.parse::<u32>() {
-        Ok(n) if s.bytes().all(|b| b.is_ascii_digit()) => Cell::Number(f64::from(n)),
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let number = match s.split_once('.') {
+        None => digits(s),
+        Some((whole, tenths)) => digits(whole) && tenths.len() == 1 && digits(tenths),
+    };
+    match s.parse::<f64>() {
+        Ok(n) if number && s.len() <= 12 => Cell::Number(n),
         _ => Cell::Text(s),
     }
 }
@@ -78,6 +84,10 @@ mod tests {
     fn only_counts_become_numbers() {
         assert_eq!(cell("12"), Cell::Number(12.0));
         assert_eq!(cell("0"), Cell::Number(0.0));
+        assert_eq!(cell("33.3"), Cell::Number(33.3));
+        assert_eq!(cell("33."), Cell::Text("33."));
+        assert_eq!(cell(".3"), Cell::Text(".3"));
+        assert_eq!(cell("1.25"), Cell::Text("1.25"));
         assert_eq!(cell(""), Cell::Text(""));
         assert_eq!(cell("28.6%"), Cell::Text("28.6%"));
         // Signs, spaces, exponents and the like are text, and so is anything a
@@ -90,8 +100,9 @@ mod tests {
 
     #[test]
     fn the_workbook_is_a_zip_named_by_period_only() {
-        let r = marac_return::data_return(&[], &[], date!(2026 - 07 - 01), date!(2026 - 09 - 30))
-            .unwrap();
+        let r =
+            marac_return::data_return(&[], &[], &[], date!(2026 - 07 - 01), date!(2026 - 09 - 30))
+                .unwrap();
         let bytes = marac_return_xlsx(&r, "=HYPERLINK(\"x\")").unwrap();
         assert!(bytes.starts_with(b"PK"));
         assert_eq!(

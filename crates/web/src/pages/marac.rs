@@ -1197,21 +1197,20 @@ pub async fn data_return(
         Ok((c, r)) => (Some(c), Some(r), Vec::new()),
         Err(errors) => (None, None, errors),
     };
-    let coverage = match (&config, &ret) {
-        (Some(c), Some(r)) => c.adult_female_population.and_then(|pop| {
-            r.annualised_cases()
-                .and_then(|n| waymark_domain::marac_return::coverage_per_10k(n, pop))
-                .map(|cov| {
-                    context! {
-                        per_10k => cov.per_10k_text(),
-                        recommended => waymark_domain::marac_return::RECOMMENDED_PER_10K,
-                        annualised => r.annualised_cases(),
-                        population => pop,
-                    }
-                })
-        }),
-        _ => None,
-    };
+    let coverage = ret.as_ref().and_then(|r| {
+        r.coverage.map(|cov| {
+            context! {
+                per_10k => cov.per_10k_text(),
+                recommended => cov.recommended_per_10k,
+                recommended_cases => cov.recommended_cases,
+                annualised => cov.cases_per_year,
+                days => r.days_in_period,
+                cases => r.cases_discussed,
+                population => cov.adult_females,
+                meets => cov.meets_recommended,
+            }
+        })
+    });
     let res = render(
         &state,
         Some(&session),

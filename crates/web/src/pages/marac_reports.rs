@@ -593,15 +593,15 @@ mod tests {
                     victim_disabled: None,
                     victim_lgbt: None,
                     victim_age_at_meeting: None,
-                    perpetrators_aged_17_or_under: 0,
+                    perpetrator_ages_at_meeting: Vec::new(),
                 })
                 .collect();
-            marac_return::data_return(&cases, &[], from, to).unwrap()
+            marac_return::data_return(&cases, &[], &[], from, to).unwrap()
         };
         // A past quarter: 92 days.
         let r = heard(23, date!(2026 - 07 - 01), date!(2026 - 09 - 30));
         assert_eq!(annualised(&r, date!(2026 - 11 - 25)), Some(91));
-        assert_eq!(annualised(&r, date!(2026 - 11 - 25)), r.annualised_cases());
+        assert_eq!(annualised(&r, date!(2026 - 11 - 25)), r.annualised_cases);
         // The current quarter, 73 days gone: 10 × 365 ÷ 73.
         let r = heard(10, date!(2026 - 10 - 01), date!(2026 - 12 - 31));
         assert_eq!(annualised(&r, date!(2026 - 12 - 12)), Some(50));
