@@ -85,7 +85,9 @@ describe('Idva casework in a real browser', () => {
       await manager.page.waitForURL(new RegExp(`/cases/${UUID}/allocation$`));
       await checkA11y(manager.page, 'allocate a case', manager.visited);
       await manager.page.getByLabel(/Casey Idva/).check();
-      await submit(manager.page, 'Allocate', new RegExp(`/cases/${UUID}$`));
+      await submit(manager.page, 'Allocate', new RegExp(`/cases/${UUID}\\?saved=allocation$`));
+      await checkA11y(manager.page, 'case page (allocated, with the banner)', manager.visited);
+      assert.equal((await manager.page.locator('#saved-banner').innerText()).trim(), 'Caseworker allocated');
       const caseId = pathOf(manager.page).split('/')[2];
       assert.match(await manager.page.locator('#case-status').innerText(), /Open/);
       assert.equal((await caseyRow(manager.page, manager.visited)).open, before.open + 1, 'Casey has one more open case');
@@ -189,6 +191,7 @@ describe('Idva casework in a real browser', () => {
         await choose(page, 'significant', 'yes');
         await page.locator('#duration_minutes').fill('30');
         await submit(page, 'Save the contact', (url) => url.pathname === `/cases/${caseId}`);
+        assert.equal((await page.locator('#saved-banner').innerText()).trim(), 'Contact recorded');
       }
       assert.equal((await page.locator('#significant-contacts').innerText()).trim(), '6');
       assert.equal(await page.locator('#intensive').count(), 1, 'the case shows intensive support');
@@ -201,6 +204,7 @@ describe('Idva casework in a real browser', () => {
         await page.getByLabel('Intervention', { exact: true }).selectOption(kind);
         await page.getByLabel('Where does it stand?').selectOption(status);
         await submit(page, 'Add the intervention', (url) => url.pathname === `/cases/${caseId}`);
+        assert.equal((await page.locator('#saved-banner').innerText()).trim(), 'Intervention added');
       }
       assert.equal((await page.locator('#interventions-received').innerText()).trim(), '3');
       await checkA11y(page, 'case page (contacts and interventions)', visited);
@@ -234,11 +238,48 @@ describe('Idva casework in a real browser', () => {
       await choose(page, 'coping', 'better');
       await choose(page, 'social_networks', 'better');
       await saveMeasures(page, caseId);
+      // Closing while the latest Dash is still high: what is open is shown first, and "support
+      // completed: risk reduced" is refused.
       await page.getByRole('button', { name: 'Close the case' }).click();
       await page.waitForURL((url) => url.pathname === `/cases/${caseId}/close`);
       await checkA11y(page, 'close the case', visited);
+      let stillOpen = await page.locator('#still-open').innerText();
+      assert.match(stillOpen, /The latest Dash says the risk is high/);
+      assert.match(stillOpen, /actions? in the safety plan not yet done/);
+      assert.ok(await page.getByLabel('Why can the case close while the risk is high?').count(), 'a reason is asked for while the risk is high');
       await page.getByLabel('Why is the case closing?').selectOption('support_completed');
+      await submit(page, 'Continue', (url) => url.pathname === `/cases/${caseId}/close`);
+      await checkA11y(page, 'close the case (refused while high)', visited, { status: 422 });
+      const refused = await page.locator('.govuk-error-summary').innerText();
+      assert.match(refused, /cannot close as support completed/);
+      assert.match(refused, /Say why the case can close while the risk is high/);
+
+      // A re-assessment shows the risk reduced; then the closure is checked and confirmed.
+      await page.goto(`/cases/${caseId}/dash/new`);
+      for (let n = 1; n <= 24; n += 1) await page.locator(n <= 3 ? `#q${n}` : `#q${n}-no`).check();
+      await page.locator('#abuse_incidents_last_12_months').fill('0');
+      await submit(page, 'Save and see the decision', new RegExp(`/cases/${caseId}/dash/${UUID}`));
+      await checkA11y(page, 'Dash decision (re-assessment)', visited);
+      // 14 yes before, 3 now.
+      assert.match(await page.locator('main').innerText(), /Score down 11\./);
+      await page.goto(`/cases/${caseId}/close`);
+      await checkA11y(page, 'close the case (risk reduced)', visited);
+      stillOpen = await page.locator('#still-open').innerText();
+      assert.doesNotMatch(stillOpen, /risk is high/);
+      assert.equal(await page.getByLabel('Why can the case close while the risk is high?').count(), 0);
+      await page.getByLabel('Why is the case closing?').selectOption('support_completed');
+      await submit(page, 'Continue', (url) => url.pathname === `/cases/${caseId}/close`);
+      await checkA11y(page, 'check before closing the case', visited);
+      assert.equal(await page.locator('h1').innerText(), 'Check before closing the case');
+      assert.match(await page.locator('#closure-answers').innerText(), /Support completed: risk reduced/);
+      assert.match(await page.locator('#still-open').innerText(), /in the safety plan not yet done/);
+      // Changing the answers keeps them.
+      await submit(page, 'Change your answers', (url) => url.pathname === `/cases/${caseId}/close`);
+      await checkA11y(page, 'close the case (changing the answers)', visited);
+      assert.equal(await page.getByLabel('Why is the case closing?').inputValue(), 'support_completed');
+      await submit(page, 'Continue', (url) => url.pathname === `/cases/${caseId}/close`);
       await submit(page, 'Close the case', (url) => url.pathname === `/cases/${caseId}`);
+      assert.equal((await page.locator('#saved-banner').innerText()).trim(), 'Case closed');
       assert.match(await page.locator('#case-status').innerText(), /Closed/);
       assert.match(await page.locator('#due').innerText(), /Six-month follow-up/);
       const text = await main.innerText();

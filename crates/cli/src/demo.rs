@@ -686,6 +686,9 @@ async fn work_case(
             } else {
                 "Demo: the client could not be reached for an exit interview.".to_owned()
             },
+            // Kept only where the latest Dash still says the risk is high.
+            risk_reason: "Demo: the police safeguarding team holds the risk.".to_owned(),
+            coordinator_agreed: String::new(),
         };
         tx.close_case(owner, case_id, &closure, today, None)
             .await

@@ -177,6 +177,11 @@ pub fn working_days_between(from: Date, to: Date) -> u32 {
     n
 }
 
+/// A date as the UK writes it in a sentence: "20 January 2027".
+pub fn long_date(d: Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
 /// The same day `months` calendar months later, or the month's last day when it is shorter
 /// (31 January + 1 month = 28 or 29 February).
 pub fn add_months(d: Date, months: u32) -> Date {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
 use crate::calendar::{add_months, add_working_days, working_days_between};
+use crate::dash::RiskLevel;
 use crate::referral::{Checker, FieldError, MAX_TEXT, choice};
 
 choice!(
@@ -530,6 +531,11 @@ pub struct ClosureInput {
     pub reason_detail: String,
     /// Why the exit measures could not be taken, when they were not.
     pub exit_not_taken_reason: String,
+    /// Why the case can close while its latest Dash says the risk is high.
+    pub risk_reason: String,
+    /// The Marac coordinator (a user id) who agreed to the case closing while it is listed
+    /// for a meeting that has not been held.
+    pub coordinator_agreed: String,
 }
 
 /// A valid closure.
@@ -539,17 +545,124 @@ pub struct Closure {
     pub reason: ClosureReason,
     pub reason_detail: Option<String>,
     pub exit_not_taken_reason: Option<String>,
+    /// Why the case closed while the risk was high; only when it was.
+    pub risk_reason: Option<String>,
+    /// The coordinator who agreed, by id; only when the case was listed for a meeting not
+    /// yet held.
+    pub coordinator_agreed: Option<String>,
+}
+
+/// What a case still has open as it closes: the check-your-answers step shows it, and
+/// [`ClosureInput::parse`] holds a closure to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClosureFacts {
+    /// The risk level of the case's latest Dash, if it has one.
+    pub latest_risk: Option<RiskLevel>,
+    /// Meetings the case is listed for that have not been held (closed) yet.
+    pub listed_unheard: Vec<Date>,
+    /// Actions agreed at the Marac on the case that are neither done nor closed as not
+    /// possible.
+    pub open_marac_actions: usize,
+    /// Actions of the current safety plan not yet done.
+    pub open_plan_actions: usize,
+    /// Whether the review (Time 2) measures are recorded.
+    pub review_recorded: bool,
+    /// Whether the exit measures are recorded.
+    pub exit_recorded: bool,
+}
+
+/// One thing still open on a case about to close, most serious first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StillOpen {
+    /// The latest Dash says the risk is high.
+    HighRisk,
+    /// Listed for a Marac meeting on this date that has not been held.
+    Listed(Date),
+    /// Marac actions on the case not yet done.
+    MaracActions(usize),
+    /// Safety-plan actions not yet done.
+    PlanActions(usize),
+    /// No exit measures.
+    NoExitMeasures,
+    /// No review (Time 2) measures.
+    NoReviewMeasures,
+}
+
+impl StillOpen {
+    /// What the caseworker is told, in words.
+    pub fn text(&self) -> String {
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
+        match self {
+            StillOpen::HighRisk => "The latest Dash says the risk is high".to_owned(),
+            StillOpen::Listed(on) => format!(
+                "Listed for the Marac meeting on {}, which has not been held",
+                crate::calendar::long_date(*on)
+            ),
+            StillOpen::MaracActions(n) => format!(
+                "{} agreed at the Marac not yet done",
+                plural(*n, "action", "actions")
+            ),
+            StillOpen::PlanActions(n) => format!(
+                "{} in the safety plan not yet done",
+                plural(*n, "action", "actions")
+            ),
+            StillOpen::NoExitMeasures => "The exit measures have not been recorded".to_owned(),
+            StillOpen::NoReviewMeasures => {
+                "The review (Time 2) measures have not been recorded".to_owned()
+            }
+        }
+    }
+}
+
+impl ClosureFacts {
+    /// Whether the latest Dash says the risk is high.
+    pub fn risk_still_high(&self) -> bool {
+        self.latest_risk == Some(RiskLevel::High)
+    }
+
+    /// Everything still open, most serious first; empty when nothing is.
+    pub fn still_open(&self) -> Vec<StillOpen> {
+        let mut out = Vec::new();
+        if self.risk_still_high() {
+            out.push(StillOpen::HighRisk);
+        }
+        out.extend(self.listed_unheard.iter().map(|d| StillOpen::Listed(*d)));
+        if self.open_marac_actions > 0 {
+            out.push(StillOpen::MaracActions(self.open_marac_actions));
+        }
+        if self.open_plan_actions > 0 {
+            out.push(StillOpen::PlanActions(self.open_plan_actions));
+        }
+        if !self.exit_recorded {
+            out.push(StillOpen::NoExitMeasures);
+        }
+        if !self.review_recorded {
+            out.push(StillOpen::NoReviewMeasures);
+        }
+        out
+    }
 }
 
 impl ClosureInput {
     /// Checks a closure: not in the future, not before the referral, and either the exit
-    /// measures recorded or a reason why they could not be taken.
+    /// measures recorded or a reason why they could not be taken. A case whose latest Dash
+    /// says the risk is high cannot close as "support completed: risk reduced", and needs
+    /// a reason to close at all; a case listed for a Marac meeting not yet held needs one
+    /// of the Marac's `coordinators` (user ids) named as having agreed.
     pub fn parse(
         &self,
         today: Date,
         referred_on: Date,
-        exit_recorded: bool,
+        facts: &ClosureFacts,
+        coordinators: &[String],
     ) -> Result<Closure, Vec<FieldError>> {
+        let exit_recorded = facts.exit_recorded;
         let mut c = Checker { errors: Vec::new() };
         let closed_on = c.date("closed_on", &self.closed_on, "closure date", today, true);
         if let Some(d) = closed_on
@@ -587,8 +700,39 @@ impl ClosureInput {
                 "Record the exit measures first, or say why they could not be taken",
             ));
         }
+        let high = facts.risk_still_high();
+        if high && reason == Some(ClosureReason::SupportCompleted) {
+            c.errors.push(FieldError::new(
+                "reason",
+                "The latest Dash says the risk is high, so the case cannot close as support completed with the risk reduced: complete a new Dash, or choose the reason it is closing",
+            ));
+        }
+        let risk_reason = c.optional_text("risk_reason", &self.risk_reason, MAX_TEXT, "The reason");
+        if high && risk_reason.is_none() {
+            c.errors.push(FieldError::new(
+                "risk_reason",
+                "Say why the case can close while the risk is high, and who else is managing it",
+            ));
+        }
+        let agreed = self.coordinator_agreed.trim();
+        let coordinator_agreed = match facts.listed_unheard.first() {
+            None => None,
+            Some(_) if coordinators.iter().any(|id| id == agreed) => Some(agreed.to_owned()),
+            Some(on) => {
+                c.errors.push(FieldError::new(
+                    "coordinator_agreed",
+                    format!(
+                        "The case is listed for the Marac meeting on {}, which has not been held: select the Marac coordinator who agreed to it closing",
+                        crate::calendar::long_date(*on)
+                    ),
+                ));
+                None
+            }
+        };
         match (closed_on, reason) {
             (Some(closed_on), Some(reason)) if c.errors.is_empty() => Ok(Closure {
+                risk_reason: if high { risk_reason } else { None },
+                coordinator_agreed,
                 closed_on,
                 reason,
                 reason_detail,
@@ -1257,13 +1401,29 @@ mod tests {
         }
     }
 
+    /// A case with nothing left open but, unless `exit`, its exit measures.
+    fn settled(exit: bool) -> ClosureFacts {
+        ClosureFacts {
+            latest_risk: Some(RiskLevel::Medium),
+            review_recorded: true,
+            exit_recorded: exit,
+            ..Default::default()
+        }
+    }
+
+    const REFERRED: Date = date!(2026 - 07 - 01);
+
     #[test]
     fn closing_needs_the_exit_measures_or_a_reason() {
-        assert!(closure().parse(TODAY, date!(2026 - 07 - 01), true).is_ok());
+        assert!(
+            closure()
+                .parse(TODAY, REFERRED, &settled(true), &[])
+                .is_ok()
+        );
         assert_eq!(
             fields(
                 closure()
-                    .parse(TODAY, date!(2026 - 07 - 01), false)
+                    .parse(TODAY, REFERRED, &settled(false), &[])
                     .unwrap_err()
             ),
             ["exit_not_taken_reason"]
@@ -1273,9 +1433,100 @@ mod tests {
             ..closure()
         };
         let c = explained
-            .parse(TODAY, date!(2026 - 07 - 01), false)
+            .parse(TODAY, REFERRED, &settled(false), &[])
             .unwrap();
         assert!(c.exit_not_taken_reason.is_some());
+    }
+
+    /// The case the journeys found closed on its first day: high risk, listed for a
+    /// meeting not yet held, Marac and safety-plan actions open, no measures.
+    fn first_day() -> ClosureFacts {
+        ClosureFacts {
+            latest_risk: Some(RiskLevel::High),
+            listed_unheard: vec![date!(2026 - 12 - 03)],
+            open_marac_actions: 2,
+            open_plan_actions: 1,
+            review_recorded: false,
+            exit_recorded: false,
+        }
+    }
+
+    #[test]
+    fn everything_still_open_is_listed_most_serious_first() {
+        let open = first_day().still_open();
+        assert_eq!(
+            open,
+            [
+                StillOpen::HighRisk,
+                StillOpen::Listed(date!(2026 - 12 - 03)),
+                StillOpen::MaracActions(2),
+                StillOpen::PlanActions(1),
+                StillOpen::NoExitMeasures,
+                StillOpen::NoReviewMeasures,
+            ]
+        );
+        assert_eq!(
+            open[1].text(),
+            "Listed for the Marac meeting on 3 December 2026, which has not been held"
+        );
+        assert_eq!(open[2].text(), "2 actions agreed at the Marac not yet done");
+        assert_eq!(open[3].text(), "1 action in the safety plan not yet done");
+        assert!(settled(true).still_open().is_empty());
+    }
+
+    #[test]
+    fn a_high_risk_case_listed_for_the_marac_does_not_close_as_risk_reduced() {
+        let coordinators = ["coordinator-1".to_owned()];
+        // As the journeys found it: closed on the first day as "support completed".
+        let rushed = ClosureInput {
+            exit_not_taken_reason: "Not seen yet".into(),
+            ..closure()
+        };
+        assert_eq!(
+            fields(
+                rushed
+                    .parse(TODAY, REFERRED, &first_day(), &coordinators)
+                    .unwrap_err()
+            ),
+            ["reason", "risk_reason", "coordinator_agreed"]
+        );
+        // Another reason, explained, with the risk reason and a coordinator who agreed.
+        let explained = ClosureInput {
+            reason: "referred_on".into(),
+            reason_detail: "Moved to a refuge in another area; its Idva holds the case".into(),
+            risk_reason: "The receiving Idva and police hold the risk".into(),
+            coordinator_agreed: "coordinator-1".into(),
+            ..rushed.clone()
+        };
+        let c = explained
+            .parse(TODAY, REFERRED, &first_day(), &coordinators)
+            .unwrap();
+        assert_eq!(c.coordinator_agreed.as_deref(), Some("coordinator-1"));
+        assert!(c.risk_reason.is_some());
+        // Anyone who is not one of the Marac's coordinators cannot agree.
+        let stranger = ClosureInput {
+            coordinator_agreed: "someone-else".into(),
+            ..explained.clone()
+        };
+        assert_eq!(
+            fields(
+                stranger
+                    .parse(TODAY, REFERRED, &first_day(), &coordinators)
+                    .unwrap_err()
+            ),
+            ["coordinator_agreed"]
+        );
+        // Not high and not listed: neither is asked for, and neither is kept.
+        let calm = explained
+            .parse(TODAY, REFERRED, &settled(false), &coordinators)
+            .unwrap();
+        assert_eq!((calm.risk_reason, calm.coordinator_agreed), (None, None));
+        // Medium risk may close as support completed.
+        assert!(
+            closure()
+                .parse(TODAY, REFERRED, &settled(true), &[])
+                .is_ok()
+        );
     }
 
     #[test]
@@ -1285,7 +1536,11 @@ mod tests {
             ..closure()
         };
         assert_eq!(
-            fields(early.parse(TODAY, date!(2026 - 07 - 01), true).unwrap_err()),
+            fields(
+                early
+                    .parse(TODAY, REFERRED, &settled(true), &[])
+                    .unwrap_err()
+            ),
             ["closed_on"]
         );
         let future = ClosureInput {
@@ -1295,7 +1550,7 @@ mod tests {
         assert_eq!(
             fields(
                 future
-                    .parse(TODAY, date!(2026 - 07 - 01), true)
+                    .parse(TODAY, REFERRED, &settled(true), &[])
                     .unwrap_err()
             ),
             ["closed_on"]
@@ -1307,7 +1562,7 @@ mod tests {
         assert_eq!(
             fields(
                 unexplained
-                    .parse(TODAY, date!(2026 - 07 - 01), true)
+                    .parse(TODAY, REFERRED, &settled(true), &[])
                     .unwrap_err()
             ),
             ["reason_detail"]

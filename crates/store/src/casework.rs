@@ -9,10 +9,10 @@ use uuid::Uuid;
 use waymark_domain::access;
 use waymark_domain::calendar::uk_date;
 use waymark_domain::casework::{
-    self, CaseClock, CaseStatus, CaseloadProjection, CaseworkRules, ClosureInput, ClosureReason,
-    ContactInput, ContactKind, ContactOutcome, Due, EarlierCase, FirstContactSummary, Fte,
-    Intensity, Intervention, InterventionInput, InterventionStatus, MeasureStage,
-    PROJECTION_WINDOW_DAYS, TimeToFirstContact,
+    self, CaseClock, CaseStatus, CaseloadProjection, CaseworkRules, Closure, ClosureFacts,
+    ClosureInput, ClosureReason, ContactInput, ContactKind, ContactOutcome, Due, EarlierCase,
+    FirstContactSummary, Fte, Intensity, Intervention, InterventionInput, InterventionStatus,
+    MeasureStage, PROJECTION_WINDOW_DAYS, TimeToFirstContact,
 };
 use waymark_domain::dash::RiskLevel;
 use waymark_domain::referral::{FieldError, ReferralRoute};
@@ -22,8 +22,8 @@ use waymark_domain::safety_plan::{ActionOwner, SafetyPlan};
 use crate::audit::{AuditEvent, Outcome};
 use crate::cases::{CaseError, facts};
 use crate::entity::{
-    case, case_contact, case_exclusion, case_intervention, case_measure, case_person, referral,
-    safety_plan,
+    case, case_contact, case_exclusion, case_intervention, case_measure, case_person, marac_action,
+    marac_hearing, marac_meeting, referral, safety_plan, user,
 };
 use crate::users::User;
 use crate::{StoreError, Tx};
@@ -50,6 +50,15 @@ pub struct InterventionRecord {
     pub agency: Option<String>,
     pub note: Option<String>,
     pub updated_on: Date,
+}
+
+/// What a case still has open as it is about to close, and the Marac coordinators who may
+/// agree to it closing while it is listed for a meeting not yet held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosureCheck {
+    pub facts: ClosureFacts,
+    /// The Marac's coordinators (active users of its coordinating agency): id and name.
+    pub coordinators: Vec<(Uuid, String)>,
 }
 
 /// How and why a case closed.
@@ -892,10 +901,149 @@ impl Tx {
                 request_id,
             )
             .await?;
+        let (closure, _) = self.valid_closure(&c, input, today).await?;
+        let id = c.id;
+        let mut m: case::ActiveModel = c.into();
+        m.status = Set(CaseStatus::Closed.as_str().to_owned());
+        m.closed_on = Set(Some(closure.closed_on));
+        m.closure_reason = Set(Some(closure.reason.as_str().to_owned()));
+        m.closure_detail =
+            Set(self.seal_opt("cases.closure_detail", id, closure.reason_detail.as_deref())?);
+        m.exit_not_taken_reason = Set(self.seal_opt(
+            "cases.exit_not_taken_reason",
+            id,
+            closure.exit_not_taken_reason.as_deref(),
+        )?);
+        m.closure_risk_reason = Set(self.seal_opt(
+            "cases.closure_risk_reason",
+            id,
+            closure.risk_reason.as_deref(),
+        )?);
+        m.closure_agreed_by = Set(closure
+            .coordinator_agreed
+            .as_deref()
+            .and_then(|u| Uuid::parse_str(u).ok()));
+        m.updated_at = Set(crate::now());
+        m.update(self.conn()).await?;
+        Ok(())
+    }
+
+    /// What is still open on a case, for the closure form. Takes the case detail the caller
+    /// was allowed to load, so it can only be asked about a case already opened.
+    pub async fn closure_check(
+        &self,
+        detail: &crate::cases::CaseDetail,
+    ) -> Result<ClosureCheck, StoreError> {
+        let c = case::Entity::find_by_id(detail.id)
+            .one(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the case loaded is gone".into()))?;
+        self.closure_check_of(&c).await
+    }
+
+    async fn closure_check_of(&self, c: &case::Model) -> Result<ClosureCheck, StoreError> {
         let stages = self.measure_stages(&[c.id]).await?;
-        let exit_recorded = stages.iter().any(|(_, s)| s == MeasureStage::Exit.as_str());
+        let recorded = |stage: MeasureStage| stages.iter().any(|(_, s)| s == stage.as_str());
+        let hearings = marac_hearing::Entity::find()
+            .filter(marac_hearing::Column::CaseId.eq(c.id))
+            .all(self.conn())
+            .await?;
+        let mut listed_unheard: Vec<Date> = Vec::new();
+        if !hearings.is_empty() {
+            for m in marac_meeting::Entity::find()
+                .filter(marac_meeting::Column::Id.is_in(hearings.iter().map(|h| h.meeting_id)))
+                .all(self.conn())
+                .await?
+            {
+                if m.status != waymark_domain::marac::MeetingStatus::Closed.as_str() {
+                    listed_unheard.push(m.meets_on);
+                }
+            }
+        }
+        listed_unheard.sort();
+        let open_marac_actions = marac_action::Entity::find()
+            .filter(marac_action::Column::CaseId.eq(c.id))
+            .filter(marac_action::Column::Status.is_in([
+                waymark_domain::marac::ActionStatus::Agreed.as_str(),
+                waymark_domain::marac::ActionStatus::InProgress.as_str(),
+            ]))
+            .all(self.conn())
+            .await?
+            .len();
+        let open_plan_actions = self
+            .latest_plans(&[c.id])
+            .await?
+            .get(&c.id)
+            .map_or(0, |(_, plan)| plan.open_actions_due().len());
+        let facts = ClosureFacts {
+            latest_risk: c.latest_risk_level.as_deref().and_then(RiskLevel::parse),
+            listed_unheard,
+            open_marac_actions,
+            open_plan_actions,
+            review_recorded: recorded(MeasureStage::Review),
+            exit_recorded: recorded(MeasureStage::Exit),
+        };
+        let coordinating = match self.marac_config(c.marac_id).await? {
+            Some(config) => config.coordinating_agency_id,
+            None => None,
+        };
+        let coordinators = match coordinating {
+            Some(agency) => user::Entity::find()
+                .filter(user::Column::AgencyId.eq(agency))
+                .filter(user::Column::Role.eq(Role::MaracCoordinator.as_str()))
+                .filter(user::Column::Active.eq(true))
+                .order_by_asc(user::Column::DisplayName)
+                .all(self.conn())
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.display_name))
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(ClosureCheck {
+            facts,
+            coordinators,
+        })
+    }
+
+    /// Checks a closure before the caseworker confirms it: the answers, and what is still
+    /// open. Nothing is written but the audit row (`case.close.check`).
+    pub async fn check_closure(
+        &self,
+        actor: &User,
+        case_id: Uuid,
+        input: &ClosureInput,
+        today: Date,
+        request_id: Option<String>,
+    ) -> Result<(Closure, ClosureCheck), CaseError> {
+        let c = self
+            .open_case_for_work(
+                actor,
+                case_id,
+                "case.close.check",
+                access::can_work_case,
+                request_id,
+            )
+            .await?;
+        self.valid_closure(&c, input, today).await
+    }
+
+    /// A closure held to the case's records: the domain's rules, and not before the last
+    /// contact or the exit interview.
+    async fn valid_closure(
+        &self,
+        c: &case::Model,
+        input: &ClosureInput,
+        today: Date,
+    ) -> Result<(Closure, ClosureCheck), CaseError> {
+        let check = self.closure_check_of(c).await?;
+        let coordinators: Vec<String> = check
+            .coordinators
+            .iter()
+            .map(|(id, _)| id.to_string())
+            .collect();
         let closure = input
-            .parse(today, referred_on(&c), exit_recorded)
+            .parse(today, referred_on(c), &check.facts, &coordinators)
             .map_err(CaseError::Form)?;
         // A case closes after the work on it: its last contact and its exit interview.
         let last_contact = self
@@ -920,21 +1068,7 @@ impl Tx {
                 ),
             ));
         }
-        let id = c.id;
-        let mut m: case::ActiveModel = c.into();
-        m.status = Set(CaseStatus::Closed.as_str().to_owned());
-        m.closed_on = Set(Some(closure.closed_on));
-        m.closure_reason = Set(Some(closure.reason.as_str().to_owned()));
-        m.closure_detail =
-            Set(self.seal_opt("cases.closure_detail", id, closure.reason_detail.as_deref())?);
-        m.exit_not_taken_reason = Set(self.seal_opt(
-            "cases.exit_not_taken_reason",
-            id,
-            closure.exit_not_taken_reason.as_deref(),
-        )?);
-        m.updated_at = Set(crate::now());
-        m.update(self.conn()).await?;
-        Ok(())
+        Ok((closure, check))
     }
 
     /// A client who comes back after their case closed: a new case for the same people,
@@ -1058,6 +1192,8 @@ impl Tx {
             closure_reason: Set(None),
             closure_detail: Set(None),
             exit_not_taken_reason: Set(None),
+            closure_risk_reason: Set(None),
+            closure_agreed_by: Set(None),
             previous_case_id: Set(Some(previous)),
             current_address: Set(carry_case(
                 "cases.current_address",

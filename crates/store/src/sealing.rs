@@ -25,6 +25,7 @@ pub const SEALED_FIELDS: &[(&str, &str)] = &[
     ("cases", "legal_hold_reason"),
     ("cases", "closure_detail"),
     ("cases", "exit_not_taken_reason"),
+    ("cases", "closure_risk_reason"),
     ("cases", "current_address"),
     ("cases", "current_postcode"),
     ("cases", "refuge"),

@@ -58,6 +58,8 @@ impl Tx {
             closure_reason: Set(None),
             closure_detail: Set(None),
             exit_not_taken_reason: Set(None),
+            closure_risk_reason: Set(None),
+            closure_agreed_by: Set(None),
             previous_case_id: Set(None),
             current_address: Set(None),
             current_postcode: Set(None),

@@ -1599,3 +1599,85 @@ async fn screening_offers_a_likely_repeat_under_a_nickname_with_why_and_not_a_di
         assert_eq!(rejected, women.len(), "{l}: one per woman: {recent:?}");
     }
 }
+
+#[tokio::test]
+async fn a_high_risk_case_listed_for_an_unheard_meeting_closes_only_with_a_reason_and_a_coordinator()
+ {
+    use waymark_domain::casework::{ClosureInput, StillOpen};
+    for t in stores().await {
+        let l = t.label;
+        let w = world(&t.store, 16).await;
+        let tx = ok!(t.store.begin());
+        let on = date!(2026 - 01 - 05);
+        // 15 yes answers: high risk; referred and listed for the 20 January meeting.
+        let c = open_case(&tx, &w, &w.idva_worker, person("Ash", ADULT), 0, 15, on).await;
+        let (_, meets_on) = refer_and_accept(&tx, &w, &w.idva_worker, c, on).await;
+        let detail = ok!(tx.case_detail(&w.idva_worker, c, None));
+        let check = ok!(tx.closure_check(&detail));
+        assert_eq!(
+            check.facts.still_open(),
+            [
+                StillOpen::HighRisk,
+                StillOpen::Listed(meets_on),
+                StillOpen::NoExitMeasures,
+                StillOpen::NoReviewMeasures,
+            ],
+            "{l}"
+        );
+        let names: Vec<&str> = check.coordinators.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Coordinator"],
+            "{l}: the coordinating agency's coordinators"
+        );
+
+        // Closed on its first day as "support completed": refused, and said why.
+        let today = date!(2026 - 01 - 06);
+        let rushed = ClosureInput {
+            closed_on: "2026-01-06".into(),
+            reason: "support_completed".into(),
+            exit_not_taken_reason: "Not seen yet".into(),
+            ..Default::default()
+        };
+        bad(
+            tx.check_closure(&w.idva_worker, c, &rushed, today, None)
+                .await,
+            &["reason", "risk_reason", "coordinator_agreed"],
+        );
+        bad(
+            tx.close_case(&w.idva_worker, c, &rushed, today, None).await,
+            &["reason", "risk_reason", "coordinator_agreed"],
+        );
+        // A caseworker cannot stand in for the coordinator.
+        let mut explained = ClosureInput {
+            reason: "referred_on".into(),
+            reason_detail: "Moved to a refuge elsewhere; its Idva holds the case".into(),
+            risk_reason: "The receiving Idva and the police hold the risk".into(),
+            coordinator_agreed: w.idva_worker.id.to_string(),
+            ..rushed
+        };
+        bad(
+            tx.close_case(&w.idva_worker, c, &explained, today, None)
+                .await,
+            &["coordinator_agreed"],
+        );
+        explained.coordinator_agreed = w.coord.id.to_string();
+        let (closure, _) = ok!(tx.check_closure(&w.idva_worker, c, &explained, today, None));
+        assert_eq!(
+            closure.coordinator_agreed,
+            Some(w.coord.id.to_string()),
+            "{l}"
+        );
+        let detail = ok!(tx.case_detail(&w.idva_worker, c, None));
+        assert_eq!(detail.status, "open", "{l}: checking closes nothing");
+        ok!(tx.close_case(&w.idva_worker, c, &explained, today, None));
+        let detail = ok!(tx.case_detail(&w.idva_worker, c, None));
+        assert_eq!(detail.status, "closed", "{l}");
+        ok!(tx.commit());
+        // The coordinator who agreed is kept; the reason is kept sealed.
+        let kept = "SELECT COUNT(*) AS n FROM cases WHERE closure_agreed_by IS NOT NULL \
+                    AND closure_risk_reason IS NOT NULL \
+                    AND closure_risk_reason NOT LIKE '%receiving Idva%'";
+        assert_eq!(count(&t.store, kept).await, 1, "{l}");
+    }
+}

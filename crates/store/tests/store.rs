@@ -1557,6 +1557,7 @@ async fn casework_notes_are_sealed_and_retention_keeps_a_repeat_cases_people() {
                 reason: "could_not_contact".into(),
                 reason_detail: "MARKERCLOSUREDETAIL".into(),
                 exit_not_taken_reason: "MARKEREXITREASON".into(),
+                ..Default::default()
             },
             today,
             None,

@@ -113,6 +113,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("close.html", include_str!("../templates/close.html")),
     (
+        "close_check.html",
+        include_str!("../templates/close_check.html"),
+    ),
+    (
         "repeat_new.html",
         include_str!("../templates/repeat_new.html"),
     ),

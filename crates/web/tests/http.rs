@@ -2079,18 +2079,66 @@ async fn a_case_is_worked_from_first_contact_to_closure_and_comes_back_as_a_repe
                 .contains("Record the exit measures first"),
             "{l}"
         );
-        let form = close(Some("The client moved before the exit meeting"));
+        let mut form = close(Some("The client moved before the exit meeting"));
         let form_ref: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        // Valid answers are shown back with what is still open; nothing closes yet.
         let res = app
             .post_form(&idva, &format!("/cases/{id}/close"), &form_ref)
             .await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        assert_eq!(res.status(), StatusCode::OK, "{l}");
+        let check = res.text().await.unwrap();
+        assert!(check.contains("Check before closing the case"), "{l}");
+        assert!(
+            check.contains("The review (Time 2) measures have not been recorded"),
+            "{l}"
+        );
+        assert!(check.contains("name=\"confirmed\" value=\"yes\""), "{l}");
         let page = app
             .get(&idva, &format!("/cases/{id}"))
             .await
             .text()
             .await
             .unwrap();
+        assert!(
+            page.contains("id=\"case-status\">Open<"),
+            "{l}: not closed yet"
+        );
+        // Changing the answers goes back to the form with them kept.
+        form.push(("change", "yes".to_owned()));
+        let form_ref: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app
+            .post_form(&idva, &format!("/cases/{id}/close"), &form_ref)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{l}");
+        let again = res.text().await.unwrap();
+        assert!(
+            again.contains("The client moved before the exit meeting"),
+            "{l}"
+        );
+        assert!(
+            again.contains("<h1 class=\"govuk-heading-l\">Close the case</h1>"),
+            "{l}"
+        );
+        form.pop();
+        // Confirmed: closed, and the case page says so.
+        form.push(("confirmed", "yes".to_owned()));
+        let form_ref: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app
+            .post_form(&idva, &format!("/cases/{id}/close"), &form_ref)
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
+        assert_eq!(
+            res.headers()[LOCATION].to_str().unwrap(),
+            format!("/cases/{id}?saved=closed"),
+            "{l}"
+        );
+        let page = app
+            .get(&idva, &format!("/cases/{id}?saved=closed"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"saved-banner\">Case closed<"), "{l}");
         assert!(page.contains("id=\"case-status\">Closed<"), "{l}");
         assert!(
             page.contains("Six-month follow-up: 1 September 2026"),
@@ -2148,7 +2196,9 @@ async fn a_case_is_worked_from_first_contact_to_closure_and_comes_back_as_a_repe
         let triage = app.get(&manager, "/triage").await.text().await.unwrap();
         assert!(triage.contains("Zelda Markerton"), "{l}");
         assert!(triage.contains(">Repeat<"), "{l}");
-        let new_id = repeat.trim_start_matches("/cases/");
+        let new_id = repeat
+            .trim_start_matches("/cases/")
+            .trim_end_matches("?saved=repeat");
         let alloc = app
             .get(&manager, &format!("/cases/{new_id}/allocation"))
             .await
@@ -2327,7 +2377,11 @@ async fn outcome_measures_are_recorded_pre_filled_and_unlock_closure_and_follow_
         // With the exit measures recorded, closing needs no excuse.
         let res = post(
             format!("/cases/{id}/close"),
-            vec![("closed_on", "2026-03-01"), ("reason", "support_completed")],
+            vec![
+                ("closed_on", "2026-03-01"),
+                ("reason", "support_completed"),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
@@ -2970,7 +3024,10 @@ async fn children_and_linked_people_are_added_and_schools_are_shown_only_on_a_re
             )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{l}");
-        assert_eq!(res.headers()[LOCATION], format!("/cases/{id}").as_str());
+        assert_eq!(
+            res.headers()[LOCATION],
+            format!("/cases/{id}?saved=linked-person").as_str()
+        );
         let row = &app._store.store.recent_audit(1).await.unwrap()[0];
         assert_eq!(
             (row.action.as_str(), row.outcome.as_str()),
@@ -3188,6 +3245,7 @@ async fn a_repeat_case_keeps_the_earlier_cases_exclusions() {
                     ("reason", "could_not_contact"),
                     ("reason_detail", "No answer for three weeks"),
                     ("exit_not_taken_reason", "Could not be reached"),
+                    ("confirmed", "yes"),
                 ],
             )
             .await;

@@ -35,6 +35,12 @@ pub struct Model {
     /// Why the exit measures could not be taken (sealed).
     #[sea_orm(column_type = "Text", nullable)]
     pub exit_not_taken_reason: Option<String>,
+    /// Why the case closed while its latest Dash said the risk was high (sealed).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub closure_risk_reason: Option<String>,
+    /// The Marac coordinator who agreed to the case closing while it was listed for a
+    /// meeting not yet held.
+    pub closure_agreed_by: Option<Uuid>,
     /// The earlier case this one repeats (a client who came back).
     pub previous_case_id: Option<Uuid>,
     /// Where the victim lives now (sealed; restricted).

@@ -20,6 +20,7 @@ mod m0016_audit_by_actor;
 mod m0017_teams;
 mod m0018_person_matches;
 mod m0019_people_updated_at;
+mod m0020_closure_checks;
 
 /// All migrations in order. Never edit a released migration; add a new one.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_teams::Migration),
             Box::new(m0018_person_matches::Migration),
             Box::new(m0019_people_updated_at::Migration),
+            Box::new(m0020_closure_checks::Migration),
         ]
     }
 }

@@ -206,15 +206,27 @@ fn retention_ctx(state: &SharedState, detail: &CaseDetail) -> Option<Value> {
 
 /// Renders the case page; `revealed` holds the restricted fields (safe contact details
 /// and schools) when the user has just asked to see them (never kept in the page otherwise).
+/// What the case page shows around the case itself: its Marac referrals and actions, how
+/// many possible matches wait, and the banner for what was just saved.
+struct Around {
+    marac: Value,
+    pending_matches: usize,
+    saved: Option<&'static str>,
+}
+
 fn case_page(
     state: &SharedState,
     session: &Session,
     detail: &CaseDetail,
     work: &Casework,
     revealed: Option<&RestrictedDetails>,
-    marac: Value,
-    pending_matches: usize,
+    around: Around,
 ) -> Result<Response, AppError> {
+    let Around {
+        marac,
+        pending_matches,
+        saved,
+    } = around;
     let actor = session.0.user.actor();
     let facts = detail.access_facts();
     let manage = waymark_domain::access::can_manage_exclusions(&actor, &facts);
@@ -268,6 +280,7 @@ fn case_page(
             can_allocate => waymark_domain::access::can_allocate(&actor, &facts),
             marac => marac,
             retention => retention_ctx(state, detail),
+            saved => saved,
         },
     )
 }
@@ -299,6 +312,7 @@ pub async fn show(
     session: Session,
     request_id: RequestId,
     Path(case_id): Path<String>,
+    axum::extract::Query(saved): axum::extract::Query<crate::pages::saved::SavedQuery>,
 ) -> Result<Response, AppError> {
     let case_id = parse_id(&case_id)?;
     let tx = state.store.begin().await?;
@@ -322,7 +336,18 @@ pub async fn show(
         Err(e) => Err(e),
     };
     let (detail, work, marac, pending) = tx.settle(found).await?;
-    case_page(&state, &session, &detail, &work, None, marac, pending)
+    case_page(
+        &state,
+        &session,
+        &detail,
+        &work,
+        None,
+        Around {
+            marac,
+            pending_matches: pending,
+            saved: saved.message(),
+        },
+    )
 }
 
 /// Shows the restricted fields (safe contact details and children's schools), on
@@ -366,7 +391,10 @@ pub async fn reveal_safe_contact(
         &detail,
         &work,
         Some(&revealed),
-        marac,
-        pending,
+        Around {
+            marac,
+            pending_matches: pending,
+            saved: None,
+        },
     )
 }

@@ -4,7 +4,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use waymark_domain::access;
 use waymark_domain::casework::{
@@ -71,10 +71,6 @@ pub(crate) fn with_status(mut res: Response, errors: &[FieldError]) -> Response 
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     res
-}
-
-pub(crate) fn back_to_case(id: uuid::Uuid) -> Response {
-    Redirect::to(&format!("/cases/{id}")).into_response()
 }
 
 /// Turns a store refusal into form errors, or passes any other error on.
@@ -168,7 +164,10 @@ pub async fn contact_create(
         )
         .await;
     match tx.settle(done).await {
-        Ok(_) => Ok(back_to_case(id)),
+        Ok(_) => Ok(crate::pages::saved::back_to_case(
+            id,
+            crate::pages::saved::Saved::Contact,
+        )),
         Err(e) => {
             let errors = form_errors(e)?;
             contact_page(&state, &session, id, &request_id, &form, &errors).await
@@ -264,7 +263,10 @@ pub async fn intervention_create(
         )
         .await;
     match tx.settle(done).await {
-        Ok(_) => Ok(back_to_case(id)),
+        Ok(_) => Ok(crate::pages::saved::back_to_case(
+            id,
+            crate::pages::saved::Saved::Intervention,
+        )),
         Err(e) => {
             let errors = form_errors(e)?;
             intervention_page(&state, &session, id, &request_id, &form, &errors).await
@@ -294,7 +296,10 @@ pub async fn intervention_update(
         )
         .await;
     match tx.settle(done).await {
-        Ok(()) => Ok(back_to_case(id)),
+        Ok(()) => Ok(crate::pages::saved::back_to_case(
+            id,
+            crate::pages::saved::Saved::InterventionStatus,
+        )),
         Err(e) => {
             let errors = form_errors(e)?;
             Err(AppError::Invalid(errors))
@@ -403,7 +408,10 @@ pub async fn allocate(
         .allocate(&session.0.user, id, chosen, Some(request_id.0.clone()))
         .await;
     match tx.settle(done).await {
-        Ok(()) => Ok(back_to_case(id)),
+        Ok(()) => Ok(crate::pages::saved::back_to_case(
+            id,
+            crate::pages::saved::Saved::Allocation,
+        )),
         Err(e) => {
             let errors = form_errors(e)?;
             allocation_page(&state, &session, id, &request_id, chosen, &errors).await
@@ -415,6 +423,7 @@ pub async fn allocate(
 // Closure and repeat cases
 // ---------------------------------------------------------------------------------------
 
+/// The closure form, with what is still open on the case above it.
 async fn close_page(
     state: &SharedState,
     session: &Session,
@@ -423,15 +432,23 @@ async fn close_page(
     form: &[(String, String)],
     errors: &[FieldError],
 ) -> Result<Response, AppError> {
-    let (detail, work) = load(
-        state,
-        session,
-        id,
-        request_id,
-        "case.work.view",
-        access::can_work_case,
-    )
-    .await?;
+    let tx = state.store.begin().await?;
+    let found = async {
+        let (detail, work) = tx
+            .case_with_casework_for(
+                &session.0.user,
+                id,
+                &state.config.casework,
+                "case.work.view",
+                access::can_work_case,
+                Some(request_id.0.clone()),
+            )
+            .await?;
+        let check = tx.closure_check(&detail).await?;
+        Ok::<_, CaseError>((detail, work, check))
+    }
+    .await;
+    let (detail, _work, check) = tx.settle(found).await?;
     let mut v = values(form);
     if form.is_empty() {
         v = Value::from_serialize(context! { closed_on => uk_today(state).to_string() });
@@ -443,7 +460,7 @@ async fn close_page(
         context! {
             title => "Close the case",
             case => case_ctx(&detail, &state.registry),
-            exit_recorded => work.measures_recorded.iter().any(|s| s == "exit"),
+            check => closure_check_ctx(&check),
             follow_up_months => state.config.casework.follow_up_months,
             reasons => options(ClosureReason::ALL, ClosureReason::as_str, ClosureReason::label),
             v => v,
@@ -453,6 +470,22 @@ async fn close_page(
     Ok(with_status(res, errors))
 }
 
+/// What is still open on a case about to close, for the closure form and its check step.
+fn closure_check_ctx(check: &waymark_store::casework::ClosureCheck) -> Value {
+    let f = &check.facts;
+    context! {
+        still_open => f.still_open().iter().map(|o| o.text()).collect::<Vec<_>>(),
+        risk_high => f.risk_still_high(),
+        listed_on => f.listed_unheard.first().map(|d| d.to_string()),
+        exit_recorded => f.exit_recorded,
+        review_recorded => f.review_recorded,
+        coordinators => check.coordinators.iter().map(|(id, name)| context! {
+            value => id.to_string(), label => name,
+        }).collect::<Vec<_>>(),
+    }
+}
+
+/// `GET /cases/{id}/close`: the closure form.
 pub async fn close_new(
     State(state): State<SharedState>,
     session: Session,
@@ -463,6 +496,9 @@ pub async fn close_new(
     close_page(&state, &session, id, &request_id, &[], &[]).await
 }
 
+/// `POST /cases/{id}/close`: the answers are checked and shown back with everything still
+/// open on the case (check your answers); only a confirmation from that step closes it.
+/// "Change your answers" goes back to the form with the answers kept.
 pub async fn close(
     State(state): State<SharedState>,
     session: Session,
@@ -473,24 +509,78 @@ pub async fn close(
     session.check_csrf(field(&form, "csrf_token"))?;
     let id = parse_id(&case_id)?;
     let f = |name: &str| field(&form, name).unwrap_or("").to_owned();
+    if f("change") == "yes" {
+        return close_page(&state, &session, id, &request_id, &form, &[]).await;
+    }
     let input = ClosureInput {
         closed_on: f("closed_on"),
         reason: f("reason"),
         reason_detail: f("reason_detail"),
         exit_not_taken_reason: f("exit_not_taken_reason"),
+        risk_reason: f("risk_reason"),
+        coordinator_agreed: f("coordinator_agreed"),
     };
+    let today = uk_today(&state);
+    let rid = Some(request_id.0.clone());
     let tx = state.store.begin().await?;
-    let done = tx
-        .close_case(
-            &session.0.user,
-            id,
-            &input,
-            uk_today(&state),
-            Some(request_id.0.clone()),
-        )
-        .await;
-    match tx.settle(done).await {
-        Ok(()) => Ok(back_to_case(id)),
+    if f("confirmed") == "yes" {
+        let done = tx.close_case(&session.0.user, id, &input, today, rid).await;
+        return match tx.settle(done).await {
+            Ok(()) => Ok(crate::pages::saved::back_to_case(
+                id,
+                crate::pages::saved::Saved::CaseClosed,
+            )),
+            Err(e) => {
+                let errors = form_errors(e)?;
+                close_page(&state, &session, id, &request_id, &form, &errors).await
+            }
+        };
+    }
+    let checked = async {
+        let (closure, check) = tx
+            .check_closure(&session.0.user, id, &input, today, rid.clone())
+            .await?;
+        let (detail, _) = tx
+            .case_with_casework_for(
+                &session.0.user,
+                id,
+                &state.config.casework,
+                "case.work.view",
+                access::can_work_case,
+                rid,
+            )
+            .await?;
+        Ok::<_, CaseError>((closure, check, detail))
+    }
+    .await;
+    match tx.settle(checked).await {
+        Ok((closure, check, detail)) => {
+            let agreed = closure.coordinator_agreed.as_ref().and_then(|id| {
+                check
+                    .coordinators
+                    .iter()
+                    .find(|(u, _)| u.to_string() == *id)
+                    .map(|(_, name)| name.clone())
+            });
+            render(
+                &state,
+                Some(&session),
+                "close_check.html",
+                context! {
+                    title => "Check before closing the case",
+                    case => case_ctx(&detail, &state.registry),
+                    check => closure_check_ctx(&check),
+                    closed_on => closure.closed_on.to_string(),
+                    reason => closure.reason.label(),
+                    reason_detail => closure.reason_detail,
+                    exit_not_taken_reason => closure.exit_not_taken_reason,
+                    risk_reason => closure.risk_reason,
+                    agreed_by => agreed,
+                    follow_up_months => state.config.casework.follow_up_months,
+                    v => values(&form),
+                },
+            )
+        }
         Err(e) => {
             let errors = form_errors(e)?;
             close_page(&state, &session, id, &request_id, &form, &errors).await
@@ -574,7 +664,10 @@ pub async fn repeat_create(
         )
         .await;
     match tx.settle(done).await {
-        Ok(new_id) => Ok(back_to_case(new_id)),
+        Ok(new_id) => Ok(crate::pages::saved::back_to_case(
+            new_id,
+            crate::pages::saved::Saved::RepeatCase,
+        )),
         Err(e) => {
             let errors = form_errors(e)?;
             repeat_page(&state, &session, id, &request_id, &form, &errors).await

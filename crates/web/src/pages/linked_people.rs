@@ -14,7 +14,7 @@ use crate::auth::Session;
 use crate::error::AppError;
 use crate::middleware::RequestId;
 use crate::pages::case::{case_ctx, parse_id};
-use crate::pages::casework::{back_to_case, form_errors, load, options, values, with_status};
+use crate::pages::casework::{form_errors, load, options, values, with_status};
 use crate::pages::{field, render, uk_today};
 
 async fn page(
@@ -90,7 +90,10 @@ pub async fn create(
         )
         .await;
     match tx.settle(done).await {
-        Ok(_) => Ok(back_to_case(id)),
+        Ok(_) => Ok(crate::pages::saved::back_to_case(
+            id,
+            crate::pages::saved::Saved::LinkedPerson,
+        )),
         Err(e) => {
             let errors = form_errors(e)?;
             page(&state, &session, id, &request_id, &form, &errors).await

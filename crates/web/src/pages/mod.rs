@@ -20,6 +20,7 @@ pub mod mfa;
 pub mod people_edit;
 pub mod referral;
 pub mod safety_plan;
+pub mod saved;
 pub mod self_referral;
 pub mod sign_in;
 pub mod team;

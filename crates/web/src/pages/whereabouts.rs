@@ -15,7 +15,7 @@ use crate::auth::Session;
 use crate::error::AppError;
 use crate::middleware::RequestId;
 use crate::pages::case::{case_ctx, parse_id};
-use crate::pages::casework::{back_to_case, form_errors, load, values, with_status};
+use crate::pages::casework::{form_errors, load, values, with_status};
 use crate::pages::{confirm, field, render};
 
 fn path(id: uuid::Uuid) -> String {
@@ -112,7 +112,10 @@ pub async fn save(
         .update_whereabouts(&session.0.user, id, &input, Some(request_id.0.clone()))
         .await;
     match tx.settle(done).await {
-        Ok(()) => Ok(back_to_case(id)),
+        Ok(()) => Ok(crate::pages::saved::back_to_case(
+            id,
+            crate::pages::saved::Saved::Whereabouts,
+        )),
         Err(e) => {
             let errors = form_errors(e)?;
             page(&state, &session, id, &request_id, values(&form), &errors).await
