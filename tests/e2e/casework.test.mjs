@@ -84,6 +84,8 @@ describe('Idva casework in a real browser', () => {
       await row.locator('a[href$="/allocation"]').click();
       await manager.page.waitForURL(new RegExp(`/cases/${UUID}/allocation$`));
       await checkA11y(manager.page, 'allocate a case', manager.visited);
+      // Only staff who hold a caseload are offered: not the Marac coordinator.
+      assert.equal(await manager.page.getByLabel(/Morgan Coordinator/).count(), 0, 'the coordinator is not offered');
       await manager.page.getByLabel(/Casey Idva/).check();
       await submit(manager.page, 'Allocate', new RegExp(`/cases/${UUID}\\?saved=allocation$`));
       await checkA11y(manager.page, 'case page (allocated, with the banner)', manager.visited);
@@ -111,8 +113,19 @@ describe('Idva casework in a real browser', () => {
       await page.getByRole('button', { name: 'Make a safety plan' }).click();
       await page.waitForURL((url) => url.pathname === `/cases/${caseId}/safety-plan/edit`);
       await checkA11y(page, 'safety plan form', visited);
-      assert.notEqual(await page.locator('#risk_1').inputValue(), '', 'the first Dash risk is suggested');
+      // Every one of the 14 yes answers is a risk, the most dangerous first, in the plan's words.
+      assert.match(await page.locator('#risk_1').inputValue(), /^Threats to kill:/, 'threats to kill lead the plan');
+      assert.match(await page.locator('#risk_2').inputValue(), /^Weapons:/);
+      assert.match(await page.locator('#risk_3').inputValue(), /^Stalking and harassment:/);
+      assert.equal(await page.locator('input[name^="risk_"][name$="_dash_item"][value^="q"]').count(), 14, 'all 14 Dash risks');
+      assert.equal(await page.locator('#risk_15').inputValue(), '', 'then a blank row');
       await page.locator('#risk_1_action_1').fill('Keep a charged phone with the safe numbers');
+      // "Add another risk" adds a row and keeps what was typed, without saving.
+      await submit(page, 'Add another risk', (url) => url.pathname === `/cases/${caseId}/safety-plan`);
+      await checkA11y(page, 'safety plan form (another risk)', visited);
+      assert.equal(await page.locator('#risk_16').count(), 1, 'one more row');
+      assert.equal(await page.locator('#risk_1_action_1').inputValue(), 'Keep a charged phone with the safe numbers');
+      await page.locator('#risk_15').fill('Her new address may be found through the school run');
       await page.locator('#risk_1_action_1_owner').selectOption('victim');
       await page.locator('#risk_2_action_1').fill('Refer to the sanctuary scheme');
       await page.locator('#risk_2_action_1_owner').selectOption('idva');

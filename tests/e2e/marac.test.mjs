@@ -137,24 +137,43 @@ describe('the Marac', () => {
       await page.locator('#abuse_incidents_last_12_months').fill('3');
       await submit(page, 'Save and see the decision', new RegExp(`/cases/${caseId}/dash/${UUID}`));
       await checkA11y(page, 'Dash decision', visited);
+      // The decision leads with the next step.
+      assert.equal(await page.locator('#marac-next-step').getByRole('button', { name: 'Refer to the Marac' }).count(), 1, 'the decision page offers the referral');
 
       await go(page, visited, `/cases/${caseId}`, 'case page before the Marac referral');
-      await Promise.all([page.waitForURL(/marac-referral\/new$/), page.getByRole('link', { name: 'Refer to the Marac' }).click()]);
+      await Promise.all([page.waitForURL(/marac-referral\/new$/), page.locator('#marac-next-step').getByRole('button', { name: 'Refer to the Marac' }).click()]);
       await checkA11y(page, 'Marac referral form', visited);
       // Nothing chosen for consent: the form says so and saves nothing.
       await page.locator('#reason').fill('');
       await submit(page, 'Send the referral');
       assert.equal(visited.lastStatus, 422, 'a referral without a reason is refused');
       await checkA11y(page, 'Marac referral form (errors)', visited, { status: 422 });
-      assert.match(await page.locator('.govuk-error-summary').innerText(), /reason for referral/i);
+      const refusal = await page.locator('.govuk-error-summary').innerText();
+      assert.match(refusal, /reason for referral/i);
+      // The equality questions cannot be left blank: each is named, with the way to say "not known".
+      for (const q of [/racially minoritised/, /disability/, /lesbian, gay, bisexual or trans/]) assert.match(refusal, q);
+      assert.match(refusal, /not known if the victim declined to say/);
       await choose(page, 'consent', 'given');
       await choose(page, 'victim_aware', 'yes');
       await page.locator('#reason').fill('Strangled last week; threats to kill; separation in progress.');
       await page.locator('#victim_wants').fill('To stay in her home safely.');
       await choose(page, 'victim_racially_minoritised', 'no');
+      await submit(page, 'Send the referral');
+      assert.equal(visited.lastStatus, 422, 'two equality questions still blank');
+      await checkA11y(page, 'Marac referral form (equality questions blank)', visited, { status: 422 });
+      const blanks = await page.locator('.govuk-error-summary').innerText();
+      assert.doesNotMatch(blanks, /racially minoritised/);
+      assert.match(blanks, /disability/);
+      await choose(page, 'victim_disabled', 'not_known');
+      await choose(page, 'victim_lgbt', 'no');
+      assert.match(blanks, /victim's gender/);
+      await choose(page, 'victim_gender', 'female');
       await submit(page, 'Send the referral', new RegExp(`/cases/${caseId}$`));
       await checkA11y(page, 'case page after the Marac referral', visited);
       assert.match(await page.locator('main').innerText(), /Waiting for screening/);
+      // Once referred, the case page shows the referral's state instead of the button.
+      assert.match(await page.locator('#marac-next-step').innerText(), /Referred to .* Waiting for screening/);
+      assert.equal(await page.getByRole('button', { name: 'Refer to the Marac' }).count(), 0, 'no second referral offered');
       await s.context.close();
     }
 

@@ -53,6 +53,9 @@ async function refer(page, visited, people, label, atMatches = null) {
   await choose(page, 'victim_aware', 'yes');
   await page.locator('#reason').fill('Threats to kill; controlling behaviour; separation.');
   await choose(page, 'victim_racially_minoritised', 'no');
+  await choose(page, 'victim_disabled', 'not_known');
+  await choose(page, 'victim_lgbt', 'not_known');
+  if (!(await page.locator('input[name="victim_gender"]:checked').count())) await choose(page, 'victim_gender', 'female');
   await submit(page, 'Send the referral', new RegExp(`/cases/${caseId}$`));
   await checkA11y(page, `case page (${label}, referred)`, visited);
   return caseId;

@@ -46,6 +46,8 @@ fn form(n: usize) -> MaracReferralDetails {
             .get(n % 5)
             .copied()
             .flatten(),
+        // The demo's people carry their gender on the person record.
+        victim_gender: None,
     }
 }
 

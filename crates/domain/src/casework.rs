@@ -769,6 +769,13 @@ pub fn repeat_of<Id: Clone>(earlier: &[EarlierCase<Id>]) -> Option<Id> {
         .map(|(_, id)| id.clone())
 }
 
+/// Whether someone in this role holds a caseload and may be allocated cases: caseworkers
+/// (Idvas and other case-holding staff). A Marac coordinator runs the Marac, a manager
+/// allocates: neither is offered as a caseworker.
+pub fn holds_a_caseload(role: crate::role::Role) -> bool {
+    role == crate::role::Role::Caseworker
+}
+
 /// A caseworker's working time as a fraction of full time, in hundredths (1.0 FTE = 100).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Fte(u32);
@@ -1391,6 +1398,21 @@ mod tests {
         }
         assert_eq!(Intervention::from_key("local:"), None);
         assert_eq!(Intervention::from_key("nonsense"), None);
+    }
+
+    #[test]
+    fn only_caseworkers_are_offered_for_allocation() {
+        use crate::role::Role;
+        assert!(holds_a_caseload(Role::Caseworker));
+        for role in [
+            Role::MaracCoordinator,
+            Role::Manager,
+            Role::AgencyRep,
+            Role::Admin,
+            Role::DataProtection,
+        ] {
+            assert!(!holds_a_caseload(role), "{role:?}");
+        }
     }
 
     fn closure() -> ClosureInput {

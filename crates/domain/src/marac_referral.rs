@@ -6,7 +6,7 @@ use time::Date;
 
 use crate::dash::repeat_window_end;
 use crate::marac::{Eligibility, eligibility};
-use crate::referral::{Checker, Consent, FieldError, MAX_TEXT, choice};
+use crate::referral::{Checker, Consent, FieldError, Gender, MAX_TEXT, choice};
 
 /// How long a Marac referral stays the anchor of the repeat rule: 12 months to the day.
 pub const REPEAT_WINDOW_MONTHS: u32 = 12;
@@ -36,10 +36,14 @@ pub struct MaracReferralInput {
     pub reason: String,
     /// The police crime or incident reference, where there is one.
     pub police_reference: String,
-    /// yes, no, or empty for not known.
+    /// The equality questions: yes, no, or not_known (not known or declined to say). Each
+    /// must be answered: the data return counts a blank as unknown, so a blank is refused
+    /// rather than silently stored.
     pub victim_racially_minoritised: String,
     pub victim_disabled: String,
     pub victim_lgbt: String,
+    /// The victim's gender (a `Gender` key; not_known for not known or declined to say).
+    pub victim_gender: String,
 }
 
 /// A valid referral form, stored sealed with the referral.
@@ -54,13 +58,28 @@ pub struct MaracReferralDetails {
     pub victim_racially_minoritised: Option<bool>,
     pub victim_disabled: Option<bool>,
     pub victim_lgbt: Option<bool>,
+    /// The victim's gender as the referral form answered it; `None` on referrals made
+    /// before the form asked (the person record's gender is used for those).
+    #[serde(default)]
+    pub victim_gender: Option<Gender>,
 }
 
+/// One equality question: yes, no, or not known (which includes declined to say). A blank
+/// is refused: unknown must be said, never assumed.
 fn known(c: &mut Checker, field: &str, value: &str, question: &str) -> Option<bool> {
     match value.trim() {
-        "" | "not_known" => None,
+        "not_known" => None,
         "yes" => Some(true),
         "no" => Some(false),
+        "" => {
+            c.errors.push(FieldError::new(
+                field,
+                format!(
+                    "Select yes, no or not known (not known if the victim declined to say): {question}"
+                ),
+            ));
+            None
+        }
         _ => {
             c.errors.push(FieldError::new(
                 field,
@@ -136,6 +155,13 @@ impl MaracReferralInput {
             &self.victim_lgbt,
             "is the victim lesbian, gay, bisexual or trans?",
         );
+        let victim_gender = c.choice(
+            "victim_gender",
+            &self.victim_gender,
+            Gender::parse,
+            "Select the victim's gender, or not known if the victim declined to say",
+            true,
+        );
         match (consent, reason) {
             (Some(consent), Some(reason)) if c.errors.is_empty() => Ok(MaracReferralDetails {
                 consent,
@@ -151,9 +177,63 @@ impl MaracReferralInput {
                 victim_racially_minoritised,
                 victim_disabled,
                 victim_lgbt,
+                victim_gender,
             }),
             _ => Err(c.errors),
         }
+    }
+}
+
+/// Where a case stands with the Marac after its latest Dash: what the case page and the Dash
+/// decision lead with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaracStep {
+    /// The latest Dash meets a referral criterion and no referral has been made since.
+    Refer,
+    /// Referred on or after the latest Dash: the newest such referral's state. A returned
+    /// referral may be made again.
+    Referred {
+        referred_on: Date,
+        status: ReferralStatus,
+    },
+    /// No Dash yet, or the latest does not meet the criteria, and no referral since.
+    NotDue,
+}
+
+impl MaracStep {
+    /// Whether "Refer to the Marac" is the case's next step.
+    pub fn offers_referral(self) -> bool {
+        matches!(
+            self,
+            MaracStep::Refer
+                | MaracStep::Referred {
+                    status: ReferralStatus::Returned,
+                    ..
+                }
+        )
+    }
+}
+
+/// The Marac step for a case whose latest Dash was on `assessed_on` (meeting the criteria or
+/// not), given its referrals (date, state).
+pub fn marac_step(
+    latest_dash: Option<(Date, bool)>,
+    referrals: &[(Date, ReferralStatus)],
+) -> MaracStep {
+    let Some((assessed_on, meets)) = latest_dash else {
+        return MaracStep::NotDue;
+    };
+    let since = referrals
+        .iter()
+        .filter(|(on, _)| *on >= assessed_on)
+        .max_by_key(|(on, _)| *on);
+    match since {
+        Some((referred_on, status)) => MaracStep::Referred {
+            referred_on: *referred_on,
+            status: *status,
+        },
+        None if meets => MaracStep::Refer,
+        None => MaracStep::NotDue,
     }
 }
 
@@ -272,8 +352,49 @@ mod tests {
             consent: "given".into(),
             victim_aware: "yes".into(),
             reason: "Strangulation last week; threats to kill".into(),
+            victim_racially_minoritised: "not_known".into(),
+            victim_disabled: "not_known".into(),
+            victim_lgbt: "not_known".into(),
+            victim_gender: "female".into(),
             ..MaracReferralInput::default()
         }
+    }
+
+    #[test]
+    fn the_next_marac_step_follows_the_latest_dash_and_the_referrals_since() {
+        let dash = date!(2026 - 11 - 20);
+        // No Dash: nothing to refer on.
+        assert_eq!(marac_step(None, &[]), MaracStep::NotDue);
+        // Meets a criterion, never referred: refer.
+        assert_eq!(marac_step(Some((dash, true)), &[]), MaracStep::Refer);
+        assert!(MaracStep::Refer.offers_referral());
+        // Below the threshold: not due.
+        assert_eq!(marac_step(Some((dash, false)), &[]), MaracStep::NotDue);
+        // A referral before the latest Dash does not answer it.
+        let before = (date!(2026 - 06 - 01), ReferralStatus::Accepted);
+        assert_eq!(marac_step(Some((dash, true)), &[before]), MaracStep::Refer);
+        // Referred the same day: its state, and no second button.
+        let sent = (dash, ReferralStatus::Received);
+        let step = marac_step(Some((dash, true)), &[before, sent]);
+        assert_eq!(
+            step,
+            MaracStep::Referred {
+                referred_on: dash,
+                status: ReferralStatus::Received
+            }
+        );
+        assert!(!step.offers_referral());
+        // Returned by the coordinator: shown, and it may be referred again.
+        let returned = (date!(2026 - 11 - 21), ReferralStatus::Returned);
+        let step = marac_step(Some((dash, true)), &[sent, returned]);
+        assert!(step.offers_referral());
+        assert!(matches!(
+            step,
+            MaracStep::Referred {
+                status: ReferralStatus::Returned,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -350,7 +471,75 @@ mod tests {
             .into_iter()
             .map(|e| e.field)
             .collect();
-        assert_eq!(fields, ["consent", "victim_aware", "reason", "victim_lgbt"]);
+        assert_eq!(
+            fields,
+            [
+                "consent",
+                "victim_aware",
+                "reason",
+                "victim_racially_minoritised",
+                "victim_disabled",
+                "victim_lgbt",
+                "victim_gender"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_referral_needs_a_reason_and_every_equality_question_answered() {
+        // The form the journeys found accepted: a reason of spaces and blank equality
+        // questions. Every blank is named, with what to choose when the victim declined.
+        let blank = MaracReferralInput {
+            reason: "   ".into(),
+            victim_racially_minoritised: String::new(),
+            victim_disabled: String::new(),
+            victim_lgbt: String::new(),
+            victim_gender: String::new(),
+            ..form()
+        };
+        let errors = blank.parse().unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "reason",
+                "victim_racially_minoritised",
+                "victim_disabled",
+                "victim_lgbt",
+                "victim_gender"
+            ]
+        );
+        assert!(
+            errors[1]
+                .message
+                .contains("not known if the victim declined to say")
+        );
+        // "Not known / declined to say" is an answer: stored as unknown.
+        let d = form().parse().unwrap();
+        assert_eq!(
+            (
+                d.victim_racially_minoritised,
+                d.victim_disabled,
+                d.victim_lgbt
+            ),
+            (None, None, None)
+        );
+        assert_eq!(d.victim_gender, Some(Gender::Female));
+        let mut declined = form();
+        declined.victim_gender = "not_known".into();
+        assert_eq!(
+            declined.parse().unwrap().victim_gender,
+            Some(Gender::NotKnown)
+        );
+    }
+
+    #[test]
+    fn a_referral_stored_before_the_gender_question_still_reads() {
+        let old = r#"{"consent":"given","consent_reason":null,"victim_aware":true,
+            "victim_wants":null,"reason":"Threats","police_reference":null,
+            "victim_racially_minoritised":null,"victim_disabled":null,"victim_lgbt":null}"#;
+        let d: MaracReferralDetails = serde_json::from_str(old).unwrap();
+        assert_eq!(d.victim_gender, None);
     }
 
     #[test]

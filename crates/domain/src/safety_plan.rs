@@ -3,15 +3,24 @@
 //! when, and whether it is done. Every save is a new version; the plan is reviewed on a
 //! date the Idva sets.
 //!
-//! The form has a fixed number of slots (risks, and actions per risk) so it works without
-//! JavaScript; [`SafetyPlanInput::parse`] reads the filled slots and ignores empty ones.
+//! The form works without JavaScript: it shows one row per risk and a blank one, and "Add
+//! another risk" sends the form back with one more blank row; [`SafetyPlanInput::parse`]
+//! reads the filled rows and ignores empty ones. A new plan starts from every risk the
+//! latest Dash found ([`risks_from_dash`]).
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::dash::{Answer, Assessment, Instrument};
 use crate::referral::{Checker, FieldError, parse_iso_date};
 
-/// Risks a plan form offers at once.
-pub const RISK_SLOTS: usize = 8;
+/// The fewest risk rows the form shows.
+pub const MIN_RISK_ROWS: usize = 3;
+/// The most risks one plan may hold (more rows than this are ignored).
+pub const MAX_RISKS: usize = 40;
+/// The most actions one risk may hold.
+pub const MAX_ACTIONS: usize = 20;
+/// The Dash item key the professional judgement's reason is kept under in a plan.
+pub const JUDGEMENT_ITEM: &str = "professional_judgement";
 /// Actions per risk the form offers.
 pub const ACTION_SLOTS: usize = 3;
 /// The longest risk or action text.
@@ -66,6 +75,15 @@ pub struct SafetyPlan {
 }
 
 impl SafetyPlan {
+    /// How many actions are not yet done, with a due date or without.
+    pub fn open_actions(&self) -> usize {
+        self.risks
+            .iter()
+            .flat_map(|r| r.actions.iter())
+            .filter(|a| !a.done)
+            .count()
+    }
+
     /// Due dates of the actions not yet done, for the caseworker's tasks.
     pub fn open_actions_due(&self) -> Vec<Date> {
         self.risks
@@ -76,21 +94,36 @@ impl SafetyPlan {
             .collect()
     }
 
-    /// The plan as the form shows it: every filled slot, then empty ones.
+    /// The plan as the form shows it: every risk, then a blank row.
     pub fn to_input(&self) -> SafetyPlanInput {
         let mut input = SafetyPlanInput::empty();
         input.review_on = self.review_on.map(|d| d.to_string()).unwrap_or_default();
-        for (slot, r) in input.risks.iter_mut().zip(&self.risks) {
-            slot.risk = r.risk.clone();
-            slot.dash_item = r.dash_item.clone().unwrap_or_default();
-            for (a_slot, a) in slot.actions.iter_mut().zip(&r.actions) {
-                a_slot.action = a.action.clone();
-                a_slot.owner = a.owner.to_field();
-                a_slot.due_on = a.due_on.map(|d| d.to_string()).unwrap_or_default();
-                a_slot.done = a.done;
-            }
-        }
-        input
+        input.risks = self
+            .risks
+            .iter()
+            .map(|r| {
+                let mut slot = RiskInput::blank();
+                slot.risk = r.risk.clone();
+                slot.dash_item = r.dash_item.clone().unwrap_or_default();
+                // Every action is kept, with room for more.
+                slot.actions = r
+                    .actions
+                    .iter()
+                    .map(|a| ActionInput {
+                        action: a.action.clone(),
+                        owner: a.owner.to_field(),
+                        due_on: a.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                        done: a.done,
+                    })
+                    .collect();
+                slot.actions.resize(
+                    (r.actions.len() + 1).max(ACTION_SLOTS),
+                    ActionInput::default(),
+                );
+                slot
+            })
+            .collect();
+        input.with_room()
     }
 }
 
@@ -112,9 +145,64 @@ pub struct RiskInput {
     pub actions: Vec<ActionInput>,
 }
 
+impl RiskInput {
+    /// An empty row with its action slots.
+    pub fn blank() -> RiskInput {
+        RiskInput {
+            risk: String::new(),
+            dash_item: String::new(),
+            actions: vec![ActionInput::default(); ACTION_SLOTS],
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.risk.trim().is_empty()
+            && self.actions.iter().all(|a| {
+                a.action.trim().is_empty()
+                    && a.owner.trim().is_empty()
+                    && a.due_on.trim().is_empty()
+                    && !a.done
+            })
+    }
+}
+
+/// The risks a new plan starts from: every item the latest Dash answered yes, highest harm
+/// first (the instrument's `harm_rank`: strangulation, threats to kill, weapons, stalking,
+/// escalation), then the rest in the checklist's order, each written as a risk for the plan
+/// (`plan_risk`, else the question); then the professional judgement's reason, if the
+/// assessor gave one.
+pub fn risks_from_dash(instrument: &Instrument, assessment: &Assessment) -> Vec<RiskInput> {
+    let mut yes: Vec<(usize, &crate::dash::InstrumentItem)> = instrument
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| assessment.answers.get(&item.key) == Some(&Answer::Yes))
+        .collect();
+    yes.sort_by_key(|(order, item)| (item.harm_rank.unwrap_or(u32::MAX), *order));
+    let mut risks: Vec<RiskInput> = yes
+        .into_iter()
+        .map(|(_, item)| RiskInput {
+            risk: item
+                .plan_risk
+                .clone()
+                .unwrap_or_else(|| item.prompt.clone()),
+            dash_item: item.key.clone(),
+            ..RiskInput::blank()
+        })
+        .collect();
+    if let Some(judgement) = &assessment.professional_judgement {
+        risks.push(RiskInput {
+            risk: format!("Professional judgement: {}", judgement.reason),
+            dash_item: JUDGEMENT_ITEM.to_owned(),
+            ..RiskInput::blank()
+        });
+    }
+    risks
+}
+
 /// The whole form, as submitted. Field names: `review_on`, `risk_N`, `risk_N_dash_item`,
 /// `risk_N_action_M`, `risk_N_action_M_owner`, `risk_N_action_M_due_on`,
-/// `risk_N_action_M_done` (N from 1 to [`RISK_SLOTS`], M from 1 to [`ACTION_SLOTS`]).
+/// `risk_N_action_M_done` (N from 1 to [`MAX_RISKS`], M from 1 to [`MAX_ACTIONS`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SafetyPlanInput {
     pub review_on: String,
@@ -122,23 +210,53 @@ pub struct SafetyPlanInput {
 }
 
 impl SafetyPlanInput {
-    /// A form with every slot empty.
+    /// A form with [`MIN_RISK_ROWS`] empty rows.
     pub fn empty() -> SafetyPlanInput {
         SafetyPlanInput {
             review_on: String::new(),
-            risks: (0..RISK_SLOTS)
-                .map(|_| RiskInput {
-                    risk: String::new(),
-                    dash_item: String::new(),
-                    actions: vec![ActionInput::default(); ACTION_SLOTS],
-                })
-                .collect(),
+            risks: Vec::new(),
         }
+        .with_room()
     }
 
-    /// Reads the form's fields (name, value) into the slots; unknown names are ignored.
+    /// A new plan's form: the risks the latest Dash found, then room for more.
+    pub fn from_dash(instrument: &Instrument, assessment: &Assessment) -> SafetyPlanInput {
+        SafetyPlanInput {
+            review_on: String::new(),
+            risks: risks_from_dash(instrument, assessment),
+        }
+        .with_room()
+    }
+
+    /// The form as shown: trailing blank rows dropped, then one blank row (at least
+    /// [`MIN_RISK_ROWS`] rows in all, at most [`MAX_RISKS`]).
+    pub fn with_room(mut self) -> SafetyPlanInput {
+        while self.risks.last().is_some_and(RiskInput::is_blank) {
+            self.risks.pop();
+        }
+        let rows = (self.risks.len() + 1).clamp(MIN_RISK_ROWS, MAX_RISKS);
+        if self.risks.len() < rows {
+            self.risks.resize_with(rows, RiskInput::blank);
+        }
+        self
+    }
+
+    /// The form with one more blank row ("Add another risk"), up to [`MAX_RISKS`].
+    pub fn with_another_risk(mut self) -> SafetyPlanInput {
+        self = self.with_room();
+        if self.risks.len() < MAX_RISKS {
+            self.risks.push(RiskInput::blank());
+        }
+        self
+    }
+
+    /// Reads the form's fields (name, value) into rows, as many as the form sent (up to
+    /// [`MAX_RISKS`] risks); unknown names are ignored.
     pub fn from_form(form: &[(String, String)]) -> SafetyPlanInput {
-        let mut input = SafetyPlanInput::empty();
+        let mut input = SafetyPlanInput {
+            review_on: String::new(),
+            risks: Vec::new(),
+        };
         for (name, value) in form {
             if name == "review_on" {
                 input.review_on = value.clone();
@@ -148,12 +266,18 @@ impl SafetyPlanInput {
                 continue;
             };
             let (n, rest) = rest.split_once('_').unwrap_or((rest, ""));
-            let Some(slot) = n
+            let Some(i) = n
                 .parse::<usize>()
                 .ok()
                 .and_then(|n| n.checked_sub(1))
-                .and_then(|i| input.risks.get_mut(i))
+                .filter(|i| *i < MAX_RISKS)
             else {
+                continue;
+            };
+            if input.risks.len() <= i {
+                input.risks.resize_with(i + 1, RiskInput::blank);
+            }
+            let Some(slot) = input.risks.get_mut(i) else {
                 continue;
             };
             if rest.is_empty() {
@@ -168,12 +292,18 @@ impl SafetyPlanInput {
                 continue;
             };
             let (m, field) = rest.split_once('_').unwrap_or((rest, ""));
-            let Some(action) = m
+            let Some(j) = m
                 .parse::<usize>()
                 .ok()
                 .and_then(|m| m.checked_sub(1))
-                .and_then(|i| slot.actions.get_mut(i))
+                .filter(|j| *j < MAX_ACTIONS)
             else {
+                continue;
+            };
+            if slot.actions.len() <= j {
+                slot.actions.resize(j + 1, ActionInput::default());
+            }
+            let Some(action) = slot.actions.get_mut(j) else {
                 continue;
             };
             match field {
@@ -420,19 +550,155 @@ mod tests {
     }
 
     #[test]
-    fn slots_beyond_the_form_are_ignored() {
+    fn rows_beyond_the_limits_are_ignored() {
+        let last = format!("risk_{MAX_RISKS}");
+        let beyond = format!("risk_{}", MAX_RISKS + 1);
+        let beyond_action = format!("risk_1_action_{}", MAX_ACTIONS + 1);
         let plan = form(&[
             ("risk_1", "A"),
             ("risk_1_action_1", "B"),
             ("risk_1_action_1_owner", "victim"),
-            ("risk_99", "Injected"),
-            ("risk_1_action_9", "Injected"),
+            (last.as_str(), "The last row a plan may hold"),
+            (beyond.as_str(), "Injected"),
+            (beyond_action.as_str(), "Injected"),
             ("risk_0", "Injected"),
         ])
         .parse(TODAY)
         .unwrap();
-        assert_eq!(plan.risks.len(), 1);
+        let risks: Vec<&str> = plan.risks.iter().map(|r| r.risk.as_str()).collect();
+        assert_eq!(risks, ["A", "The last row a plan may hold"]);
         assert_eq!(plan.risks[0].actions.len(), 1);
+    }
+
+    #[test]
+    fn a_plan_holds_more_risks_and_actions_than_the_form_first_shows() {
+        // Twelve risks, the first with five actions: all read, all kept.
+        let mut pairs: Vec<(String, String)> = (1..=12)
+            .map(|n| (format!("risk_{n}"), format!("Risk {n}")))
+            .collect();
+        for m in 1..=5 {
+            pairs.push((format!("risk_1_action_{m}"), format!("Action {m}")));
+            pairs.push((format!("risk_1_action_{m}_owner"), "idva".to_owned()));
+        }
+        let input = SafetyPlanInput::from_form(&pairs);
+        let plan = input.parse(TODAY).unwrap();
+        assert_eq!(plan.risks.len(), 12);
+        assert_eq!(plan.risks[0].actions.len(), 5);
+        // Shown again: every risk and action, with a blank risk row and a blank action.
+        let shown = plan.to_input();
+        assert_eq!(shown.risks.len(), 13);
+        assert_eq!(shown.risks[0].actions.len(), 6);
+        assert_eq!(shown.risks[1].actions.len(), ACTION_SLOTS);
+        assert!(shown.risks[12].is_blank());
+        // "Add another risk" adds one row, and no more than the limit.
+        assert_eq!(shown.clone().with_another_risk().risks.len(), 14);
+        let full = SafetyPlanInput {
+            review_on: String::new(),
+            risks: (0..MAX_RISKS)
+                .map(|n| RiskInput {
+                    risk: format!("Risk {n}"),
+                    ..RiskInput::blank()
+                })
+                .collect(),
+        };
+        assert_eq!(full.with_another_risk().risks.len(), MAX_RISKS);
+        // An empty form shows the fewest rows.
+        assert_eq!(SafetyPlanInput::empty().risks.len(), MIN_RISK_ROWS);
+    }
+
+    /// An assessment of the built-in Dash with these items answered yes, the rest no.
+    fn dash_with_yes(yes: &[&str], judgement: Option<&str>) -> (Instrument, Assessment) {
+        let registry = crate::dash::InstrumentRegistry::builtin().unwrap();
+        let instrument = registry.default_instrument().clone();
+        let answers = instrument
+            .items
+            .iter()
+            .map(|i| {
+                let a = if yes.contains(&i.key.as_str()) {
+                    Answer::Yes
+                } else {
+                    Answer::No
+                };
+                (i.key.clone(), a)
+            })
+            .collect();
+        let judgement = judgement.map(|r| crate::dash::ProfessionalJudgement {
+            reason: r.to_owned(),
+        });
+        let assessment = Assessment::new(
+            &instrument,
+            answers,
+            std::collections::BTreeMap::new(),
+            0,
+            judgement,
+            TODAY,
+            None,
+        )
+        .unwrap();
+        (instrument, assessment)
+    }
+
+    #[test]
+    fn every_dash_risk_is_in_a_new_plan_highest_harm_first() {
+        // The fifteen yes answers of the case whose plan dropped weapons, threats to kill
+        // and strangulation (q13 to q15), with a professional judgement.
+        let yes: Vec<String> = (1..=15).map(|n| format!("q{n}")).collect();
+        let yes: Vec<&str> = yes.iter().map(String::as_str).collect();
+        let (instrument, assessment) =
+            dash_with_yes(&yes, Some("He has bought a knife since the separation"));
+        let risks = risks_from_dash(&instrument, &assessment);
+        let items: Vec<&str> = risks.iter().map(|r| r.dash_item.as_str()).collect();
+        assert_eq!(
+            items,
+            [
+                // Strangulation, threats to kill, weapons, stalking, escalation...
+                "q15",
+                "q14",
+                "q13",
+                "q8",
+                "q10",
+                "q11",
+                // ...then the rest in the checklist's order, then the judgement.
+                "q1",
+                "q2",
+                "q3",
+                "q4",
+                "q5",
+                "q6",
+                "q7",
+                "q9",
+                "q12",
+                JUDGEMENT_ITEM,
+            ]
+        );
+        // Written as risks for the plan, not as the questions.
+        assert!(
+            risks[0].risk.starts_with("Strangulation:"),
+            "{}",
+            risks[0].risk
+        );
+        assert!(risks[1].risk.starts_with("Threats to kill:"));
+        assert!(risks[2].risk.starts_with("Weapons:"));
+        for (r, item) in risks.iter().zip(&instrument.items) {
+            assert!(!r.risk.ends_with('?'), "{}: {}", item.key, r.risk);
+        }
+        assert_eq!(
+            risks[15].risk,
+            "Professional judgement: He has bought a knife since the separation"
+        );
+        // The form shows them all, and a blank row.
+        let input = SafetyPlanInput::from_dash(&instrument, &assessment);
+        assert_eq!(input.risks.len(), 17);
+        // Every item of the built-in checklist has its risk written for a plan.
+        assert!(instrument.items.iter().all(|i| i.plan_risk.is_some()));
+    }
+
+    #[test]
+    fn a_dash_with_no_yes_starts_an_empty_plan() {
+        let (instrument, assessment) = dash_with_yes(&[], None);
+        assert!(risks_from_dash(&instrument, &assessment).is_empty());
+        let input = SafetyPlanInput::from_dash(&instrument, &assessment);
+        assert_eq!(input.risks.len(), MIN_RISK_ROWS);
     }
 
     #[test]

@@ -805,7 +805,7 @@ impl Tx {
                 let mut as_allocated = u.actor();
                 as_allocated.restricted_to_team = false;
                 u.active
-                    && matches!(u.role, Role::Caseworker | Role::MaracCoordinator)
+                    && casework::holds_a_caseload(u.role)
                     && access::can_work_case(&as_allocated, &f)
             })
             .collect())
@@ -974,7 +974,7 @@ impl Tx {
             .latest_plans(&[c.id])
             .await?
             .get(&c.id)
-            .map_or(0, |(_, plan)| plan.open_actions_due().len());
+            .map_or(0, |(_, plan)| plan.open_actions());
         let facts = ClosureFacts {
             latest_risk: c.latest_risk_level.as_deref().and_then(RiskLevel::parse),
             listed_unheard,

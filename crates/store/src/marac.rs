@@ -2576,6 +2576,12 @@ impl Tx {
                         .await?
                         .map(|x| x.referring_agency_id),
                 };
+                // The person record's gender, where known; otherwise the referral form's
+                // answer (which may itself be "not known or declined to say").
+                let victim_gender = match victim_gender {
+                    Some(g) if g != Gender::NotKnown => Some(g),
+                    recorded => details.as_ref().and_then(|d| d.victim_gender).or(recorded),
+                };
                 cases.push(HeardCase {
                     meeting_on: m.meets_on,
                     case_key: h.case_id.to_string(),

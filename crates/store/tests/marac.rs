@@ -205,7 +205,15 @@ fn form(reason: &str, disabled: &str) -> MaracReferralDetails {
         consent: "given".into(),
         victim_aware: "yes".into(),
         reason: reason.into(),
-        victim_disabled: disabled.into(),
+        victim_disabled: if disabled.is_empty() {
+            "not_known"
+        } else {
+            disabled
+        }
+        .into(),
+        victim_racially_minoritised: "not_known".into(),
+        victim_lgbt: "not_known".into(),
+        victim_gender: "not_known".into(),
         ..Default::default()
     };
     input.parse().unwrap()

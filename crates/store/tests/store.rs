@@ -117,6 +117,10 @@ fn marac_form() -> waymark_domain::marac_referral::MaracReferralDetails {
         consent: "given".into(),
         victim_aware: "yes".into(),
         reason: "Threats to kill".into(),
+        victim_racially_minoritised: "not_known".into(),
+        victim_disabled: "not_known".into(),
+        victim_lgbt: "not_known".into(),
+        victim_gender: "female".into(),
         ..Default::default()
     }
     .parse()

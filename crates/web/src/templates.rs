@@ -117,6 +117,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/close_check.html"),
     ),
     (
+        "marac_step.html",
+        include_str!("../templates/marac_step.html"),
+    ),
+    (
         "repeat_new.html",
         include_str!("../templates/repeat_new.html"),
     ),

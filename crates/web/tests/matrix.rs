@@ -801,7 +801,8 @@ const CASES: &[(R, Who, [Exp; 6])] = &[
     (R::AllocationPage,      SignedOut,        [NA,       SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN,  SIGN_IN]),
 
     (R::Allocate,            Caseworker,       [NF,       NF,       NF,       NF,       NF,       NF]),
-    (R::Allocate,            Coordinator,      [SAVED_A,  SAVED_A,  SAVED_A,  NF,       NF,       NF]),
+    // A coordinator holds no caseload: allocating their own case back to them is refused.
+    (R::Allocate,            Coordinator,      [BAD_A,    SAVED_A,  SAVED_A,  NF,       NF,       NF]),
     (R::Allocate,            AgencyRep,        [NA,       NF,       NF,       NF,       NF,       NF]),
     (R::Allocate,            Manager,          [NA,       SAVED_A,  SAVED_A,  NF,       NF,       NF]),
     (R::Allocate,            Admin,            [NA,       NF,       NF,       NF,       NF,       NF]),
@@ -2037,6 +2038,10 @@ impl World {
             consent: "given".into(),
             victim_aware: "yes".into(),
             reason: "Threats to kill since the separation".into(),
+            victim_racially_minoritised: "no".into(),
+            victim_disabled: "not_known".into(),
+            victim_lgbt: "no".into(),
+            victim_gender: "female".into(),
             ..Default::default()
         }
         .parse()
@@ -2840,6 +2845,10 @@ impl World {
                     ("consent", "given"),
                     ("victim_aware", "yes"),
                     ("reason", "Escalating threats since the separation"),
+                    ("victim_racially_minoritised", "not_known"),
+                    ("victim_disabled", "no"),
+                    ("victim_lgbt", "not_known"),
+                    ("victim_gender", "female"),
                 ])
                 .send()
                 .await

@@ -39,6 +39,14 @@ pub struct InstrumentItem {
     /// What the free-text detail should capture, if the item has one.
     #[serde(default)]
     pub detail_hint: Option<String>,
+    /// The item as a risk written for a safety plan, when it is answered yes ("Strangulation:
+    /// they have tried to strangle you"); the question is used when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_risk: Option<String>,
+    /// How harmful the risk is, for ordering a plan's risks: 1 first. Unranked items follow
+    /// the ranked ones in the checklist's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harm_rank: Option<u32>,
 }
 
 /// How answers become a score.

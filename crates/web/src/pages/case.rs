@@ -285,6 +285,42 @@ fn case_page(
     )
 }
 
+/// Where the case stands with the Marac after its latest Dash, for the case page and the
+/// Dash decision to lead with: "Refer to the Marac" while it is due, else the referral's
+/// state.
+pub(crate) fn marac_step_ctx(
+    detail: &CaseDetail,
+    referrals: &[waymark_store::marac::CaseMaracReferral],
+) -> Value {
+    use waymark_domain::marac_referral::{MaracStep, marac_step};
+    let latest = detail
+        .assessments
+        .last()
+        .map(|a| (a.assessment.assessed_on, a.decision.refer_to_marac));
+    let dated: Vec<_> = referrals
+        .iter()
+        .map(|r| (r.referred_on, r.status))
+        .collect();
+    let step = marac_step(latest, &dated);
+    let referral = match step {
+        MaracStep::Referred { referred_on, .. } => referrals
+            .iter()
+            .filter(|r| r.referred_on == referred_on)
+            .max_by_key(|r| r.id),
+        _ => None,
+    };
+    context! {
+        refer => step.offers_referral(),
+        referred => referral.map(|r| context! {
+            marac_name => r.marac_name,
+            referred_on => r.referred_on.to_string(),
+            status => r.status.label(),
+            meeting_on => r.meeting_on.map(|d| d.to_string()),
+            returned_reason => r.returned_reason,
+        }),
+    }
+}
+
 /// The case's Marac referrals and the actions agreed on it, for its own staff (the Idva
 /// holds the agencies to account).
 async fn marac_of(
@@ -295,6 +331,7 @@ async fn marac_of(
     let referrals = tx.case_marac_referrals(detail).await?;
     let actions = tx.case_marac_actions(detail, today).await?;
     Ok(context! {
+        step => marac_step_ctx(detail, &referrals),
         referrals => referrals.iter().map(|r| context! {
             marac_name => r.marac_name,
             referred_on => r.referred_on.to_string(),

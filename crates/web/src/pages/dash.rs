@@ -250,10 +250,15 @@ pub async fn show(
     let case_id = parse_id(&case_id)?;
     let assessment_id = parse_id(&assessment_id)?;
     let tx = state.store.begin().await?;
-    let detail = tx
-        .case_detail(&session.0.user, case_id, Some(request_id.0))
-        .await;
-    let detail = tx.settle(detail).await?;
+    let found = async {
+        let detail = tx
+            .case_detail(&session.0.user, case_id, Some(request_id.0))
+            .await?;
+        let referrals = tx.case_marac_referrals(&detail).await?;
+        Ok::<_, waymark_store::cases::CaseError>((detail, referrals))
+    }
+    .await;
+    let (detail, referrals) = tx.settle(found).await?;
     let Some(pos) = detail
         .assessments
         .iter()
@@ -332,6 +337,10 @@ pub async fn show(
             change => change,
             answers => answers,
             thresholds => detail.marac.thresholds,
+            // The next step follows the latest Dash only, for those who work the case.
+            marac_step => (pos + 1 == detail.assessments.len()
+                && waymark_domain::access::can_work_case(&session.0.user.actor(), &detail.access_facts()))
+                .then(|| crate::pages::case::marac_step_ctx(&detail, &referrals)),
         },
     )
 }

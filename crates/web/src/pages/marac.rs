@@ -16,7 +16,7 @@ use waymark_domain::marac::{
 };
 use waymark_domain::marac_referral::{MaracReferralInput, ScreeningInput};
 use waymark_domain::marac_return::{DataReturn, Share};
-use waymark_domain::referral::{Consent, FieldError};
+use waymark_domain::referral::{Consent, FieldError, Gender};
 use waymark_domain::role::Role;
 use waymark_store::cases::CaseError;
 use waymark_store::marac::{ActionRow, HearingAccess, HearingView, MeetingView};
@@ -41,7 +41,7 @@ fn yes_no_known() -> Vec<Value> {
     vec![
         context! { value => "yes", label => "Yes" },
         context! { value => "no", label => "No" },
-        context! { value => "not_known", label => "Not known" },
+        context! { value => "not_known", label => "Not known or declined to say" },
     ]
 }
 
@@ -182,15 +182,20 @@ async fn referral_page(
     )
     .await?;
     let mut v = values(form);
-    if form.is_empty()
-        && let Some(r) = &detail.referral
-    {
-        // Pre-filled from the case's referral.
+    if form.is_empty() {
+        // Pre-filled from the case's referral, and the victim's gender from the person record.
+        let r = detail.referral.as_ref();
+        let gender = detail
+            .people
+            .iter()
+            .find(|p| p.role == "victim")
+            .and_then(|p| p.gender.clone());
         v = Value::from_serialize(context! {
-            consent => r.consent,
-            consent_reason => r.consent_reason,
-            victim_aware => if r.victim_aware { "yes" } else { "no" },
-            reason => r.reason,
+            consent => r.map(|r| r.consent.clone()),
+            consent_reason => r.and_then(|r| r.consent_reason.clone()),
+            victim_aware => r.map(|r| if r.victim_aware { "yes" } else { "no" }),
+            reason => r.map(|r| r.reason.clone()),
+            victim_gender => gender,
         });
     }
     let res = render(
@@ -204,6 +209,10 @@ async fn referral_page(
             consents => options(&[Consent::Given, Consent::NotGiven], Consent::as_str, Consent::label),
             yes_no => yes_no(),
             yes_no_known => yes_no_known(),
+            genders => Gender::ALL.iter().map(|g| context! {
+                value => g.as_str(),
+                label => if *g == Gender::NotKnown { "Not known or declined to say" } else { g.label() },
+            }).collect::<Vec<_>>(),
             v => v,
             errors => errors_ctx(errors),
         },
@@ -241,6 +250,7 @@ pub async fn referral_create(
         victim_racially_minoritised: get("victim_racially_minoritised"),
         victim_disabled: get("victim_disabled"),
         victim_lgbt: get("victim_lgbt"),
+        victim_gender: get("victim_gender"),
     };
     let tx = state.store.begin().await?;
     let done = match input.parse() {

@@ -7,11 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use waymark_domain::access;
-use waymark_domain::dash::Answer;
 use waymark_domain::referral::FieldError;
-use waymark_domain::safety_plan::{
-    ACTION_SLOTS, ActionOwner, RISK_SLOTS, SafetyPlan, SafetyPlanInput,
-};
+use waymark_domain::safety_plan::{ActionOwner, SafetyPlan, SafetyPlanInput};
 use waymark_store::cases::{CaseDetail, CaseError};
 use waymark_store::casework::Casework;
 use waymark_store::directory::Agency;
@@ -108,27 +105,18 @@ pub async fn show(
     )
 }
 
-/// The form's slots: the plan so far, else the risks the latest Dash answered "yes".
+/// The form's rows: the plan so far, else every risk the latest Dash found.
 fn prefill(state: &SharedState, detail: &CaseDetail, work: &Casework) -> SafetyPlanInput {
     if let Some(current) = &work.safety_plan {
         return current.plan.to_input();
     }
-    let mut input = SafetyPlanInput::empty();
     let Some(latest) = detail.assessments.last() else {
-        return input;
+        return SafetyPlanInput::empty();
     };
-    let Some(instrument) = state.registry.get(&latest.assessment.instrument_id) else {
-        return input;
-    };
-    let yes = instrument
-        .items
-        .iter()
-        .filter(|item| latest.assessment.answers.get(&item.key) == Some(&Answer::Yes));
-    for (slot, item) in input.risks.iter_mut().zip(yes) {
-        slot.risk = item.prompt.clone();
-        slot.dash_item = item.key.clone();
+    match state.registry.get(&latest.assessment.instrument_id) {
+        Some(instrument) => SafetyPlanInput::from_dash(instrument, &latest.assessment),
+        None => SafetyPlanInput::empty(),
     }
-    input
 }
 
 async fn form_page(
@@ -169,8 +157,6 @@ async fn form_page(
             case => case_ctx(&detail, &state.registry),
             input => input,
             owners => owners,
-            risk_slots => RISK_SLOTS,
-            action_slots => ACTION_SLOTS,
             version => work.safety_plan.as_ref().map(|p| p.version),
             errors => errors_ctx(errors),
         },
@@ -201,10 +187,16 @@ pub async fn save(
     session.check_csrf(field(&form, "csrf_token"))?;
     let id = parse_id(&case_id)?;
     let input = SafetyPlanInput::from_form(&form);
+    let shown = input.clone().with_room();
+    // "Add another risk": the form again with one more row, nothing saved.
+    if field(&form, "add_risk") == Some("yes") {
+        let more = input.with_another_risk();
+        return form_page(&state, &session, id, &request_id, Some(&more), &[]).await;
+    }
     let plan = match input.parse(uk_today(&state)) {
         Ok(plan) => plan,
         Err(errors) => {
-            return form_page(&state, &session, id, &request_id, Some(&input), &errors).await;
+            return form_page(&state, &session, id, &request_id, Some(&shown), &errors).await;
         }
     };
     let tx = state.store.begin().await?;
@@ -214,7 +206,7 @@ pub async fn save(
     match tx.settle(saved).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/safety-plan")).into_response()),
         Err(CaseError::Form(errors)) => {
-            form_page(&state, &session, id, &request_id, Some(&input), &errors).await
+            form_page(&state, &session, id, &request_id, Some(&shown), &errors).await
         }
         Err(e) => Err(e.into()),
     }
