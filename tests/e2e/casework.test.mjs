@@ -98,6 +98,9 @@ describe('Idva casework in a real browser', () => {
       const { page, visited } = idva;
       await signInAs(page, visited, IDVA.email, IDVA.password);
       assert.match(await page.locator('#tasks').innerText(), /First contact/);
+      // Overdue work is listed apart from what is due this week.
+      assert.doesNotMatch(await page.locator('#tasks').innerText(), /Overdue|was due/, 'due this week lists nothing overdue');
+      for (const li of await page.locator('#tasks-overdue li').all()) assert.match(await li.innerText(), /was due .*Overdue/);
       await page.goto(`/cases/${caseId}`);
       await checkA11y(page, 'case page (allocated)', visited);
       await page.getByRole('button', { name: 'Complete the Dash' }).click();

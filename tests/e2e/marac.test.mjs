@@ -386,6 +386,10 @@ describe('the Marac', () => {
       ], { encoding: 'utf8' }));
       assert.equal(json.from, from);
       assert.deepEqual(rowsFromJson(json, shown), shown, 'the JSON has the page\'s figures');
+      // A period that runs backwards is put to the field that can fix it.
+      await go(page, visited, `/marac/returns/${maracIdOfReturn}?from=${to}&to=${from}`, 'data return (period reversed)', 422);
+      assert.equal(await page.locator('.govuk-error-summary a[href="#from"]').count(), 1, 'the error names the start of the period');
+      assert.match(await page.locator('.govuk-error-summary').innerText(), /start of the period must be on or before its end/);
 
       // The meeting's printable minutes: the protective marking at the head and foot, and
       // the three actions the chair agreed.

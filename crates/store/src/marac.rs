@@ -2646,8 +2646,17 @@ impl Tx {
         .await?;
         let config = config.filter(|_| allowed).ok_or(CaseError::NotFound)?;
         let (cases, attendance) = self.heard(marac_id, from, to, Some(&who)).await?;
-        let ret = return_for(&config, &cases, &attendance, from, to)
-            .map_err(|e| form_error("period", &e.to_string()))?;
+        // A bad period is put to the field that can fix it.
+        let ret = return_for(&config, &cases, &attendance, from, to).map_err(|e| match e {
+            marac_return::ReturnError::PeriodReversed { .. } => form_error(
+                "from",
+                "The start of the period must be on or before its end",
+            ),
+            marac_return::ReturnError::PeriodTooLong { days, max } => form_error(
+                "to",
+                &format!("A return covers at most {max} days: this period is {days} days"),
+            ),
+        })?;
         Ok((config, ret))
     }
 

@@ -856,7 +856,11 @@ async fn the_data_return_counts_the_closed_meetings_of_the_quarter() {
             assert_eq!(theirs, ret, "{l}: {}", reader.display_name);
         }
         let reversed = tx.marac_return(&w.coord, w.marac, to, from, None).await;
-        bad(reversed, &["period"]);
+        bad(reversed, &["from"]);
+        let year_and_a_day = tx
+            .marac_return(&w.coord, w.marac, from, date!(2027 - 01 - 02), None)
+            .await;
+        bad(year_and_a_day, &["to"]);
         ok!(tx.commit());
     }
 }
