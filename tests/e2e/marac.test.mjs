@@ -219,7 +219,13 @@ describe('the Marac', () => {
       const caseRow = agenda.getByRole('row').filter({ hasText: `${VICTIM.given} ${VICTIM.family}` });
       assert.match(await caseRow.innerText(), /Repeat/);
       assert.match(await caseRow.innerText(), /\b2\b/, 'two children shown on the agenda');
-      await submit(page, 'Publish the agenda', new RegExp(`${meetingPath}$`));
+      // Publishing is asked first, and says what it does.
+      await submit(page, 'Publish the agenda', new RegExp(`${meetingPath}/publish$`));
+      await checkA11y(page, 'publish the agenda? (confirmation)', visited);
+      assert.equal(await page.locator('h1').innerText(), 'Publish the agenda?');
+      assert.match(await page.locator('#confirm-cases').innerText(), /\d+ cases? on the agenda/);
+      await submit(page, 'Yes, publish the agenda', new RegExp(`${meetingPath}\\?saved=published$`));
+      assert.equal((await page.locator('#saved-banner').innerText()).trim(), 'Agenda published');
       await checkA11y(page, 'meeting (published)', visited);
       assert.match(await page.locator('main').innerText(), /Agenda published/);
       // The quarter's data return before the meeting is closed.
@@ -296,13 +302,16 @@ describe('the Marac', () => {
       const actionsTable = page.getByRole('table', { name: 'Actions' });
       assert.equal(await actionsTable.locator('tbody tr').count(), 3);
       await go(page, visited, meetingPath, 'meeting (chair, after actions)');
-      await submit(page, 'Save attendance', new RegExp(`${meetingPath}$`));
+      await submit(page, 'Save attendance', new RegExp(`${meetingPath}\\?saved=attendance$`));
+      assert.equal((await page.locator('#saved-banner').innerText()).trim(), 'Attendance saved');
       await checkA11y(page, 'meeting (attendance saved)', visited);
       // Any other case on the agenda needs an action or a decision before the meeting closes.
       const others = await page.getByRole('table', { name: /Agenda/ }).locator('tbody tr')
         .filter({ hasNotText: `${VICTIM.given} ${VICTIM.family}` }).locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       if (others.length) {
-        await submit(page, 'Close the meeting');
+        await submit(page, 'Close the meeting', new RegExp(`${meetingPath}/close$`));
+        await checkA11y(page, 'close the meeting? (confirmation, undecided cases)', visited);
+        await submit(page, 'Yes, close the meeting');
         assert.equal(visited.lastStatus, 422, 'closing with undecided cases is refused');
         assert.match(await page.locator('main').innerText(), /has no actions and no recorded decision/);
         await checkA11y(page, 'meeting (close refused)', visited, { status: 422 });
@@ -313,8 +322,12 @@ describe('the Marac', () => {
         await submit(page, 'Save the minutes');
       }
       await go(page, visited, meetingPath, 'meeting (chair, before closing)');
-      await submit(page, 'Close the meeting', new RegExp(`${meetingPath}$`));
+      await submit(page, 'Close the meeting', new RegExp(`${meetingPath}/close$`));
+      await checkA11y(page, 'close the meeting? (confirmation)', visited);
+      assert.equal(await page.locator('h1').innerText(), 'Close the meeting?');
+      await submit(page, 'Yes, close the meeting', new RegExp(`${meetingPath}\\?saved=meeting-closed$`));
       await checkA11y(page, 'meeting (closed)', visited);
+      assert.equal((await page.locator('#saved-banner').innerText()).trim(), 'Meeting closed');
       assert.match(await page.locator('main').innerText(), /Closed/);
       await s.context.close();
     }

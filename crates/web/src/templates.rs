@@ -121,6 +121,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/marac_step.html"),
     ),
     (
+        "marac_confirm.html",
+        include_str!("../templates/marac_confirm.html"),
+    ),
+    (
         "repeat_new.html",
         include_str!("../templates/repeat_new.html"),
     ),

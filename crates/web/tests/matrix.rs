@@ -2883,7 +2883,7 @@ impl World {
             R::PublishAgenda | R::CloseMeeting => self
                 .app
                 .request(me, method, &path)
-                .form(&[("csrf_token", me.csrf.as_str())])
+                .form(&[("csrf_token", me.csrf.as_str()), ("confirmed", "yes")])
                 .send()
                 .await
                 .unwrap(),

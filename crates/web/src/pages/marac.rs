@@ -12,7 +12,7 @@ use minijinja::{Value, context};
 use waymark_domain::dash::MaracCriterion;
 use waymark_domain::marac::{
     ActionInput, ActionPurpose, ActionStatus, ActionUpdateInput, AttendanceStatus,
-    CONFIDENTIALITY_STATEMENT, MinutesInput, NotDoneReason, RisksInput,
+    CONFIDENTIALITY_STATEMENT, MeetingStatus, MinutesInput, NotDoneReason, RisksInput,
 };
 use waymark_domain::marac_referral::{MaracReferralInput, ScreeningInput};
 use waymark_domain::marac_return::{DataReturn, Share};
@@ -27,6 +27,7 @@ use crate::error::AppError;
 use crate::middleware::RequestId;
 use crate::pages::case::{case_ctx, parse_id, risk_tag};
 use crate::pages::casework::{form_errors, options, values, with_status};
+use crate::pages::saved::{Saved, SavedQuery};
 use crate::pages::{errors_ctx, field, refuse, render, uk_today};
 
 fn criteria_text(criteria: &[MaracCriterion]) -> String {
@@ -531,6 +532,17 @@ async fn meeting_page(
     request_id: &RequestId,
     errors: &[FieldError],
 ) -> Result<Response, AppError> {
+    meeting_page_saying(state, session, id, request_id, errors, None).await
+}
+
+async fn meeting_page_saying(
+    state: &SharedState,
+    session: &Session,
+    id: uuid::Uuid,
+    request_id: &RequestId,
+    errors: &[FieldError],
+    saved: Option<&'static str>,
+) -> Result<Response, AppError> {
     let tx = state.store.begin().await?;
     let view = tx
         .meeting(
@@ -552,6 +564,7 @@ async fn meeting_page(
             attendance_statuses => options(AttendanceStatus::ALL, AttendanceStatus::as_str, AttendanceStatus::label),
             choices => action_choices(),
             errors => errors_ctx(errors),
+            saved => saved,
         },
     )?;
     Ok(with_status(res, errors))
@@ -562,9 +575,84 @@ pub async fn meeting(
     session: Session,
     request_id: RequestId,
     Path(meeting_id): Path<String>,
+    Query(saved): Query<SavedQuery>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&meeting_id)?;
-    meeting_page(&state, &session, id, &request_id, &[]).await
+    meeting_page_saying(&state, &session, id, &request_id, &[], saved.message()).await
+}
+
+/// Publishing an agenda and closing a meeting cannot be undone, so they are asked first:
+/// the first POST shows what will happen (for those who may do it, with the meeting in the
+/// right state); only the confirmation (`confirmed=yes`) acts. Anyone else, or a meeting in
+/// another state, goes straight to the store, which refuses as it always has.
+async fn confirm_first(
+    state: &SharedState,
+    session: &Session,
+    request_id: &RequestId,
+    meeting_id: &str,
+    form: &[(String, String)],
+    what: MeetingStep,
+) -> Result<Option<Response>, AppError> {
+    if field(form, "confirmed") == Some("yes") {
+        return Ok(None);
+    }
+    session.check_csrf(field(form, "csrf_token"))?;
+    let id = parse_id(meeting_id)?;
+    let tx = state.store.begin().await?;
+    let view = tx
+        .meeting(
+            &session.0.user,
+            id,
+            uk_today(state),
+            Some(request_id.0.clone()),
+        )
+        .await;
+    let Ok(view) = tx.settle(view).await else {
+        return Ok(None);
+    };
+    let due = match what {
+        MeetingStep::Publish => view.can_coordinate && view.status == MeetingStatus::Planned,
+        MeetingStep::Close => view.can_run && view.status == MeetingStatus::Published,
+    };
+    if !due || !view.confidentiality_accepted {
+        return Ok(None);
+    }
+    let (heading, explain, button, path) = match what {
+        MeetingStep::Publish => (
+            "Publish the agenda?",
+            "The member agencies' representatives will see these cases and can add their research. The agenda cannot be taken back once published.",
+            "Yes, publish the agenda",
+            "publish",
+        ),
+        MeetingStep::Close => (
+            "Close the meeting?",
+            "The minutes and actions become final: each agency sees its own actions and attendees can read the minutes. A closed meeting cannot be reopened.",
+            "Yes, close the meeting",
+            "close",
+        ),
+    };
+    let res = render(
+        state,
+        Some(session),
+        "marac_confirm.html",
+        context! {
+            title => heading,
+            m => meeting_ctx(&view),
+            heading => heading,
+            explain => explain,
+            button => button,
+            path => path,
+            cases => view.agenda.len(),
+        },
+    )?;
+    Ok(Some(res))
+}
+
+/// The steps of a meeting that are asked first.
+#[derive(Clone, Copy)]
+enum MeetingStep {
+    Publish,
+    Close,
 }
 
 /// Runs one meeting action; on success back to the meeting, on a refused form the meeting
@@ -575,6 +663,7 @@ async fn meeting_action<F>(
     request_id: RequestId,
     meeting_id: String,
     form: Vec<(String, String)>,
+    saved: Option<Saved>,
     act: F,
 ) -> Result<Response, AppError>
 where
@@ -585,7 +674,10 @@ where
     let tx = state.store.begin().await?;
     let done = act(&tx, id).await;
     match tx.settle(done).await {
-        Ok(()) => Ok(Redirect::to(&format!("/marac/meetings/{id}")).into_response()),
+        Ok(()) => Ok(match saved {
+            Some(saved) => crate::pages::saved::redirect(&format!("/marac/meetings/{id}"), saved),
+            None => Redirect::to(&format!("/marac/meetings/{id}")).into_response(),
+        }),
         Err(e) => {
             let errors = form_errors(e)?;
             meeting_page(&state, &session, id, &request_id, &errors).await
@@ -609,6 +701,7 @@ pub async fn accept_confidentiality(
         request_id,
         meeting_id,
         form,
+        None,
         async move |tx, id| {
             if !accepted {
                 return Err(CaseError::Form(vec![FieldError::new(
@@ -629,6 +722,18 @@ pub async fn publish(
     Path(meeting_id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    if let Some(ask) = confirm_first(
+        &state,
+        &session,
+        &request_id,
+        &meeting_id,
+        &form,
+        MeetingStep::Publish,
+    )
+    .await?
+    {
+        return Ok(ask);
+    }
     let user = session.0.user.clone();
     let rid = request_id.0.clone();
     meeting_action(
@@ -637,6 +742,7 @@ pub async fn publish(
         request_id,
         meeting_id,
         form,
+        Some(Saved::AgendaPublished),
         async move |tx, id| tx.publish_agenda(&user, id, Some(rid)).await,
     )
     .await
@@ -660,6 +766,7 @@ pub async fn decide_serial_link(
         request_id,
         meeting_id,
         form,
+        None,
         async move |tx, id| {
             tx.decide_serial_link(&user, id, &perpetrator, &other, &decision, Some(rid))
                 .await
@@ -709,6 +816,7 @@ pub async fn attendance(
         request_id,
         meeting_id,
         form,
+        Some(Saved::Attendance),
         async move |tx, id| {
             if !errors.is_empty() {
                 return Err(CaseError::Form(errors));
@@ -726,6 +834,18 @@ pub async fn close(
     Path(meeting_id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    if let Some(ask) = confirm_first(
+        &state,
+        &session,
+        &request_id,
+        &meeting_id,
+        &form,
+        MeetingStep::Close,
+    )
+    .await?
+    {
+        return Ok(ask);
+    }
     let user = session.0.user.clone();
     let rid = request_id.0.clone();
     meeting_action(
@@ -734,6 +854,7 @@ pub async fn close(
         request_id,
         meeting_id,
         form,
+        Some(Saved::MeetingClosed),
         async move |tx, id| tx.close_meeting(&user, id, Some(rid)).await,
     )
     .await

@@ -1,6 +1,6 @@
-//! The success banner after a save: the form redirects to the case page with a fixed key
-//! (`?saved=contact`), never anything the user typed, and the page names what was saved in
-//! a GOV.UK notification banner.
+//! The success banner after a save: the form redirects to the case or meeting page with a
+//! fixed key (`?saved=contact`), never anything the user typed, and the page names what was
+//! saved in a GOV.UK notification banner.
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -15,10 +15,13 @@ pub enum Saved {
     RepeatCase,
     LinkedPerson,
     Whereabouts,
+    AgendaPublished,
+    MeetingClosed,
+    Attendance,
 }
 
 impl Saved {
-    const ALL: [Saved; 8] = [
+    const ALL: [Saved; 11] = [
         Saved::Contact,
         Saved::Intervention,
         Saved::InterventionStatus,
@@ -27,6 +30,9 @@ impl Saved {
         Saved::RepeatCase,
         Saved::LinkedPerson,
         Saved::Whereabouts,
+        Saved::AgendaPublished,
+        Saved::MeetingClosed,
+        Saved::Attendance,
     ];
 
     /// The key in the case page's address.
@@ -40,6 +46,9 @@ impl Saved {
             Saved::RepeatCase => "repeat",
             Saved::LinkedPerson => "linked-person",
             Saved::Whereabouts => "whereabouts",
+            Saved::AgendaPublished => "published",
+            Saved::MeetingClosed => "meeting-closed",
+            Saved::Attendance => "attendance",
         }
     }
 
@@ -54,6 +63,9 @@ impl Saved {
             Saved::RepeatCase => "Repeat case opened",
             Saved::LinkedPerson => "Person added to the case",
             Saved::Whereabouts => "Where the victim lives saved",
+            Saved::AgendaPublished => "Agenda published",
+            Saved::MeetingClosed => "Meeting closed",
+            Saved::Attendance => "Attendance saved",
         }
     }
 
@@ -78,7 +90,12 @@ impl SavedQuery {
 
 /// Back to the case page, which confirms what was saved.
 pub fn back_to_case(id: uuid::Uuid, saved: Saved) -> Response {
-    Redirect::to(&format!("/cases/{id}?saved={}", saved.key())).into_response()
+    redirect(&format!("/cases/{id}"), saved)
+}
+
+/// To a page (its path, without a query) that confirms what was saved.
+pub fn redirect(path: &str, saved: Saved) -> Response {
+    Redirect::to(&format!("{path}?saved={}", saved.key())).into_response()
 }
 
 #[cfg(test)]
