@@ -98,6 +98,20 @@ describe('Idva casework in a real browser', () => {
       const { page, visited } = idva;
       await signInAs(page, visited, IDVA.email, IDVA.password);
       assert.match(await page.locator('#tasks').innerText(), /First contact/);
+      // The case list is paged 50 at a time, keeping its filters.
+      const count = await page.locator('#case-count').innerText();
+      const total = Number(count.match(/^(\d+) case/)[1]);
+      assert.equal(await page.locator('table.govuk-table tbody tr').count(), Math.min(total, 50));
+      if (total > 50) {
+        await page.goto('/cases?sort=risk&order=desc&page=2');
+        await checkA11y(page, 'case list (page 2)', visited);
+        assert.match(await page.locator('#case-count').innerText(), /showing 51 to/);
+        assert.equal(await page.locator('#case-pages a[aria-current="page"]').innerText(), '2');
+        assert.match(await page.locator('#case-pages a[rel="prev"]').getAttribute('href'), /sort=risk&order=desc&page=1$/);
+      } else {
+        assert.equal(await page.locator('#case-pages').count(), 0, 'one page needs no pagination');
+      }
+      await page.goto('/cases');
       // Overdue work is listed apart from what is due this week.
       assert.doesNotMatch(await page.locator('#tasks').innerText(), /Overdue|was due/, 'due this week lists nothing overdue');
       for (const li of await page.locator('#tasks-overdue li').all()) assert.match(await li.innerText(), /was due .*Overdue/);

@@ -22,6 +22,21 @@ pub struct ListQuery {
     order: Option<String>,
     risk: Option<String>,
     mine: Option<String>,
+    page: Option<String>,
+}
+
+/// Cases a page of the list shows.
+pub const PAGE_SIZE: usize = 50;
+
+/// Which page to show (1-based) of `total` rows: a missing, unreadable or out-of-range page
+/// number shows the nearest page there is.
+fn page_of(asked: Option<&str>, total: usize) -> (usize, usize) {
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = asked
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    (page, pages)
 }
 
 fn parse_sort(s: Option<&str>) -> CaseSort {
@@ -69,6 +84,7 @@ async fn list_page(
     session: &Session,
     query: &ListQuery,
     search: Option<String>,
+    page: Option<&str>,
     request_id: RequestId,
 ) -> Result<Response, AppError> {
     let sort = parse_sort(query.sort.as_deref());
@@ -109,7 +125,20 @@ async fn list_page(
             }
         })
         .collect();
-    let rows: Vec<_> = cases.iter().map(row).collect();
+    let total = cases.len();
+    let (page, pages) = page_of(page, total);
+    let rows: Vec<_> = cases
+        .iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(row)
+        .collect();
+    let first = if total == 0 {
+        0
+    } else {
+        (page - 1) * PAGE_SIZE + 1
+    };
+    let rows_len = rows.len();
     render(
         state,
         Some(session),
@@ -123,6 +152,11 @@ async fn list_page(
                 _ => None,
             },
             cases => rows,
+            total => total,
+            page => page,
+            pages => pages,
+            shown_from => first,
+            shown_to => first.saturating_sub(1) + rows_len,
             tasks => tasks,
             sort => sort_key(sort),
             order => if descending { "desc" } else { "asc" },
@@ -139,7 +173,8 @@ pub async fn list(
     request_id: RequestId,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list_page(&state, &session, &query, None, request_id).await
+    let page = query.page.clone();
+    list_page(&state, &session, &query, None, page.as_deref(), request_id).await
 }
 
 pub async fn search(
@@ -154,5 +189,22 @@ pub async fn search(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    list_page(&state, &session, &query, q, request_id).await
+    // A search's pages are posted too, so the name searched for stays out of the address.
+    let page = field(&form, "page").map(str::to_owned);
+    list_page(&state, &session, &query, q, page.as_deref(), request_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_fifty_cases_and_a_bad_page_shows_the_nearest() {
+        assert_eq!(page_of(None, 0), (1, 1));
+        assert_eq!(page_of(None, 50), (1, 1));
+        assert_eq!(page_of(Some("2"), 51), (2, 2));
+        assert_eq!(page_of(Some("9"), 120), (3, 3));
+        assert_eq!(page_of(Some("0"), 120), (1, 3));
+        assert_eq!(page_of(Some("two"), 120), (1, 3));
+    }
 }
